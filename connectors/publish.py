@@ -1,0 +1,40 @@
+"""A state's connector, the I/O shell: publish a checked submission's rows to the state's topics.
+
+Valid rows go to ``state.ST.records`` keyed by the state student id (students first, so the hub
+meets a child before their records); each rejected row goes to ``state.ST.rejected`` with its file,
+line, column and reason. A submission refused as a whole publishes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import schemas
+from connectors.mde.reader import Accepted, SubmissionSummary, open_submission
+from hub.config import KafkaSettings
+from producers.producer import Producer
+from producers.topics import Topics
+
+Progress = Callable[[int, int], None]  # (bytes read, total bytes)
+
+
+def publish_mde(
+    settings: KafkaSettings, folder: Path, state: str, progress: Progress | None = None
+) -> SubmissionSummary:
+    submission = open_submission(folder, state)  # raises SubmissionRejected before anything is sent
+    topics = Topics(settings.topic_prefix)
+    records_topic, rejected_topic = topics.records(state), topics.rejected(state)
+    with Producer(settings) as producer:
+        for n, item in enumerate(submission.items()):
+            key = (item.key or "").encode()
+            if isinstance(item, Accepted):
+                producer.send(records_topic, key, schemas.encode(item.family, item.record))
+            else:
+                producer.send(rejected_topic, key, schemas.encode("RejectedRecord", item.record))
+            if progress is not None and n % 2000 == 0:
+                progress(submission.bytes_read, submission.total_bytes)
+        producer.flush()
+    if progress is not None:
+        progress(submission.total_bytes, submission.total_bytes)
+    return submission.summary

@@ -1,0 +1,27 @@
+"""Consumer settings shared by the hub's consumers, each with the reason it is what it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.config import KafkaSettings
+
+
+def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
+    return {
+        "bootstrap.servers": settings.bootstrap,
+        "group.id": group_id,
+        # Offsets are committed by hand, only after the database has committed the batch's effects;
+        # auto-commit could mark a message done that a crash then loses.
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        # A partition this group has never read starts at its beginning: nothing is skipped.
+        "auto.offset.reset": "earliest",
+        # New state topics are picked up by the pattern subscription within ten seconds.
+        "topic.metadata.refresh.interval.ms": 10_000,
+        # A batch (decode, one transaction, commit) takes well under a second; five minutes of
+        # silence means the worker is stuck, and its partitions should move to another worker.
+        "max.poll.interval.ms": 300_000,
+        # Hand the batch loop up to 4 MB a partition per fetch; fewer round trips per batch.
+        "max.partition.fetch.bytes": 4 * 1024 * 1024,
+    }

@@ -1,0 +1,122 @@
+"""One batch, one transaction: claim the events, link them to children, merge, detect moves, and
+write the effects, the outbox rows and the consumer offsets together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+import schemas
+from consumers.decoding import DeadLetter
+from hub.domain import apply, linking
+from hub.domain.identity import Matcher, facts_from_fields
+from hub.domain.records import Event
+from hub.store import effects, snapshot
+from producers.topics import Topics
+
+
+@dataclass
+class BatchResult:
+    events: int = 0
+    duplicates: int = 0
+    stale: int = 0
+    dead_letters: int = 0
+    new_children: int = 0
+    notices: int = 0
+
+
+def process(
+    conn: psycopg.Connection,
+    items: Sequence[Event | DeadLetter],
+    offsets: dict[tuple[str, int], int],
+    group_id: str,
+    topics: Topics,
+    matcher: Matcher,
+    allocate: effects.IdAllocator,
+    now: datetime,
+) -> BatchResult:
+    """Apply a batch and commit. Raises on a database error, leaving nothing written."""
+    result = BatchResult()
+    dead = [i for i in items if isinstance(i, DeadLetter)]
+    events = [i for i in items if isinstance(i, Event)]
+    # READ COMMITTED is enough: one child's records from one state arrive on one partition, which
+    # one worker owns at a time, and the primary keys settle the races that remain (two workers
+    # claiming one event id, or making one notice).
+    with conn.transaction(), conn.cursor() as cur:
+        fresh = effects.claim_events(cur, [e.event_id for e in events])
+        seen: set[str] = set()
+        new_events = []
+        for e in events:  # also drops a repeat of an event within this batch
+            if e.event_id in fresh and e.event_id not in seen:
+                seen.add(e.event_id)
+                new_events.append(e)
+        result.events, result.duplicates = len(new_events), len(events) - len(new_events)
+        outbox: list[effects.OutboxRow] = [
+            (topics.rejected(d.state), (d.value["state_student_id"] or "").encode(),
+             schemas.encode("RejectedRecord", d.value))
+            for d in dead
+        ]
+        result.dead_letters = len(dead)
+        if new_events:
+            links = _link(cur, new_events, matcher, allocate.bind(cur), now)
+            applied = _apply(cur, new_events, links, now)
+            effects.write_identities(cur, links, matcher)
+            effects.write_records(cur, applied.records)
+            outbox += _notices(cur, applied, topics)
+            outbox += _identity_changes(cur, links, topics)
+            result.stale, result.new_children = applied.stale, len(links.new_children)
+            result.notices = sum(1 for row in outbox if row[0].startswith(topics.move_notices("")))
+        effects.enqueue(cur, outbox)
+        effects.save_offsets(cur, group_id, offsets)
+    return result
+
+
+def _link(
+    cur: psycopg.Cursor, events: Sequence[Event], matcher: Matcher, allocate: effects.IdAllocator, now: datetime
+) -> linking.Links:
+    keys = {(e.state, e.state_student_id) for e in events}
+    known = snapshot.known_students(cur, keys)
+    blocking: set[str] = set()
+    for e in events:
+        if e.family == "student" and (e.state, e.state_student_id) not in known:
+            blocking.update(matcher.blocking_keys(facts_from_fields(e.state, e.state_student_id, e.fields)))
+    found = snapshot.candidates(cur, sorted(blocking))
+    return linking.link(events, known, found, matcher, allocate, now)
+
+
+def _apply(cur: psycopg.Cursor, events: Sequence[Event], links: linking.Links, now: datetime) -> apply.Applied:
+    records = snapshot.records(cur, {e.record_id for e in events})
+    touched = sorted({links.by_student[(e.state, e.state_student_id)] for e in events
+                      if e.family in ("student", "enrollment")})
+    children = snapshot.children(cur, touched) if touched else {}
+    return apply.apply(events, links.by_student, records, children, now)
+
+
+def _notices(cur: psycopg.Cursor, applied: apply.Applied, topics: Topics) -> list[effects.OutboxRow]:
+    new_ids = effects.insert_notices(cur, applied.notices)
+    return [
+        (topics.move_notices(n.to_state), n.msix_id.encode(), schemas.encode("MoveNotice", n.as_value()))
+        for n in applied.notices
+        if n.notice_id in new_ids
+    ]
+
+
+def _identity_changes(cur: psycopg.Cursor, links: linking.Links, topics: Topics) -> list[effects.OutboxRow]:
+    new_ids = effects.insert_identity_changes(cur, links.changes)
+    return [
+        (
+            topics.identity,
+            c.msix_id.encode(),
+            schemas.encode(
+                "IdentityEvent",
+                {"event_id": c.event_id, "kind": c.kind, "msix_id": c.msix_id, "state": c.state,
+                 "state_student_id": c.state_student_id, "other_msix_id": None, "reason": c.reason,
+                 "occurred_at": c.occurred_at},
+            ),
+        )
+        for c in links.changes
+        if c.event_id in new_ids
+    ]

@@ -1,0 +1,179 @@
+"""The merge worker: consume a batch of state records, apply it in one transaction, then commit the
+offsets; after each batch, relay the outbox. ``until_idle`` stops once every input is consumed and
+every output is sent.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import confluent_kafka
+import psycopg
+import structlog
+
+from consumers import idle, merge_batch
+from consumers.decoding import DeadLetter, decode_message
+from consumers.kafka_config import consumer_config
+from consumers.outbox_relay import OutboxRelay
+from hub.config import Settings
+from hub.domain.identity import ExactMatcher, Matcher
+from hub.domain.records import Event
+from hub.errors import InfraError
+from hub.store import db, effects
+from producers.producer import Producer
+from producers.topics import Topics
+
+log = structlog.get_logger(__name__)
+
+# Fault injection for the crash-safety test: die by SIGKILL at this point of the first batch.
+CRASH_AFTER_DB_COMMIT = "after-db-commit"
+
+
+@dataclass
+class WorkerOptions:
+    group_id: str = "msix-merge"
+    batch_size: int = 5000
+    poll_timeout: float = 0.5
+    crash_point: str | None = None
+
+
+@dataclass
+class WorkerTotals:
+    batches: int = 0
+    totals: merge_batch.BatchResult = field(default_factory=merge_batch.BatchResult)
+    relayed: int = 0
+
+
+class MergeWorker:
+    def __init__(
+        self,
+        settings: Settings,
+        options: WorkerOptions | None = None,
+        matcher: Matcher | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.options = options or WorkerOptions()
+        self.topics = Topics(settings.kafka.topic_prefix)
+        self.group_id = settings.kafka.topic_prefix + self.options.group_id
+        self.matcher = matcher or ExactMatcher()
+        self.clock = clock
+        self.totals = WorkerTotals()
+        self._stopping = False
+
+    def stop(self, *_: object) -> None:
+        self._stopping = True
+
+    def run(self, until_idle: bool = False) -> WorkerTotals:
+        conn = db.connect(self.settings.database)
+        consumer = confluent_kafka.Consumer(consumer_config(self.settings.kafka, self.group_id))
+        producer = Producer(self.settings.kafka)
+        relay = OutboxRelay(conn, producer)
+        allocate = effects.IdAllocator()
+
+        def on_assign(c: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
+            # The database, not Kafka, says where each partition resumes: it commits the offsets
+            # with the effects, so a crash after its commit and before Kafka's loses nothing and
+            # repeats nothing.
+            with conn.transaction(), conn.cursor() as cur:
+                saved = effects.load_offsets(cur, self.group_id)
+            for tp in partitions:
+                tp.offset = saved.get((tp.topic, tp.partition), confluent_kafka.OFFSET_BEGINNING)
+            c.assign(partitions)
+
+        consumer.subscribe([self.topics.records_pattern], on_assign=on_assign)
+        try:
+            self._loop(conn, consumer, relay, allocate, until_idle)
+        finally:
+            consumer.close()
+            producer.flush(10)
+            conn.close()
+        return self.totals
+
+    def _loop(
+        self,
+        conn: psycopg.Connection,
+        consumer: confluent_kafka.Consumer,
+        relay: OutboxRelay,
+        allocate: effects.IdAllocator,
+        until_idle: bool,
+    ) -> None:
+        while not self._stopping:
+            messages = consumer.consume(num_messages=self.options.batch_size, timeout=self.options.poll_timeout)
+            if messages:
+                self._batch(conn, consumer, messages, allocate)
+            self.totals.relayed += relay.drain()
+            if until_idle and not messages and self._idle(conn, consumer, relay):
+                return
+
+    def _batch(
+        self,
+        conn: psycopg.Connection,
+        consumer: confluent_kafka.Consumer,
+        messages: list[confluent_kafka.Message],
+        allocate: effects.IdAllocator,
+    ) -> None:
+        started = time.perf_counter()
+        now = self.clock()
+        items: list[Event | DeadLetter] = []
+        offsets: dict[tuple[str, int], int] = {}
+        for msg in messages:
+            err = msg.error()
+            if err is not None:
+                if err.fatal():
+                    raise InfraError(f"Kafka consumer failed: {err.str()}")
+                log.warning("consume error", error=err.str())
+                continue
+            topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+            items.append(decode_message(self.topics, topic, partition, offset, msg.key(), msg.value(), now))
+            offsets[(topic, partition)] = offset + 1
+        if not offsets:
+            return
+        result = merge_batch.process(
+            conn, items, offsets, self.group_id, self.topics, self.matcher, allocate, now
+        )
+        if self.options.crash_point == CRASH_AFTER_DB_COMMIT:
+            os.kill(os.getpid(), signal.SIGKILL)
+        # After the database commit, and only then. Asynchronous: the database already holds the
+        # positions, Kafka's copy is for lag monitoring and for tools that read it.
+        consumer.commit(
+            offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in offsets.items()], asynchronous=True
+        )
+        self._account(result, len(messages), started, offsets)
+
+    def _account(
+        self, result: merge_batch.BatchResult, messages: int, started: float, offsets: dict[tuple[str, int], int]
+    ) -> None:
+        t = self.totals.totals
+        t.events += result.events
+        t.duplicates += result.duplicates
+        t.stale += result.stale
+        t.dead_letters += result.dead_letters
+        t.new_children += result.new_children
+        t.notices += result.notices
+        self.totals.batches += 1
+        # One canonical line per batch; ids and counts only, never a child's data.
+        log.info(
+            "batch applied",
+            messages=messages,
+            applied=result.events,
+            duplicates=result.duplicates,
+            stale=result.stale,
+            dead_letters=result.dead_letters,
+            new_children=result.new_children,
+            notices=result.notices,
+            partitions=len(offsets),
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    def _idle(self, conn: psycopg.Connection, consumer: confluent_kafka.Consumer, relay: OutboxRelay) -> bool:
+        if relay.pending():
+            return False
+        with conn.transaction(), conn.cursor() as cur:
+            positions = effects.load_offsets(cur, self.group_id)
+        return not idle.unconsumed(consumer, self.topics.records_pattern, positions)

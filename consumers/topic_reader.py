@@ -1,0 +1,85 @@
+"""Reading one topic as a stream of decoded values: what ``msix notices follow`` and
+``msix rejected`` print. At least once, de-duplicated by each value's id, offsets committed after
+the values were handed on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import confluent_kafka
+import structlog
+
+import schemas
+from consumers.kafka_config import consumer_config
+from hub.config import KafkaSettings
+
+log = structlog.get_logger(__name__)
+
+
+def read_topic(
+    settings: KafkaSettings,
+    topic: str,
+    group_id: str,
+    id_field: str,
+    from_beginning: bool = False,
+    until_idle: bool = False,
+    poll_timeout: float = 1.0,
+) -> Iterator[dict[str, Any]]:
+    consumer = confluent_kafka.Consumer(consumer_config(settings, group_id))
+    try:
+        partitions = _partitions(consumer, topic)
+        if partitions is None:
+            if until_idle:
+                return  # the topic does not exist yet: nothing to read
+            consumer.subscribe([topic])
+        elif from_beginning:
+            consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING)
+                             for p in partitions])
+        else:
+            consumer.subscribe([topic])  # resume where this group last committed
+        seen: set[str] = set()
+        while True:
+            messages = consumer.consume(num_messages=500, timeout=poll_timeout)
+            positions: dict[tuple[str, int], int] = {}
+            for msg in messages:
+                positions[(msg.topic(), msg.partition())] = msg.offset() + 1
+                if msg.error() is not None:
+                    log.warning("consume error", topic=topic, error=msg.error().str())
+                    continue
+                try:
+                    _, value = schemas.decode(msg.value() or b"")
+                except schemas.SchemaError as exc:
+                    log.warning("undecodable message skipped", topic=topic, offset=msg.offset(), reason=str(exc))
+                    continue
+                if value[id_field] in seen:
+                    continue
+                seen.add(value[id_field])
+                yield value
+            if positions:
+                # The caller has handed on every value of this batch: now it is safe to commit.
+                done = [confluent_kafka.TopicPartition(t, p, o) for (t, p), o in positions.items()]
+                consumer.commit(offsets=done, asynchronous=False)
+            elif until_idle and _caught_up(consumer):
+                return
+    finally:
+        consumer.close()
+
+
+def _partitions(consumer: confluent_kafka.Consumer, topic: str) -> list[int] | None:
+    meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+    if meta is None or meta.error is not None:
+        return None
+    return sorted(meta.partitions)
+
+
+def _caught_up(consumer: confluent_kafka.Consumer) -> bool:
+    assigned = consumer.assignment()
+    if not assigned:
+        return False
+    for tp in consumer.position(assigned):
+        low, high = consumer.get_watermark_offsets(tp, timeout=10, cached=False)
+        position = tp.offset if tp.offset >= 0 else low
+        if position < high:
+            return False
+    return True

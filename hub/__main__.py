@@ -1,0 +1,5 @@
+"""``python -m hub`` is the ``msix`` command."""
+
+from hub.cli.app import main
+
+main()

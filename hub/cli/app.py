@@ -1,0 +1,58 @@
+"""The ``msix`` command line. User mistakes end in one line on stderr and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+
+from hub.cli import infra_cmds, pipeline_cmds, read_cmds
+from hub.errors import HubError, UserInputError
+from hub.logging import configure
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="MSIX hub: migrant students' records exchanged between states.")
+app.add_typer(infra_cmds.infra_app, name="infra")
+app.add_typer(infra_cmds.topics_app, name="topics")
+app.command("publish")(pipeline_cmds.publish)
+app.command("worker")(pipeline_cmds.worker)
+app.add_typer(read_cmds.student_app, name="student")
+app.command("export")(read_cmds.export)
+app.add_typer(read_cmds.notices_app, name="notices")
+app.command("rejected")(read_cmds.rejected)
+
+
+def _register_optional() -> None:
+    from hub.cli import bench_cmds, demo_cmds
+
+    app.command("demo")(demo_cmds.demo)
+    app.add_typer(bench_cmds.bench_app, name="bench")
+
+
+def main() -> None:
+    configure()
+    _register_optional()
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except UserInputError as exc:
+        _die(str(exc), 2)
+    except ValidationError as exc:  # a setting from the environment that does not parse
+        _die(f"bad setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", 2)
+    except typer.TyperException as exc:  # bad usage: unknown option, missing argument, bad value
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        _die(message.replace("\n", " "), 2)
+    except HubError as exc:
+        _die(str(exc) or type(exc).__name__, 1)
+    except (KeyboardInterrupt, BrokenPipeError):
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _die(message: str, code: int) -> None:
+    sys.stderr.write(f"msix: {message}\n")
+    sys.exit(code)

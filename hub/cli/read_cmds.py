@@ -1,0 +1,86 @@
+"""Reading the hub: ``msix student find|show``, ``msix export``, ``msix notices follow``,
+``msix rejected``."""
+
+from __future__ import annotations
+
+import typer
+
+from consumers.topic_reader import read_topic
+from hub.cli.common import print_json, settings, state_code
+from hub.domain import msix_id as msix
+from hub.domain.records import json_fields
+from hub.errors import UserInputError
+from hub.store import db, reads
+from producers.topics import Topics
+
+student_app = typer.Typer(help="One child's consolidated record.", no_args_is_help=True)
+notices_app = typer.Typer(help="Move notices for a destination state.", no_args_is_help=True)
+
+JSON_OPT = typer.Option(True, "--json/--no-json", help="Print JSON (the only format for now).")
+
+
+@student_app.command("find")
+def find(
+    state: str = typer.Option(..., "--state", callback=state_code),
+    state_id: str = typer.Option(..., "--state-id", help="The state's student id."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """The consolidated record of a state's student."""
+    engine = db.engine(settings().database)
+    with engine.connect() as conn:
+        found = reads.find_msix_id(conn, state, state_id)
+        record = reads.consolidated(conn, found) if found else None
+    if record is None:
+        raise UserInputError(f"no student {state_id!r} from {state}")
+    print_json(record)
+
+
+@student_app.command("show")
+def show(msix_id: str = typer.Argument(..., help="The 12-digit MSIX id."), json_out: bool = JSON_OPT) -> None:
+    """One consolidated record by MSIX id."""
+    if not msix.is_valid(msix_id):
+        raise UserInputError(f"{msix_id!r} is not an MSIX id (12 digits with a valid check digit)")
+    engine = db.engine(settings().database)
+    with engine.connect() as conn:
+        record = reads.consolidated(conn, msix_id)
+    if record is None:
+        raise UserInputError(f"no child with MSIX id {msix_id}")
+    print_json(record)
+
+
+def export(
+    jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl", help="One JSON object a line."),
+    state: str = typer.Option("", "--state", help="Only children with records from this state."),
+) -> None:
+    """Every consolidated record, one JSON object a line."""
+    code = state_code(state) if state else None
+    for record in reads.export(db.engine(settings().database), code):
+        print_json(record, lines=True)
+
+
+@notices_app.command("follow")
+def follow(
+    state: str = typer.Option(..., "--state", callback=state_code),
+    from_beginning: bool = typer.Option(False, "--from-beginning", help="Start at the oldest notice kept."),
+    until_idle: bool = typer.Option(False, "--until-idle", help="Exit once every notice so far is printed."),
+    jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl"),
+) -> None:
+    """A destination state's move notices, one JSON object a line."""
+    s = settings()
+    topic = Topics(s.kafka.topic_prefix).move_notices(state)
+    group = f"{s.kafka.topic_prefix}msix-follow-{state}"
+    for value in read_topic(s.kafka, topic, group, "notice_id", from_beginning, until_idle):
+        print_json(json_fields(value), lines=True)
+
+
+def rejected(
+    state: str = typer.Option(..., "--state", callback=state_code),
+    until_idle: bool = typer.Option(False, "--until-idle", help="Exit once every rejection so far is printed."),
+    jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl"),
+) -> None:
+    """What the hub rejected from a state, with the reason, oldest first."""
+    s = settings()
+    topic = Topics(s.kafka.topic_prefix).rejected(state)
+    group = f"{s.kafka.topic_prefix}msix-rejected-{state}"
+    for value in read_topic(s.kafka, topic, group, "rejection_id", from_beginning=True, until_idle=until_idle):
+        print_json(json_fields(value), lines=True)

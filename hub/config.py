@@ -1,0 +1,83 @@
+"""Settings, one pydantic-settings object per concern, read once by an entry point and passed down.
+
+Only this module reads the environment. Names and defaults are the outside contract
+(``MSIX_HOME``, ``MSIX_KAFKA_BOOTSTRAP``, ``MSIX_DATABASE_URL``); the rest are ours.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HomeSettings(BaseSettings):
+    """Where the local infrastructure keeps its data and where fetched jars are cached."""
+
+    model_config = SettingsConfigDict(env_prefix="MSIX_", extra="ignore")
+
+    home: Path = Field(default=Path(".msix"), description="data and logs of the local infrastructure")
+    cache: Path = Field(default=Path.home() / ".cache" / "msix", description="Maven cache of Kafka's jars")
+
+    @property
+    def kafka_dir(self) -> Path:
+        return self.home.resolve() / "kafka"
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.home.resolve() / "postgres"
+
+    @property
+    def kafka_libs(self) -> Path:
+        return self.cache.resolve() / "kafka-libs"
+
+
+class KafkaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MSIX_KAFKA_", extra="ignore")
+
+    bootstrap: str = "127.0.0.1:9092"
+    # Prefixed onto every topic name. Empty in production; tests set one per test so that each
+    # test has topics of its own on the one shared broker.
+    topic_prefix: str = ""
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.bootstrap.split(",")[0].rpartition(":")
+        return host or "127.0.0.1", int(port)
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MSIX_DATABASE_", extra="ignore")
+
+    url: str = "postgresql+psycopg://msix@127.0.0.1:5433/msix"
+
+    @property
+    def libpq_url(self) -> str:
+        """The same URL as psycopg itself takes it (without SQLAlchemy's ``+psycopg`` driver tag)."""
+        return self.url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.libpq_url).port or 5432
+
+    @property
+    def database(self) -> str:
+        return urlsplit(self.libpq_url).path.lstrip("/") or "msix"
+
+    @property
+    def user(self) -> str:
+        return urlsplit(self.libpq_url).username or "msix"
+
+    def with_database(self, name: str) -> DatabaseSettings:
+        parts = urlsplit(self.url)
+        return DatabaseSettings(url=parts._replace(path="/" + name).geturl())
+
+
+class Settings(BaseModel):
+    """Everything an entry point needs; each part reads its own ``MSIX_*`` variables once."""
+
+    home: HomeSettings = Field(default_factory=HomeSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)

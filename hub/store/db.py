@@ -1,0 +1,37 @@
+"""Connections to the consolidated record store, and bringing its schema up to date."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine
+
+from hub.config import DatabaseSettings
+from hub.errors import InfraError
+
+
+def engine(settings: DatabaseSettings) -> Engine:
+    # pool_pre_ping: a long-running reader (serve, follow) survives a database restart.
+    return create_engine(settings.url, pool_pre_ping=True)
+
+
+def connect(settings: DatabaseSettings) -> psycopg.Connection:
+    """A plain psycopg connection for the worker's hot path, which needs COPY and pipelining."""
+    try:
+        return psycopg.connect(settings.libpq_url, autocommit=False)
+    except psycopg.OperationalError as exc:
+        raise InfraError(f"cannot reach PostgreSQL at port {settings.port}: is `msix infra up` running?") from exc
+
+
+def migrate(settings: DatabaseSettings) -> None:
+    """Apply every Alembic migration not yet applied (idempotent)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("hub.store") / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", settings.url)
+    try:
+        command.upgrade(cfg, "head")
+    except Exception as exc:
+        raise InfraError(f"database migration failed: {exc}") from exc

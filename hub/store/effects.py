@@ -1,0 +1,167 @@
+"""Writing one batch's effects. Every function runs inside the caller's transaction: the batch's
+records, identities, notices, outbox rows, processed-event ids and consumer offsets commit together
+or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+
+from hub.domain.apply import RecordId
+from hub.domain.identity import IdentityFacts, Matcher
+from hub.domain.linking import IdentityChange, Links
+from hub.domain.merge import Stored
+from hub.domain.moves import Notice
+from hub.domain.msix_id import from_serial
+from hub.domain.records import json_fields
+
+OutboxRow = tuple[str, bytes, bytes]  # (topic, key, value)
+
+
+def claim_events(cur: psycopg.Cursor, event_ids: Sequence[str]) -> set[str]:
+    """Record the events as processed; returns those not processed before (the rest are duplicates)."""
+    cur.execute(
+        """INSERT INTO processed_event (event_id) SELECT unnest(%s::uuid[])
+           ON CONFLICT DO NOTHING RETURNING event_id""",
+        (list(event_ids),),
+    )
+    return {row[0].hex for row in cur}
+
+
+class IdAllocator:
+    """New MSIX ids, drawn from the database sequence a block at a time (gaps after a crash are fine)."""
+
+    BLOCK = 500
+
+    def __init__(self) -> None:
+        self._free: list[int] = []
+        self._cur: psycopg.Cursor | None = None
+
+    def bind(self, cur: psycopg.Cursor) -> IdAllocator:
+        self._cur = cur
+        return self
+
+    def __call__(self) -> str:
+        if not self._free:
+            assert self._cur is not None, "bind() a cursor first"
+            self._cur.execute("SELECT nextval('msix_serial') FROM generate_series(1, %s)", (self.BLOCK,))
+            self._free = [row[0] for row in self._cur][::-1]
+        return from_serial(self._free.pop())
+
+
+def _copy_upsert(
+    cur: psycopg.Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], conflict: str, update: str
+) -> None:
+    """COPY into a session temp table, then one INSERT ... ON CONFLICT: the fastest bulk upsert."""
+    tmp = f"tmp_{table}"
+    cols = ", ".join(columns)
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} ON CONFLICT ({conflict}) DO {update}")
+
+
+def write_identities(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> None:
+    if links.new_children:
+        with cur.copy("COPY child (msix_id) FROM STDIN") as copy:
+            for msix_id in links.new_children:
+                copy.write_row((msix_id,))
+    keys = links.new_keys | links.facts.keys()
+    if not keys:
+        return
+    empty = IdentityFacts("", "", "", "", "", None, "", False)
+
+    def row(key: tuple[str, str]) -> tuple[Any, ...]:
+        f = links.facts.get(key, empty)
+        blocking = matcher.blocking_keys(f) if key in links.facts else []
+        return (*key, links.by_student[key], f.first_name, f.last_name_1, f.last_name_2, f.birth_date, f.sex,
+                f.multiple_birth, blocking[0] if blocking else None)
+
+    facts_cols = ("first_name", "last_name_1", "last_name_2", "birth_date", "sex", "multiple_birth", "blocking_key")
+    _copy_upsert(
+        cur,
+        "state_identity",
+        ("state", "state_student_id", "msix_id", *facts_cols),
+        (row(k) for k in keys),
+        "state, state_student_id",
+        # A known student keeps its child; only the facts it is matched on are refreshed.
+        "UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in facts_cols),
+    )
+
+
+def write_records(cur: psycopg.Cursor, changed: dict[RecordId, Stored]) -> None:
+    if not changed:
+        return
+    rows = (
+        (*rid, None if s.fields is None else json.dumps(json_fields(s.fields)), s.source_ts, s.event_id)
+        for rid, s in changed.items()
+    )
+    _copy_upsert(
+        cur,
+        "record",
+        ("state", "state_student_id", "family", "record_key", "fields", "source_ts", "event_id"),
+        rows,
+        "state, state_student_id, family, record_key",
+        "UPDATE SET fields = EXCLUDED.fields, source_ts = EXCLUDED.source_ts, event_id = EXCLUDED.event_id, "
+        "updated_at = now()",
+    )
+
+
+def insert_notices(cur: psycopg.Cursor, notices: Sequence[Notice]) -> set[str]:
+    """Store the notices; returns the ids that are new (only those go to the outbox)."""
+    if not notices:
+        return set()
+    cur.executemany(
+        """INSERT INTO move_notice (notice_id, msix_id, kind, from_state, to_state, to_city, move_date,
+                                    first_name, last_name_1, birth_date, created_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (notice_id) DO NOTHING RETURNING notice_id""",
+        [tuple(n.as_value().values()) for n in notices],
+        returning=True,
+    )
+    return _returned_ids(cur)
+
+
+def insert_identity_changes(cur: psycopg.Cursor, changes: Sequence[IdentityChange]) -> set[str]:
+    if not changes:
+        return set()
+    cur.executemany(
+        """INSERT INTO identity_event (event_id, kind, msix_id, state, state_student_id, reason, occurred_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+        [(c.event_id, c.kind, c.msix_id, c.state, c.state_student_id, c.reason, c.occurred_at) for c in changes],
+        returning=True,
+    )
+    return _returned_ids(cur)
+
+
+def _returned_ids(cur: psycopg.Cursor) -> set[str]:
+    ids: set[str] = set()
+    while True:
+        ids.update(row[0] for row in cur.fetchall())
+        if not cur.nextset():
+            return ids
+
+
+def enqueue(cur: psycopg.Cursor, rows: Sequence[OutboxRow]) -> None:
+    if rows:
+        with cur.copy("COPY outbox (topic, key, value) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def save_offsets(cur: psycopg.Cursor, group_id: str, offsets: dict[tuple[str, int], int]) -> None:
+    cur.executemany(
+        """INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset""",
+        [(group_id, topic, part, off) for (topic, part), off in offsets.items()],
+    )
+
+
+def load_offsets(cur: psycopg.Cursor, group_id: str) -> dict[tuple[str, int], int]:
+    cur.execute("SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = %s", (group_id,))
+    return {(t, p): o for t, p, o in cur}

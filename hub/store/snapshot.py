@@ -1,0 +1,92 @@
+"""Loading what one batch of events needs to know, in a handful of set-based queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+import psycopg
+
+from hub.domain.apply import ChildView, RecordId
+from hub.domain.identity import Candidate, IdentityFacts
+from hub.domain.merge import Stored
+from hub.domain.moves import Notice
+from hub.domain.records import fields_from_json
+
+
+def _stored(fields: dict | None, source_ts, event_id: uuid.UUID) -> Stored:  # type: ignore[no-untyped-def]
+    return Stored(None if fields is None else fields_from_json(fields), source_ts, event_id.hex)
+
+
+def known_students(cur: psycopg.Cursor, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    states, ids = _columns(keys, 2)
+    cur.execute(
+        """SELECT si.state, si.state_student_id, si.msix_id
+             FROM state_identity si
+             JOIN unnest(%s::text[], %s::text[]) AS k(state, ssid)
+               ON si.state = k.state AND si.state_student_id = k.ssid""",
+        (states, ids),
+    )
+    return {(st, ssid): msix for st, ssid, msix in cur}
+
+
+def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
+    found: dict[str, list[Candidate]] = {}
+    if not blocking_keys:
+        return found
+    cur.execute(
+        """SELECT blocking_key, msix_id, state, state_student_id, first_name, last_name_1, last_name_2,
+                  birth_date, sex, multiple_birth
+             FROM state_identity WHERE blocking_key = ANY(%s)""",
+        (list(blocking_keys),),
+    )
+    for key, msix, *facts in cur:
+        found.setdefault(key, []).append(Candidate(msix, IdentityFacts(*facts)))
+    return found
+
+
+def records(cur: psycopg.Cursor, ids: Iterable[RecordId]) -> dict[RecordId, Stored]:
+    cols = _columns(ids, 4)
+    cur.execute(
+        """SELECT r.state, r.state_student_id, r.family, r.record_key, r.fields, r.source_ts, r.event_id
+             FROM record r
+             JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS k(st, ssid, fam, rkey)
+               ON r.state = k.st AND r.state_student_id = k.ssid AND r.family = k.fam AND r.record_key = k.rkey""",
+        cols,
+    )
+    return {(st, ssid, fam, key): _stored(f, ts, eid) for st, ssid, fam, key, f, ts, eid in cur}
+
+
+def children(cur: psycopg.Cursor, msix_ids: Sequence[str]) -> dict[str, ChildView]:
+    """Identity and enrollment records, and notices, of the given children, for move detection."""
+    views: dict[str, ChildView] = {m: ChildView() for m in msix_ids}
+    cur.execute(
+        """SELECT si.msix_id, r.state, r.state_student_id, r.family, r.record_key, r.fields, r.source_ts, r.event_id
+             FROM state_identity si
+             JOIN record r ON r.state = si.state AND r.state_student_id = si.state_student_id
+            WHERE si.msix_id = ANY(%s) AND r.family IN ('student', 'enrollment')""",
+        (list(msix_ids),),
+    )
+    for msix, st, ssid, fam, key, f, ts, eid in cur:
+        stored = _stored(f, ts, eid)
+        if fam == "student":
+            views[msix].students[(st, ssid)] = stored
+        else:
+            views[msix].enrollments[(st, ssid, fam, key)] = stored
+    cur.execute(
+        """SELECT notice_id, msix_id, kind, from_state, to_state, to_city, move_date, first_name,
+                  last_name_1, birth_date, created_at
+             FROM move_notice WHERE msix_id = ANY(%s)""",
+        (list(msix_ids),),
+    )
+    for row in cur:
+        views[row[1]].notices.append(Notice(*row))
+    return views
+
+
+def _columns(rows: Iterable[tuple[str, ...]], width: int) -> tuple[list[str], ...]:
+    cols: tuple[list[str], ...] = tuple([] for _ in range(width))
+    for row in rows:
+        for col, value in zip(cols, row, strict=True):
+            col.append(value)
+    return cols

@@ -1,0 +1,51 @@
+"""The local infrastructure: Apache Kafka (KRaft) and PostgreSQL as processes under ``$MSIX_HOME``.
+
+``up`` starts what is not running and returns once both answer; ``down`` stops both; both are
+idempotent and serialised by a lock file, so parallel callers (test workers) are safe.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from hub.config import Settings
+from hub.errors import InfraError
+from infra.local import kafka, postgres
+from infra.local.process import ServiceStatus, locked
+
+__all__ = ["ServiceStatus", "down", "status", "up"]
+
+
+def _lock(settings: Settings) -> Path:
+    return settings.home.home.resolve() / "infra.lock"
+
+
+def up(settings: Settings) -> None:
+    """Start Kafka and PostgreSQL unless running (both at once: PostgreSQL is ready while the JVM
+    boots); return when each answers, or raise InfraError naming every one that did not."""
+    with locked(_lock(settings)), ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(start, settings) for name, start in _STARTS.items()}
+    failures = []
+    for name, future in futures.items():
+        exc = future.exception()
+        if isinstance(exc, InfraError):
+            failures.append(f"{name}: {exc}")
+        elif exc is not None:
+            raise exc
+    if failures:
+        raise InfraError("\n".join(failures))
+
+
+def down(settings: Settings) -> None:
+    """Stop Kafka, then PostgreSQL (SIGTERM/SIGINT, then SIGKILL after a timeout). Idempotent."""
+    with locked(_lock(settings)):
+        kafka.stop(settings)
+        postgres.stop(settings)
+
+
+def status(settings: Settings) -> list[ServiceStatus]:
+    return [kafka.status(settings), postgres.status(settings)]
+
+
+_STARTS = {kafka.NAME: kafka.start, postgres.NAME: postgres.start}

@@ -1,0 +1,326 @@
+"""A private PostgreSQL cluster under ``settings.home.postgres_dir``, started as a local process.
+
+Layout: ``data/`` (the cluster, with ``msix.conf`` and ``pg_hba.conf`` written anew at every start
+from the settings, and the unix socket), ``postgres.log`` and ``postgres.pid``.
+
+``initdb`` and ``postgres`` refuse to run as root. When we are root they run as the ``postgres``
+system user (which the Debian package creates) and the data folder is that user's.
+"""
+
+from __future__ import annotations
+
+import glob
+import grp
+import os
+import pwd
+import shutil
+import signal
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import errors, sql
+
+from hub.config import Settings
+from hub.errors import InfraError
+from infra.local import process
+
+NAME = "postgres"
+SUPERUSER = "postgres"  # the cluster's bootstrap superuser, whoever runs it
+SYSTEM_USER = "postgres"  # the OS account the server runs as when we are root
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+HOST = "127.0.0.1"
+SOCKET_PATH_MAX = 100  # sun_path holds 107 bytes; ".s.PGSQL.NNNNN.lock" must fit after the folder
+
+# A local development cluster: any local process may connect over 127.0.0.1 as any role without a
+# password. Safe only because the server listens on 127.0.0.1 and nowhere else (msix.conf).
+# The unix socket sits in the data folder, which only the server's own OS user can enter.
+PG_HBA = """\
+# Written by infra/local/postgres.py at every start; edits here are overwritten.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 trust
+host    all       all   127.0.0.1/32  trust
+"""
+
+
+@dataclass(frozen=True)
+class PostgresPaths:
+    root: Path
+    data: Path
+    log: Path
+    pid: Path
+
+    @property
+    def initialised(self) -> bool:
+        return (self.data / "PG_VERSION").exists()
+
+
+def paths(settings: Settings) -> PostgresPaths:
+    root = settings.home.postgres_dir
+    return PostgresPaths(root=root, data=root / "data", log=root / "postgres.log", pid=root / "postgres.pid")
+
+
+def socket_dir(data: Path) -> str:
+    """The data folder, unless its path is too long for a unix socket: then TCP only."""
+    return str(data) if len(str(data)) <= SOCKET_PATH_MAX - len("/.s.PGSQL.65535.lock") else ""
+
+
+def server_config(settings: Settings) -> list[tuple[str, str, str]]:
+    """``(name, value, why)`` for every line of msix.conf, included from postgresql.conf."""
+    return [
+        ("listen_addresses", HOST, "this machine only: pg_hba.conf trusts every 127.0.0.1 connection"),
+        ("port", str(settings.database.port), "the port of MSIX_DATABASE_URL"),
+        ("unix_socket_directories", socket_dir(paths(settings).data), "not /var/run/postgresql (root's)"),
+        ("unix_socket_permissions", "0700", "the socket is for the server's own OS user"),
+        ("max_connections", "100", "worker, web app and test pools fit; each slot costs memory"),
+        ("shared_buffers", "256MB", "a slice of a small machine's memory for hot pages"),
+        ("effective_cache_size", "1GB", "planner hint: the OS caches about this much of our data"),
+        ("work_mem", "8MB", "per sort or hash; times connections, so kept modest"),
+        ("maintenance_work_mem", "64MB", "index builds in migrations finish quickly"),
+        ("fsync", "on", "kept on: Kafka offsets are committed only after our commit is durable"),
+        ("synchronous_commit", "on", "a lost commit whose offset was already committed is lost data"),
+        ("jit", "off", "short OLTP queries: compiling costs more than it saves"),
+        ("timezone", "UTC", "timestamps are stored and shown in UTC"),
+        ("log_timezone", "UTC", "log lines match the hub's UTC timestamps"),
+        ("logging_collector", "off", "stderr goes to postgres.log, opened by the launcher"),
+        ("log_line_prefix", "%m [%p] %q%u@%d ", "time, pid, role and database on every log line"),
+        ("log_min_duration_statement", "1s", "slow statements show up in postgres.log"),
+        ("lc_messages", "C", "server messages in English whatever the machine's locale"),
+    ]
+
+
+def render_conf(entries: list[tuple[str, str, str]]) -> str:
+    head = "# Written by infra/local/postgres.py at every start; edits here are overwritten.\n"
+    return head + "".join(f"\n# {why}\n{name} = {_quote(value)}\n" for name, value, why in entries)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def bindir() -> Path:
+    """PostgreSQL's server programs: ``pg_config --bindir``, else the newest Debian install."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        done = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)  # noqa: S603
+        candidates.append(Path(done.stdout.strip()))
+    debian = [Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin") if Path(p).parent.name.isdigit()]
+    candidates += sorted(debian, key=lambda p: int(p.parent.name), reverse=True)
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).resolve().parent)
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "postgres").exists():
+            return folder
+    raise InfraError("PostgreSQL's server programs (initdb, postgres) are missing: run `make setup`")
+
+
+def run_as() -> str | None:
+    """The OS user to run the server as: ``postgres`` when we are root, else ourselves (None)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError as exc:
+        raise InfraError(f"running as root needs a '{SYSTEM_USER}' system user: run `make setup`") from exc
+    return SYSTEM_USER
+
+
+def unreachable_ancestor(path: Path, user: str) -> Path | None:
+    """The first existing folder above ``path`` that ``user`` may not enter (no x bit), if any."""
+    account = pwd.getpwnam(user)
+    gids = {account.pw_gid} | {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
+    for folder in reversed(path.parents):
+        try:
+            st = folder.stat()
+        except FileNotFoundError:
+            return None  # not made yet: we create it below with ordinary permissions
+        if st.st_uid == account.pw_uid:
+            bit = stat.S_IXUSR
+        elif st.st_gid in gids:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not st.st_mode & bit:
+            return folder
+    return None
+
+
+def _chown(path: Path, user: str | None) -> None:
+    if user is not None:
+        account = pwd.getpwnam(user)
+        os.chown(path, account.pw_uid, account.pw_gid)
+
+
+def _write(path: Path, text: str, user: str | None) -> None:
+    path.write_text(text)
+    _chown(path, user)
+
+
+def _initdb(p: PostgresPaths, user: str | None) -> None:
+    p.data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _chown(p.data, user)
+    argv = [
+        str(bindir() / "initdb"),
+        "--pgdata",
+        str(p.data),
+        "--username",
+        SUPERUSER,
+        "--encoding",
+        "UTF8",
+        # C.UTF-8: byte-order collation (stable, no ICU surprises) yet upper()/lower() of "ñ" work.
+        "--locale",
+        "C.UTF-8",
+        "--auth-local",
+        "trust",
+        "--auth-host",
+        "trust",
+        "--no-instructions",
+    ]
+    try:
+        done = subprocess.run(  # noqa: S603
+            argv, cwd=p.data, user=user, capture_output=True, text=True, timeout=300, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise InfraError("initdb took over 300 s") from exc
+    if done.returncode != 0:
+        raise InfraError(f"initdb failed:\n{done.stdout}{done.stderr}".rstrip())
+    with (p.data / "postgresql.conf").open("a") as conf:
+        conf.write("\n# The hub's settings, written anew at every start.\ninclude_if_exists = 'msix.conf'\n")
+
+
+def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
+    p.root.mkdir(parents=True, exist_ok=True)
+    if user is not None:
+        blocked = unreachable_ancestor(p.data, user)
+        if blocked is not None:
+            mode = stat.filemode(blocked.stat().st_mode)
+            raise InfraError(
+                f"PostgreSQL runs as the '{user}' user, which cannot enter {blocked} ({mode}): "
+                f"set MSIX_HOME to a folder it can reach, or `chmod o+x {blocked}`"
+            )
+    if not p.initialised:
+        _initdb(p, user)
+    _write(p.data / "msix.conf", render_conf(server_config(settings)), user)
+    _write(p.data / "pg_hba.conf", PG_HBA, user)
+
+
+def _superuser(settings: Settings, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
+    port = settings.database.port
+    return psycopg.connect(
+        host=HOST, port=port, user=SUPERUSER, dbname=dbname, connect_timeout=3, autocommit=True
+    )
+
+
+def _answers(settings: Settings) -> bool:
+    try:
+        with _superuser(settings):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def _bootstrap(settings: Settings) -> None:
+    """The URL's role (LOGIN CREATEDB) and database (owned by it), if missing."""
+    role, database = settings.database.user, settings.database.database
+    try:
+        with _superuser(settings) as conn:
+            _create_owner(conn, role, database)
+    except psycopg.Error as exc:
+        raise InfraError(f"cannot create role {role} or database {database}: {exc}") from exc
+
+
+def _create_owner(conn: psycopg.Connection[tuple[object, ...]], role: str, database: str) -> None:
+    if role != SUPERUSER and not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(sql.Identifier(role)))
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(role))
+        )
+
+
+def start(settings: Settings) -> None:
+    """Initialise the cluster once, start it unless running, wait until it accepts connections."""
+    p = paths(settings)
+    proc = None
+    if process.running_pid(p.pid, str(p.data)) is None:
+        process.require_free_port(HOST, settings.database.port, "PostgreSQL")
+        user = run_as()
+        _prepare(settings, p, user)
+        argv = [str(bindir() / "postgres"), "-D", str(p.data)]
+        proc = process.spawn(argv, log_file=p.log, pid_file=p.pid, cwd=p.data, user=user)
+    process.wait_until(
+        lambda: _answers(settings), proc=proc, what="PostgreSQL", log_file=p.log, timeout=START_TIMEOUT
+    )
+    _bootstrap(settings)
+
+
+def stop(settings: Settings) -> bool:
+    """SIGINT is PostgreSQL's "fast" shutdown: roll back open sessions, checkpoint, exit.
+
+    (SIGTERM would be "smart": wait for every client, e.g. an idle pool, to disconnect first.)
+    """
+    p = paths(settings)
+    return process.stop(p.pid, str(p.data), sig=signal.SIGINT, timeout=STOP_TIMEOUT)
+
+
+def status(settings: Settings) -> process.ServiceStatus:
+    p = paths(settings)
+    port = settings.database.port
+    pid = process.running_pid(p.pid, str(p.data))
+    if pid is None:
+        detail = "stopped"
+    else:
+        detail = "accepting connections" if process.port_open(HOST, port) else "starting or not answering"
+    return process.ServiceStatus(NAME, pid is not None, pid, f"{HOST}:{port}", f"{detail}; log in {p.log}")
+
+
+def _maintenance(settings: Settings) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection as the URL's role to the ``postgres`` database, from which others are made."""
+    url = settings.database.with_database("postgres").libpq_url
+    try:
+        return psycopg.connect(url, connect_timeout=5, autocommit=True)
+    except psycopg.Error as exc:
+        raise InfraError(f"cannot reach PostgreSQL at {HOST}:{settings.database.port}: {exc}") from exc
+
+
+def ensure_database(settings: Settings, name: str, template: str | None = None) -> bool:
+    """Create database ``name`` (owned by the URL's role) if missing, optionally copied from ``template``.
+
+    True if it was created. A template must have no other session open while it is copied; a busy
+    template is retried for a few seconds.
+    """
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with _maintenance(settings) as conn:
+        for attempt in range(20):
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return False
+            try:
+                conn.execute(create)
+                return True
+            except errors.DuplicateDatabase:
+                return False  # another process made it between our look and our create
+            except errors.ObjectInUse as exc:
+                if attempt == 19:
+                    raise InfraError(f"template database {template} stays busy: {exc}") from exc
+                time.sleep(0.25)
+            except psycopg.Error as exc:
+                raise InfraError(f"cannot create database {name}: {exc}") from exc
+    return False
+
+
+def drop_database(settings: Settings, name: str) -> None:
+    """Drop database ``name`` if it exists, ending its sessions first."""
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    with _maintenance(settings) as conn:
+        try:
+            conn.execute(drop)
+        except psycopg.Error as exc:
+            raise InfraError(f"cannot drop database {name}: {exc}") from exc

@@ -1,0 +1,81 @@
+"""Creating and updating topics to match ``producers.topics`` (idempotent)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import (
+    AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    NewPartitions,
+    NewTopic,
+)
+
+from hub.config import KafkaSettings
+from hub.errors import InfraError
+from producers.topics import TopicSpec
+
+TIMEOUT = 30.0
+
+
+@dataclass
+class ApplyResult:
+    created: int = 0
+    grown: int = 0
+    unchanged: int = 0
+
+
+def admin_client(settings: KafkaSettings) -> AdminClient:
+    return AdminClient({"bootstrap.servers": settings.bootstrap})
+
+
+def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyResult:
+    admin = admin_client(settings)
+    try:
+        existing = admin.list_topics(timeout=TIMEOUT).topics
+    except KafkaException as exc:
+        raise InfraError(f"cannot reach Kafka at {settings.bootstrap}: is `msix infra up` running?") from exc
+    result = ApplyResult()
+    missing = [s for s in specs if s.name not in existing]
+    if missing:
+        futures = admin.create_topics(
+            [NewTopic(s.name, num_partitions=s.partitions, replication_factor=-1, config=s.config) for s in missing],
+            operation_timeout=TIMEOUT,
+        )
+        _wait(futures, ignore="TOPIC_ALREADY_EXISTS")
+        result.created = len(missing)
+    present = [s for s in specs if s.name in existing]
+    grow = [s for s in present if len(existing[s.name].partitions) < s.partitions]
+    if grow:
+        # Partitions can be added, never removed; adding moves future keys, so do it before data.
+        _wait(admin.create_partitions([NewPartitions(s.name, s.partitions) for s in grow]))
+        result.grown = len(grow)
+    if present:
+        resources = [
+            ConfigResource(
+                ConfigResource.Type.TOPIC,
+                s.name,
+                incremental_configs=[
+                    ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in s.config.items()
+                ],
+            )
+            for s in present
+        ]
+        _wait(admin.incremental_alter_configs(resources))
+    result.unchanged = len(present) - len(grow)
+    return result
+
+
+def _wait(futures: dict, ignore: str | None = None) -> None:  # type: ignore[type-arg]
+    for name, future in futures.items():
+        try:
+            future.result()
+        except KafkaException as exc:
+            err = exc.args[0]
+            if ignore and err.name() == ignore:
+                continue
+            raise InfraError(f"topic {name}: {err.str()}") from exc

@@ -1,0 +1,78 @@
+"""Every topic the hub uses, named and shaped in one place.
+
+Names are the outside contract (``state.ST.records``, ``state.ST.rejected``, ``movenotice.ST``,
+``hub.identity``). A prefix, empty in production, lets each test have topics of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# The 50 states, DC, and the territories that run migrant education programs or may send children.
+USPS_CODES: tuple[str, ...] = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
+)
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def is_state_code(code: str) -> bool:
+    return code in USPS_CODES
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names, with the deployment's prefix applied."""
+
+    prefix: str = ""
+
+    def records(self, state: str) -> str:
+        return f"{self.prefix}state.{state}.records"
+
+    def rejected(self, state: str) -> str:
+        return f"{self.prefix}state.{state}.rejected"
+
+    def move_notices(self, state: str) -> str:
+        return f"{self.prefix}movenotice.{state}"
+
+    @property
+    def identity(self) -> str:
+        return f"{self.prefix}hub.identity"
+
+    @property
+    def records_pattern(self) -> str:
+        """A librdkafka subscription regex for every state's records topic."""
+        return "^" + re.escape(self.prefix) + r"state\.[A-Z]{2}\.records$"
+
+    def state_of(self, topic: str) -> str:
+        """``state.TX.records`` -> ``TX``."""
+        return topic[len(self.prefix) :].split(".")[1]
+
+    def specs(self, states: tuple[str, ...] = USPS_CODES) -> list[TopicSpec]:
+        """Every topic the hub needs, with why each is shaped the way it is."""
+        specs: list[TopicSpec] = []
+        for st in states:
+            # Records are keyed by the state student id, so one child's events stay in order on one
+            # partition; three partitions let up to three workers share a large state. Kept 30 days:
+            # the database is the record of truth, the topic is the replay window.
+            specs.append(TopicSpec(self.records(st), 3, {"retention.ms": str(30 * DAY_MS)}))
+            # Rejections are what a state reads to correct its data; a year covers a school year.
+            specs.append(TopicSpec(self.rejected(st), 1, {"retention.ms": str(365 * DAY_MS)}))
+            # Move notices are events (each move once), not keyed state, so they are deleted by age,
+            # never compacted; one partition keeps a state's notices in the order the hub made them.
+            specs.append(TopicSpec(self.move_notices(st), 1, {"retention.ms": str(365 * DAY_MS)}))
+        # Identity events are the audit trail of which records belong to which child: kept forever,
+        # and not compacted, since a merge and a later split of one MSIX id must both stay readable.
+        specs.append(TopicSpec(self.identity, 3, {"retention.ms": "-1"}))
+        return specs

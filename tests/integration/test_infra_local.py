@@ -1,0 +1,154 @@
+"""The real thing: Kafka and PostgreSQL started as local processes under a throwaway MSIX_HOME.
+
+Ports differ from the defaults (Kafka 39092/39093, PostgreSQL 35433) so a developer's running stack
+is never touched. Nothing here skips: a service that cannot start fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+import infra.local
+from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
+from infra.local import postgres, process
+
+pytestmark = pytest.mark.integration
+
+KAFKA_PORT = 39092
+POSTGRES_PORT = 35433
+
+
+@pytest.fixture(scope="module")
+def settings() -> Iterator[Settings]:
+    # A fixed folder, not pytest's tmp_path: (1) PostgreSQL, run as the `postgres` user when we are
+    # root, must be able to walk down to its data folder, and tmp_path's base folder is 0700;
+    # (2) a stack left running by an interrupted run is found there, stopped, and wiped, so this is
+    # always a cold start and the fixed ports are free again.
+    home = Path(tempfile.gettempdir()) / f"msix-infra-test-{os.getuid()}"
+    s = Settings(
+        home=HomeSettings(home=home),  # the jar cache stays $MSIX_CACHE, filled by `make setup`
+        kafka=KafkaSettings(bootstrap=f"127.0.0.1:{KAFKA_PORT}"),
+        database=DatabaseSettings(url=f"postgresql+psycopg://msix@127.0.0.1:{POSTGRES_PORT}/msix"),
+    )
+    infra.local.down(s)
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)  # whatever the umask
+    infra.local.up(s)
+    yield s
+    infra.local.down(s)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def test_up_starts_both(settings: Settings) -> None:
+    statuses = {s.name: s for s in infra.local.status(settings)}
+    assert set(statuses) == {"kafka", "postgres"}
+    assert all(s.running and s.pid for s in statuses.values()), statuses
+    assert statuses["kafka"].address == f"127.0.0.1:{KAFKA_PORT}"
+    assert statuses["postgres"].address == f"127.0.0.1:{POSTGRES_PORT}"
+
+
+def test_up_again_changes_nothing(settings: Settings) -> None:
+    before = [s.pid for s in infra.local.status(settings)]
+    started = time.monotonic()
+    infra.local.up(settings)
+    assert time.monotonic() - started < 10
+    assert [s.pid for s in infra.local.status(settings)] == before
+
+
+def test_a_topic_can_be_created_written_and_read(settings: Settings) -> None:
+    bootstrap = settings.kafka.bootstrap
+    topic = f"test.infra.{uuid.uuid4().hex[:12]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[topic].result(timeout=30)
+
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+    producer.produce(topic, key=b"TX-1", value=b"hello")
+    assert producer.flush(30) == 0
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-infra-{uuid.uuid4().hex[:12]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    try:
+        deadline = time.monotonic() + 60
+        message = None
+        while message is None and time.monotonic() < deadline:
+            polled = consumer.poll(1.0)
+            if polled is not None:
+                assert polled.error() is None, polled.error()
+                message = polled
+        assert message is not None, "no message within 60 s"
+        assert (message.key(), message.value()) == (b"TX-1", b"hello")
+        consumer.commit(message=message, asynchronous=False)
+    finally:
+        consumer.close()
+
+
+def test_auto_topic_creation_is_off(settings: Settings) -> None:
+    topic = f"test.infra.never.{uuid.uuid4().hex[:12]}"
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, "message.timeout.ms": 1500})
+    producer.produce(topic, value=b"x")
+    producer.flush(10)
+    assert (
+        topic
+        not in AdminClient({"bootstrap.servers": settings.kafka.bootstrap}).list_topics(timeout=10).topics
+    )
+
+
+def test_a_database_can_be_created_and_queried(settings: Settings) -> None:
+    name = f"test_infra_{uuid.uuid4().hex[:12]}"
+    copy = name + "_copy"
+    assert postgres.ensure_database(settings, name) is True
+    assert postgres.ensure_database(settings, name) is False
+
+    with psycopg.connect(settings.database.with_database(name).libpq_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (name text)")
+        conn.execute("INSERT INTO t VALUES ('Muñoz')")
+        assert conn.execute("SELECT current_user, upper(name) FROM t").fetchone() == ("msix", "MUÑOZ")
+
+    assert postgres.ensure_database(settings, copy, template=name) is True
+    with psycopg.connect(settings.database.with_database(copy).libpq_url) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+    postgres.drop_database(settings, copy)
+    postgres.drop_database(settings, name)
+    postgres.drop_database(settings, name)  # idempotent
+
+
+def test_the_url_database_belongs_to_the_url_role(settings: Settings) -> None:
+    with psycopg.connect(settings.database.libpq_url) as conn:
+        row = conn.execute(
+            "SELECT pg_get_userbyid(datdba), current_setting('listen_addresses')"
+            " FROM pg_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row == ("msix", "127.0.0.1")
+
+
+def test_down_stops_both_and_up_starts_them_again(settings: Settings) -> None:
+    infra.local.down(settings)
+    assert not any(s.running for s in infra.local.status(settings))
+    assert not process.port_open("127.0.0.1", KAFKA_PORT)
+    assert not process.port_open("127.0.0.1", POSTGRES_PORT)
+    infra.local.down(settings)  # idempotent
+
+    infra.local.up(settings)  # warm: formatted storage, initialised cluster
+    assert all(s.running for s in infra.local.status(settings))
+    with psycopg.connect(settings.database.libpq_url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)

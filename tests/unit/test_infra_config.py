@@ -1,0 +1,169 @@
+"""The pure parts of infra/local: generated configuration, address parsing, pid files. No servers."""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+from pathlib import Path
+
+import psutil
+import pytest
+
+from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
+from hub.errors import InfraError
+from infra.local import docker, kafka, postgres, process
+
+
+def settings(home: Path, bootstrap: str = "127.0.0.1:39092", port: int = 35433) -> Settings:
+    return Settings.model_construct(
+        home=HomeSettings(home=home, cache=home / "cache"),
+        kafka=KafkaSettings(bootstrap=bootstrap),
+        database=DatabaseSettings(url=f"postgresql+psycopg://msix@127.0.0.1:{port}/msix"),
+    )
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    pairs = [line.split("=", 1) for line in lines]
+    assert len({key for key, _ in pairs}) == len(pairs), "a key appears twice"
+    return dict((key, value) for key, value in pairs)
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "expected"),
+    [
+        ("127.0.0.1:9092", ("127.0.0.1", 9092, 9093)),
+        ("localhost:39092", ("localhost", 39092, 39093)),
+        ("127.0.0.1:19092,127.0.0.1:29092", ("127.0.0.1", 19092, 19093)),
+        (":9092", ("127.0.0.1", 9092, 9093)),
+    ],
+)
+def test_controller_listens_one_port_above_the_bootstrap_port(
+    tmp_path: Path, bootstrap: str, expected: tuple[str, int, int]
+) -> None:
+    assert kafka.addresses(settings(tmp_path, bootstrap)) == expected
+
+
+def test_server_properties_follow_the_settings(tmp_path: Path) -> None:
+    props = parse_properties(kafka.render_properties(kafka.broker_config(settings(tmp_path))))
+
+    assert props["process.roles"] == "broker,controller"
+    assert props["node.id"] == "1"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:39093"
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:39092,CONTROLLER://127.0.0.1:39093"
+    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:39092"
+    assert props["controller.listener.names"] == "CONTROLLER"
+    assert props["log.dirs"] == str(tmp_path.resolve() / "kafka" / "data")
+    assert props["auto.create.topics.enable"] == "false"
+    assert props["group.initial.rebalance.delay.ms"] == "0"
+    replication = {
+        key: value for key, value in props.items() if "replication.factor" in key or "min.isr" in key
+    }
+    assert replication and set(replication.values()) == {"1"}
+    assert "controller.quorum.bootstrap.servers" not in props  # static voters, not a dynamic quorum
+
+
+def test_every_setting_says_why(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    for _, _, why in [*kafka.broker_config(s), *postgres.server_config(s)]:
+        assert why.strip()
+    text = kafka.render_properties(kafka.broker_config(s))
+    assert text.count("\n# ") >= len(kafka.broker_config(s))
+
+
+def test_cluster_id_is_a_uuid_in_url_safe_base64() -> None:
+    cluster_id = kafka.new_cluster_id()
+    assert len(cluster_id) == 22
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+    assert cluster_id != kafka.new_cluster_id()
+
+
+def test_log4j_config_ships_with_the_package() -> None:
+    assert kafka.log4j_config().is_file()
+
+
+def test_missing_jars_say_run_make_setup(tmp_path: Path) -> None:
+    with pytest.raises(InfraError, match="make setup"):
+        kafka.java_command(settings(tmp_path), "kafka.Kafka")
+
+
+def test_postgres_config_follows_the_url(tmp_path: Path) -> None:
+    s = settings(tmp_path, port=35433)
+    conf = {name: value for name, value, _ in postgres.server_config(s)}
+
+    assert conf["port"] == "35433"
+    assert conf["listen_addresses"] == "127.0.0.1"
+    assert conf["unix_socket_directories"] == str(tmp_path.resolve() / "postgres" / "data")
+    assert conf["fsync"] == "on"
+    assert conf["shared_buffers"] == "256MB"
+    assert conf["max_connections"] == "100"
+    assert "port = '35433'" in postgres.render_conf(postgres.server_config(s))
+
+
+def test_conf_values_are_quoted_safely() -> None:
+    text = postgres.render_conf([("application_name", "it's", "a test")])
+    assert "application_name = 'it''s'" in text
+
+
+def test_socket_falls_back_to_tcp_only_when_the_path_is_too_long() -> None:
+    assert postgres.socket_dir(Path("/tmp/short/data")) == "/tmp/short/data"
+    assert postgres.socket_dir(Path("/tmp/" + "x" * 120 + "/data")) == ""
+
+
+def test_trust_is_for_this_machine_only() -> None:
+    hosts = [line.split() for line in postgres.PG_HBA.splitlines() if line.startswith("host")]
+    assert [fields[3] for fields in hosts] == ["127.0.0.1/32"]
+
+
+def test_database_url_parts() -> None:
+    db = DatabaseSettings(url="postgresql+psycopg://someone@127.0.0.1:35433/records")
+    assert (db.port, db.user, db.database) == (35433, "someone", "records")
+
+
+def test_a_folder_closed_to_the_server_user_is_found(tmp_path: Path) -> None:
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    found = postgres.unreachable_ancestor(closed / "postgres" / "data", "nobody")
+    assert found is not None and found in (closed / "postgres" / "data").parents
+    assert not found.stat().st_mode & stat.S_IXOTH
+
+
+def test_open_folders_are_reachable() -> None:
+    assert postgres.unreachable_ancestor(Path("/tmp/msix-no-such-folder/postgres/data"), "nobody") is None
+
+
+def test_pid_file_is_trusted_only_for_the_right_process(tmp_path: Path) -> None:
+    pid_file = tmp_path / "x.pid"
+    marker = psutil.Process().cmdline()[-1]  # our own last argument stands in for server.properties
+    assert process.running_pid(pid_file, marker) is None  # no file
+    pid_file.write_text("not a pid\n")
+    assert process.running_pid(pid_file, marker) is None
+    pid_file.write_text(f"{os.getpid()}\n")
+    assert process.running_pid(pid_file, marker + "-not") is None
+    assert process.running_pid(pid_file, marker[:-1]) is None  # a whole argument, not a prefix
+    assert process.running_pid(pid_file, marker) == os.getpid()
+
+
+def test_stopping_nothing_is_fine(tmp_path: Path) -> None:
+    pid_file = tmp_path / "gone.pid"
+    pid_file.write_text("999999999\n")
+    assert process.stop(pid_file, "kafka.Kafka") is False
+    assert not pid_file.exists()
+
+
+def test_tail_keeps_the_last_lines(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    log.write_text("".join(f"line {i}\n" for i in range(100)))
+    assert process.tail(log, 2) == "line 98\nline 99"
+    assert "no log" in process.tail(tmp_path / "missing.log")
+
+
+def test_no_docker_engine_means_not_available(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(docker.shutil, "which", lambda _: None)
+    assert docker.docker_available() is False
+    fake = tmp_path / "docker"
+    fake.write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(docker.shutil, "which", lambda _: str(fake))
+    assert docker.docker_available() is False
