@@ -8,10 +8,9 @@ line, column and reason. A submission refused as a whole publishes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import schemas
-from connectors.mde.reader import Accepted, SubmissionSummary, open_submission
+from connectors.mde.reader import Accepted, Submission, SubmissionSummary
 from hub.config import KafkaSettings
 from producers.producer import Producer
 from producers.topics import Topics
@@ -20,9 +19,10 @@ Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 
 def publish_mde(
-    settings: KafkaSettings, folder: Path, state: str, progress: Progress | None = None
+    settings: KafkaSettings, submission: Submission, progress: Progress | None = None
 ) -> SubmissionSummary:
-    submission = open_submission(folder, state)  # raises SubmissionRejected before anything is sent
+    """Publish a submission that ``connectors.mde.reader.open_submission`` accepted as a whole."""
+    state = submission.manifest.state
     topics = Topics(settings.topic_prefix)
     records_topic, rejected_topic = topics.records(state), topics.rejected(state)
     with Producer(settings) as producer:

@@ -25,6 +25,7 @@ from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
 from hub.errors import InfraError
 from hub.store import db, effects
+from producers.admin import admin_client
 from producers.producer import Producer
 from producers.topics import Topics
 
@@ -75,6 +76,7 @@ class MergeWorker:
         producer = Producer(self.settings.kafka)
         relay = OutboxRelay(conn, producer)
         allocate = effects.IdAllocator()
+        self._admin = admin_client(self.settings.kafka)
 
         def on_assign(c: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
             # The database, not Kafka, says where each partition resumes: it commits the offsets
@@ -176,4 +178,4 @@ class MergeWorker:
             return False
         with conn.transaction(), conn.cursor() as cur:
             positions = effects.load_offsets(cur, self.group_id)
-        return not idle.unconsumed(consumer, self.topics.records_pattern, positions)
+        return not idle.unconsumed(self._admin, self.topics.records_pattern, positions)

@@ -16,7 +16,7 @@ from producers.topics import USPS_CODES, Topics
 
 infra_app = typer.Typer(help="Local Kafka (KRaft) and PostgreSQL under $MSIX_HOME.", no_args_is_help=True)
 topics_app = typer.Typer(help="The hub's Kafka topics.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @infra_app.command("up")

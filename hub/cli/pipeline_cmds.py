@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
-from connectors.mde.reader import SubmissionSummary
+from connectors.mde.reader import SubmissionSummary, open_submission
 from connectors.publish import publish_mde
 from hub.cli.common import settings, state_code
 from consumers.merge_worker import MergeWorker, WorkerOptions
 from hub.errors import UserInputError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 class Format(str, Enum):
@@ -33,11 +33,12 @@ def publish(
     if fmt is not Format.mde:
         raise UserInputError("--format edfi is not available yet; use --format mde")
     s = settings()
+    submission = open_submission(folder, state)  # refuses a bad submission before anything is sent
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress("[progress.description]{task.description}", *columns, console=console,
                   transient=True) as bar:
         task = bar.add_task(f"publishing {folder.name}", total=None)
-        summary = publish_mde(s.kafka, folder, state, lambda done, total: bar.update(task, completed=done, total=total))
+        summary = publish_mde(s.kafka, submission, lambda done, total: bar.update(task, completed=done, total=total))
     _print_summary(state, summary)
 
 

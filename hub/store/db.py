@@ -5,8 +5,6 @@ from __future__ import annotations
 from importlib import resources
 
 import psycopg
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine
 
 from hub.config import DatabaseSettings
@@ -28,6 +26,9 @@ def connect(settings: DatabaseSettings) -> psycopg.Connection:
 
 def migrate(settings: DatabaseSettings) -> None:
     """Apply every Alembic migration not yet applied (idempotent)."""
+    from alembic import command  # imported here: half a second that only `infra up` needs
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("hub.store") / "migrations"))
     cfg.set_main_option("sqlalchemy.url", settings.url)

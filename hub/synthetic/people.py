@@ -99,7 +99,7 @@ def make_family(
     surnames = _child_surnames(rng, origin, mother_last if single_mother else father_last, mother_last)
     children: list[Child] = []
     used = {father, mother}
-    age = rng.randint(3, 17) + min(2 * (size - 1), 6)
+    age = min(rng.randint(3, 15) + min(2 * (size - 1), 5), 19)
     born = date(1, 1, 1)
     for number in range(size):
         twin = number > 0 and rng.random() < 0.05

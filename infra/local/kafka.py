@@ -110,8 +110,15 @@ def render_properties(entries: list[tuple[str, str, str]]) -> str:
 
 
 def new_cluster_id() -> str:
-    """What ``kafka-storage random-uuid`` prints: a UUID's 16 bytes, URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """What ``kafka-storage random-uuid`` prints: a UUID's 16 bytes, URL-safe base64 without padding.
+
+    Like Kafka's own ``Uuid.randomUuid()``, never one starting with "-": the storage tool would
+    take it for an option (one id in 64 would fail ``format``).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def log4j_config() -> Path:
@@ -151,8 +158,7 @@ def _format(settings: Settings) -> None:
     argv = [
         *java_command(settings, "kafka.tools.StorageTool", heap="256m"),
         "format",
-        "--cluster-id",
-        new_cluster_id(),
+        f"--cluster-id={new_cluster_id()}",
         "--config",
         str(p.config),
     ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +34,9 @@ TEST_STATES = ("TX", "CA", "FL", "MI", "WA", "NC")
 
 def _base_settings() -> Settings:
     # Ports of their own, so a developer's running `msix infra up` and the tests never collide.
-    home = Path(os.environ.get("MSIX_TEST_HOME", ROOT / ".msix-test"))
+    # Outside the checkout: PostgreSQL runs as its own user, who may not enter a clone under /root.
+    default_home = Path(tempfile.gettempdir()) / f"msix-test-{os.getuid()}"
+    home = Path(os.environ.get("MSIX_TEST_HOME", default_home))
     return Settings(
         home=HomeSettings(home=home),
         kafka=KafkaSettings(bootstrap=os.environ.get("MSIX_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:29092")),
@@ -78,6 +82,7 @@ class Hub:
 
     def msix(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run the real command line, as a user would."""
+        started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "hub", *args],
             env=self.env(),
@@ -87,6 +92,7 @@ class Hub:
             cwd=self.root,
             check=False,
         )
+        print(f"msix {' '.join(args[:3])}: {time.perf_counter() - started:.1f} s")
         if check and proc.returncode != 0:
             raise AssertionError(f"msix {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
         return proc

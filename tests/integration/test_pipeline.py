@@ -82,6 +82,7 @@ def test_republishing_changes_nothing(hub: Hub) -> None:
     for folder, st in ((texas, "TX"), (michigan, "MI")):
         hub.msix("publish", "--state", st, str(folder))
     worker = hub.msix("worker", "--until-idle")
+    print(worker.stderr)
     assert "0 events applied" in worker.stderr
     assert hub.msix("export", "--jsonl").stdout == before
     notices = jsonl(hub.msix("notices", "follow", "--state", "MI", "--from-beginning", "--until-idle").stdout)

@@ -77,6 +77,7 @@ def test_cluster_id_is_a_uuid_in_url_safe_base64() -> None:
     assert len(cluster_id) == 22
     assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
     assert cluster_id != kafka.new_cluster_id()
+    assert not any(kafka.new_cluster_id().startswith("-") for _ in range(2000))  # not an option
 
 
 def test_log4j_config_ships_with_the_package() -> None:
