@@ -18,9 +18,7 @@ from producers.topics import Topics
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 
-def publish_mde(
-    settings: KafkaSettings, submission: Submission, progress: Progress | None = None
-) -> SubmissionSummary:
+def publish_mde(settings: KafkaSettings, submission: Submission, progress: Progress | None = None) -> SubmissionSummary:
     """Publish a submission that ``connectors.mde.reader.open_submission`` accepted as a whole."""
     state = submission.manifest.state
     topics = Topics(settings.topic_prefix)

@@ -21,7 +21,13 @@ class DeadLetter:
 
 
 def decode_message(
-    topics: Topics, topic: str, partition: int, offset: int, key: bytes | None, data: bytes | None, now: datetime
+    topics: Topics,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    data: bytes | None,
+    now: datetime,
 ) -> Event | DeadLetter:
     state = topics.state_of(topic)
     try:

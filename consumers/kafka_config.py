@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from confluent_kafka import Message
+
 from hub.config import KafkaSettings
 
 
@@ -25,3 +27,11 @@ def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
         # Hand the batch loop up to 4 MB a partition per fetch; fewer round trips per batch.
         "max.partition.fetch.bytes": 4 * 1024 * 1024,
     }
+
+
+def position(msg: Message) -> tuple[str, int, int]:
+    """Topic, partition and offset of a consumed message (never None for one without an error)."""
+    topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+    if topic is None or partition is None or offset is None:
+        raise ValueError("a consumed message without a position")
+    return topic, partition, offset

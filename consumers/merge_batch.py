@@ -55,8 +55,11 @@ def process(
                 new_events.append(e)
         result.events, result.duplicates = len(new_events), len(events) - len(new_events)
         outbox: list[effects.OutboxRow] = [
-            (topics.rejected(d.state), (d.value["state_student_id"] or "").encode(),
-             schemas.encode("RejectedRecord", d.value))
+            (
+                topics.rejected(d.state),
+                (d.value["state_student_id"] or "").encode(),
+                schemas.encode("RejectedRecord", d.value),
+            )
             for d in dead
         ]
         result.dead_letters = len(dead)
@@ -75,7 +78,11 @@ def process(
 
 
 def _link(
-    cur: psycopg.Cursor, events: Sequence[Event], matcher: Matcher, allocate: effects.IdAllocator, now: datetime
+    cur: psycopg.Cursor,
+    events: Sequence[Event],
+    matcher: Matcher,
+    allocate: effects.IdAllocator,
+    now: datetime,
 ) -> linking.Links:
     keys = {(e.state, e.state_student_id) for e in events}
     known = snapshot.known_students(cur, keys)
@@ -89,8 +96,9 @@ def _link(
 
 def _apply(cur: psycopg.Cursor, events: Sequence[Event], links: linking.Links, now: datetime) -> apply.Applied:
     records = snapshot.records(cur, {e.record_id for e in events})
-    touched = sorted({links.by_student[(e.state, e.state_student_id)] for e in events
-                      if e.family in ("student", "enrollment")})
+    touched = sorted(
+        {links.by_student[(e.state, e.state_student_id)] for e in events if e.family in ("student", "enrollment")}
+    )
     children = snapshot.children(cur, touched) if touched else {}
     return apply.apply(events, links.by_student, records, children, now)
 
@@ -112,9 +120,16 @@ def _identity_changes(cur: psycopg.Cursor, links: linking.Links, topics: Topics)
             c.msix_id.encode(),
             schemas.encode(
                 "IdentityEvent",
-                {"event_id": c.event_id, "kind": c.kind, "msix_id": c.msix_id, "state": c.state,
-                 "state_student_id": c.state_student_id, "other_msix_id": None, "reason": c.reason,
-                 "occurred_at": c.occurred_at},
+                {
+                    "event_id": c.event_id,
+                    "kind": c.kind,
+                    "msix_id": c.msix_id,
+                    "state": c.state,
+                    "state_student_id": c.state_student_id,
+                    "other_msix_id": None,
+                    "reason": c.reason,
+                    "occurred_at": c.occurred_at,
+                },
             ),
         )
         for c in links.changes

@@ -18,7 +18,7 @@ import structlog
 
 from consumers import idle, merge_batch
 from consumers.decoding import DeadLetter, decode_message
-from consumers.kafka_config import consumer_config
+from consumers.kafka_config import consumer_config, position
 from consumers.outbox_relay import OutboxRelay
 from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
@@ -131,25 +131,28 @@ class MergeWorker:
                     raise InfraError(f"Kafka consumer failed: {err.str()}")
                 log.warning("consume error", error=err.str())
                 continue
-            topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+            topic, partition, offset = position(msg)
             items.append(decode_message(self.topics, topic, partition, offset, msg.key(), msg.value(), now))
             offsets[(topic, partition)] = offset + 1
         if not offsets:
             return
-        result = merge_batch.process(
-            conn, items, offsets, self.group_id, self.topics, self.matcher, allocate, now
-        )
+        result = merge_batch.process(conn, items, offsets, self.group_id, self.topics, self.matcher, allocate, now)
         if self.options.crash_point == CRASH_AFTER_DB_COMMIT:
             os.kill(os.getpid(), signal.SIGKILL)
         # After the database commit, and only then. Asynchronous: the database already holds the
         # positions, Kafka's copy is for lag monitoring and for tools that read it.
         consumer.commit(
-            offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in offsets.items()], asynchronous=True
+            offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in offsets.items()],
+            asynchronous=True,
         )
         self._account(result, len(messages), started, offsets)
 
     def _account(
-        self, result: merge_batch.BatchResult, messages: int, started: float, offsets: dict[tuple[str, int], int]
+        self,
+        result: merge_batch.BatchResult,
+        messages: int,
+        started: float,
+        offsets: dict[tuple[str, int], int],
     ) -> None:
         t = self.totals.totals
         t.events += result.events

@@ -11,7 +11,7 @@ import confluent_kafka
 import structlog
 
 import schemas
-from consumers.kafka_config import consumer_config
+from consumers.kafka_config import consumer_config, position
 from hub.config import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -34,8 +34,9 @@ def read_topic(
                 return  # the topic does not exist yet: nothing to read
             consumer.subscribe([topic])
         elif from_beginning:
-            consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING)
-                             for p in partitions])
+            consumer.assign(
+                [confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions]
+            )
         else:
             consumer.subscribe([topic])  # resume where this group last committed
         seen: set[str] = set()
@@ -43,10 +44,12 @@ def read_topic(
             messages = consumer.consume(num_messages=500, timeout=poll_timeout)
             positions: dict[tuple[str, int], int] = {}
             for msg in messages:
-                positions[(msg.topic(), msg.partition())] = msg.offset() + 1
-                if msg.error() is not None:
-                    log.warning("consume error", topic=topic, error=msg.error().str())
+                err = msg.error()
+                if err is not None:
+                    log.warning("consume error", topic=topic, error=err.str())
                     continue
+                name, partition, offset = position(msg)
+                positions[(name, partition)] = offset + 1
                 try:
                     _, value = schemas.decode(msg.value() or b"")
                 except schemas.SchemaError as exc:

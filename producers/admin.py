@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
@@ -70,7 +71,7 @@ def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyRe
     return result
 
 
-def _wait(futures: dict, ignore: str | None = None) -> None:  # type: ignore[type-arg]
+def _wait(futures: Mapping[Any, Any], ignore: str | None = None) -> None:
     for name, future in futures.items():
         try:
             future.result()

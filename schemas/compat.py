@@ -71,9 +71,7 @@ def _normalize(schema: Schema, namespace: str, names: dict[str, Any]) -> Schema:
         node["aliases"] = [_full_name(a, inner) for a in schema.get("aliases", [])]
         names[full] = node  # before the fields: a record may refer to itself
         if kind in ("record", "error"):
-            node["fields"] = [
-                {**field, "type": _normalize(field["type"], inner, names)} for field in schema["fields"]
-            ]
+            node["fields"] = [{**field, "type": _normalize(field["type"], inner, names)} for field in schema["fields"]]
         return node
     if kind == "array":
         return {**schema, "items": _normalize(schema["items"], namespace, names)}
@@ -159,13 +157,9 @@ class _Checker:
     def check_writer_branch(self, reader: Schema, branch: Schema, path: str) -> None:
         branch = self.deref(branch, self.writer_names)
         if isinstance(reader, list) and self.pick_branch(reader, branch) is None:
-            self.report(
-                path, f"the writer's {_describe(branch)} has no branch in the reader's {_describe(reader)}"
-            )
+            self.report(path, f"the writer's {_describe(branch)} has no branch in the reader's {_describe(reader)}")
         elif not isinstance(reader, list) and not self.matches(reader, branch):
-            self.report(
-                path, f"the writer's union branch {_describe(branch)} cannot be read as {_describe(reader)}"
-            )
+            self.report(path, f"the writer's union branch {_describe(branch)} cannot be read as {_describe(reader)}")
         else:
             self.check(reader, branch, path)
 
@@ -231,17 +225,13 @@ class _Checker:
         written = {field["name"]: field for field in writer["fields"]}
         for field in reader["fields"]:
             where = f"{base}.{field['name']}"
-            source = next(
-                (written[n] for n in [field["name"], *field.get("aliases", [])] if n in written), None
-            )
+            source = next((written[n] for n in [field["name"], *field.get("aliases", [])] if n in written), None)
             if source is not None:
                 self.check(field["type"], source["type"], where)
             elif "default" not in field:
                 self.report(where, "the writer has no such field and the reader gives no default")
             elif not self.fits(field["type"], field["default"]):
-                self.report(
-                    where, f"the default {field['default']!r} does not fit {_describe(field['type'])}"
-                )
+                self.report(where, f"the default {field['default']!r} does not fit {_describe(field['type'])}")
 
     def check_enum(self, reader: dict[str, Any], writer: dict[str, Any], path: str) -> None:
         missing = [s for s in writer["symbols"] if s not in reader["symbols"]]
@@ -270,8 +260,7 @@ class _Checker:
             "record": lambda v: (
                 isinstance(v, dict)
                 and all(
-                    self.fits(f["type"], v[f["name"]]) if f["name"] in v else "default" in f
-                    for f in schema["fields"]
+                    self.fits(f["type"], v[f["name"]]) if f["name"] in v else "default" in f for f in schema["fields"]
                 )
             ),
         }

@@ -33,9 +33,7 @@ class AvroDeserializer:
     def __init__(self, codec: Codec | None = None) -> None:
         self._codec = codec if codec is not None else default_codec()
 
-    def __call__(
-        self, data: bytes | bytearray | memoryview | None, ctx: object | None = None
-    ) -> tuple[str, Record]:
+    def __call__(self, data: bytes | bytearray | memoryview | None, ctx: object | None = None) -> tuple[str, Record]:
         if data is None:
             raise UndecodableMessage("no value (a tombstone)")
         return self._codec.decode(data)

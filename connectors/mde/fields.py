@@ -29,9 +29,7 @@ class _Checked:
     schema: CoreSchema
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return cs.custom_error_schema(
-            self.schema, custom_error_type=self.kind, custom_error_message=self.message
-        )
+        return cs.custom_error_schema(self.schema, custom_error_type=self.kind, custom_error_message=self.message)
 
 
 def _one_of(allowed: frozenset[str], label: str | None = None) -> _Checked:
@@ -71,9 +69,7 @@ UspsCode = Annotated[str, _one_of(codes.USPS, "a USPS state code")]
 SubjectArea = Annotated[
     str, _Checked("code", "is not a two-digit SCED subject code", cs.str_schema(pattern=r"^[0-9]{2}$"))
 ]
-MsixId = Annotated[
-    str, _Checked("msix_id", "is not a 12-digit MSIX id", cs.str_schema(pattern=r"^[0-9]{12}$"))
-]
+MsixId = Annotated[str, _Checked("msix_id", "is not a 12-digit MSIX id", cs.str_schema(pattern=r"^[0-9]{12}$"))]
 Day = Annotated[
     date,
     _Checked(

@@ -146,9 +146,7 @@ def _file_items(csv_file: CsvFile, header: list[str], manifest: Manifest) -> Ite
         "submission_id": manifest.submission_id,
     }
     # Every event id of this file starts with the same bytes: hash them once and copy.
-    seed = hashlib.sha256(
-        "\x1f".join([manifest.state, model.FAMILY, manifest.submitted_at.isoformat(), ""]).encode()
-    )
+    seed = hashlib.sha256("\x1f".join([manifest.state, model.FAMILY, manifest.submitted_at.isoformat(), ""]).encode())
     layout = Layout(model, header)
     rows = csv_file.rows()
     next(rows)  # the header, checked by open_submission

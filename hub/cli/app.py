@@ -11,8 +11,12 @@ from hub.cli import infra_cmds, pipeline_cmds, read_cmds
 from hub.errors import HubError, UserInputError
 from hub.logging import configure
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="MSIX hub: migrant students' records exchanged between states.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="MSIX hub: migrant students' records exchanged between states.",
+)
 app.add_typer(infra_cmds.infra_app, name="infra")
 app.add_typer(infra_cmds.topics_app, name="topics")
 app.command("publish")(pipeline_cmds.publish)

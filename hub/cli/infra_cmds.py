@@ -27,8 +27,10 @@ def up() -> None:
     with console.status("starting Kafka and PostgreSQL..."):
         infra.local.up(s)
         db.migrate(s.database)
-    console.print(f"[green]up[/] in {time.perf_counter() - started:.1f} s: Kafka {s.kafka.bootstrap}, "
-                  f"PostgreSQL port {s.database.port}")
+    console.print(
+        f"[green]up[/] in {time.perf_counter() - started:.1f} s: Kafka {s.kafka.bootstrap}, "
+        f"PostgreSQL port {s.database.port}"
+    )
 
 
 @infra_app.command("down")

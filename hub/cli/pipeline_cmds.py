@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -12,14 +12,14 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from connectors.mde.reader import SubmissionSummary, open_submission
 from connectors.publish import publish_mde
-from hub.cli.common import settings, state_code
 from consumers.merge_worker import MergeWorker, WorkerOptions
+from hub.cli.common import settings, state_code
 from hub.errors import UserInputError
 
 console = Console(stderr=True, soft_wrap=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     mde = "mde"
     edfi = "edfi"
 
@@ -35,8 +35,7 @@ def publish(
     s = settings()
     submission = open_submission(folder, state)  # refuses a bad submission before anything is sent
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress("[progress.description]{task.description}", *columns, console=console,
-                  transient=True) as bar:
+    with Progress("[progress.description]{task.description}", *columns, console=console, transient=True) as bar:
         task = bar.add_task(f"publishing {folder.name}", total=None)
         summary = publish_mde(s.kafka, submission, lambda done, total: bar.update(task, completed=done, total=total))
     _print_summary(state, summary)
@@ -45,8 +44,10 @@ def publish(
 def _print_summary(state: str, summary: SubmissionSummary) -> None:
     for f in summary.files:
         console.print(f"  {f.file:<16} {f.accepted:>9,} published  {f.rejected:>7,} rejected")
-    console.print(f"[bold]{state}[/]: {summary.accepted:,} rows published, {summary.rejected:,} rejected "
-                  f"(see `msix rejected --state {state}`); submission {summary.submission_id}")
+    console.print(
+        f"[bold]{state}[/]: {summary.accepted:,} rows published, {summary.rejected:,} rejected "
+        f"(see `msix rejected --state {state}`); submission {summary.submission_id}"
+    )
 
 
 def worker(
@@ -61,6 +62,8 @@ def worker(
     signal.signal(signal.SIGINT, w.stop)
     totals = w.run(until_idle=until_idle)
     t = totals.totals
-    console.print(f"worker: {t.events:,} events applied in {totals.batches:,} batches, {t.duplicates:,} duplicates, "
-                  f"{t.stale:,} stale, {t.dead_letters:,} dead letters, {t.new_children:,} new children, "
-                  f"{t.notices:,} move notices; {totals.relayed:,} messages relayed")
+    console.print(
+        f"worker: {t.events:,} events applied in {totals.batches:,} batches, {t.duplicates:,} duplicates, "
+        f"{t.stale:,} stale, {t.dead_letters:,} dead letters, {t.new_children:,} new children, "
+        f"{t.notices:,} move notices; {totals.relayed:,} messages relayed"
+    )

@@ -91,7 +91,11 @@ def apply(
         if fields is None:
             continue
         changed = moves.EnrollmentView(
-            rid[0], rid[3], fields.get("enrollment_date"), fields.get("withdrawal_date"), fields.get("facility_city")
+            rid[0],
+            rid[3],
+            fields.get("enrollment_date"),
+            fields.get("withdrawal_date"),
+            fields.get("facility_city"),
         )
         _keep(out, view, moves.arrivals(msix_id, changed, view.enrollment_views(), view.who(), now))
     return out

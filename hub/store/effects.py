@@ -54,7 +54,12 @@ class IdAllocator:
 
 
 def _copy_upsert(
-    cur: psycopg.Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], conflict: str, update: str
+    cur: psycopg.Cursor,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    conflict: str,
+    update: str,
 ) -> None:
     """COPY into a session temp table, then one INSERT ... ON CONFLICT: the fastest bulk upsert."""
     tmp = f"tmp_{table}"
@@ -79,10 +84,27 @@ def write_identities(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> Non
     def row(key: tuple[str, str]) -> tuple[Any, ...]:
         f = links.facts.get(key, empty)
         blocking = matcher.blocking_keys(f) if key in links.facts else []
-        return (*key, links.by_student[key], f.first_name, f.last_name_1, f.last_name_2, f.birth_date, f.sex,
-                f.multiple_birth, blocking[0] if blocking else None)
+        return (
+            *key,
+            links.by_student[key],
+            f.first_name,
+            f.last_name_1,
+            f.last_name_2,
+            f.birth_date,
+            f.sex,
+            f.multiple_birth,
+            blocking[0] if blocking else None,
+        )
 
-    facts_cols = ("first_name", "last_name_1", "last_name_2", "birth_date", "sex", "multiple_birth", "blocking_key")
+    facts_cols = (
+        "first_name",
+        "last_name_1",
+        "last_name_2",
+        "birth_date",
+        "sex",
+        "multiple_birth",
+        "blocking_key",
+    )
     _copy_upsert(
         cur,
         "state_identity",

@@ -54,19 +54,22 @@ def _load_other(engine: Engine, ids: Sequence[str]) -> dict[str, dict[str, Any]]
 
 def _load(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     si = state_identity
-    rows = conn.execute(
-        select(si.c.msix_id, si.c.state, si.c.state_student_id).where(si.c.msix_id.in_(ids))
-    ).all()
+    rows = conn.execute(select(si.c.msix_id, si.c.state, si.c.state_student_id).where(si.c.msix_id.in_(ids))).all()
     state_ids: dict[str, list[tuple[str, str]]] = {}
     for msix_id, st, ssid in rows:
         state_ids.setdefault(msix_id, []).append((st, ssid))
     recs: dict[str, list[StoredRecord]] = {m: [] for m in state_ids}
-    joined = record.join(
-        si, and_(record.c.state == si.c.state, record.c.state_student_id == si.c.state_student_id)
-    )
+    joined = record.join(si, and_(record.c.state == si.c.state, record.c.state_student_id == si.c.state_student_id))
     query = (
-        select(si.c.msix_id, record.c.state, record.c.state_student_id, record.c.family, record.c.record_key,
-               record.c.fields, record.c.source_ts)
+        select(
+            si.c.msix_id,
+            record.c.state,
+            record.c.state_student_id,
+            record.c.family,
+            record.c.record_key,
+            record.c.fields,
+            record.c.source_ts,
+        )
         .select_from(joined)
         .where(si.c.msix_id.in_(ids), record.c.fields.is_not(None))
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
 import psycopg
 
@@ -14,7 +16,7 @@ from hub.domain.moves import Notice
 from hub.domain.records import fields_from_json
 
 
-def _stored(fields: dict | None, source_ts, event_id: uuid.UUID) -> Stored:  # type: ignore[no-untyped-def]
+def _stored(fields: dict[str, Any] | None, source_ts: datetime, event_id: uuid.UUID) -> Stored:
     return Stored(None if fields is None else fields_from_json(fields), source_ts, event_id.hex)
 
 

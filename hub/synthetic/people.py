@@ -69,12 +69,23 @@ _ORIGIN_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
 _DEFAULT_ORIGINS = (("mx", 0.85), ("gt", 0.08), ("us", 0.07))
 
 
+def between(rng: random.Random, low: int, high: int) -> int:
+    """``rng.randint(low, high)``, three times faster: the benchmark draws millions of these."""
+    return low + int(rng.random() * (high - low + 1))
+
+
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
-    return rng.choices([value for value, _ in weighted], weights=[w for _, w in weighted])[0]
+    roll = rng.random()
+    for value, weight in weighted:
+        roll -= weight
+        if roll < 0:
+            return value
+    return weighted[-1][0]
 
 
 def family_size(rng: random.Random) -> int:
-    return rng.choices((1, 2, 3, 4, 5), weights=(30, 30, 22, 12, 6))[0]
+    roll = rng.random()
+    return 1 if roll < 0.30 else 2 if roll < 0.60 else 3 if roll < 0.82 else 4 if roll < 0.94 else 5
 
 
 def grade_for(age: int, retained: bool) -> str:
@@ -99,14 +110,14 @@ def make_family(
     surnames = _child_surnames(rng, origin, mother_last if single_mother else father_last, mother_last)
     children: list[Child] = []
     used = {father, mother}
-    age = min(rng.randint(3, 15) + min(2 * (size - 1), 5), 19)
+    age = min(between(rng, 3, 15) + min(2 * (size - 1), 5), 19)
     born = date(1, 1, 1)
     for number in range(size):
         twin = number > 0 and rng.random() < 0.05
         if twin:  # the earlier twin is one too
             children[-1] = replace(children[-1], multiple_birth=True)
         else:
-            age -= rng.randint(1, 4) if number else 0
+            age -= between(rng, 1, 4) if number else 0
             if age < 3:
                 break
             born = date(year - age - 1, 9, 2) + timedelta(days=rng.randrange(365))
@@ -189,10 +200,14 @@ def _child(
         grade=grade,
         lep=origin != "us" and rng.random() < (0.6 if age < 10 else 0.35),
         iep=grade == "UG" or rng.random() < 0.09,
-        medical_alert=rng.choices("NCA", weights=(95, 4, 1))[0],
+        medical_alert=_medical_alert(rng.random()),
         immunized=rng.random() < 0.92,
         ability=min(max(rng.gauss(0.55, 0.2), 0.0), 1.0),
     )
+
+
+def _medical_alert(roll: float) -> str:
+    return "N" if roll < 0.95 else "C" if roll < 0.99 else "A"  # none, chronic (asthma...), acute
 
 
 # --- each state's identifiers ----------------------------------------------------------------------

@@ -200,9 +200,7 @@ def start(settings: Settings) -> None:
             pid_file=p.pid,
             cwd=p.root,
         )
-    process.wait_until(
-        lambda: _answers(settings), proc=proc, what="Kafka", log_file=p.out, timeout=START_TIMEOUT
-    )
+    process.wait_until(lambda: _answers(settings), proc=proc, what="Kafka", log_file=p.out, timeout=START_TIMEOUT)
 
 
 def stop(settings: Settings) -> bool:

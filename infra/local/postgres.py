@@ -212,9 +212,7 @@ def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
 
 def _superuser(settings: Settings, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
     port = settings.database.port
-    return psycopg.connect(
-        host=HOST, port=port, user=SUPERUSER, dbname=dbname, connect_timeout=3, autocommit=True
-    )
+    return psycopg.connect(host=HOST, port=port, user=SUPERUSER, dbname=dbname, connect_timeout=3, autocommit=True)
 
 
 def _answers(settings: Settings) -> bool:
@@ -239,9 +237,7 @@ def _create_owner(conn: psycopg.Connection[tuple[object, ...]], role: str, datab
     if role != SUPERUSER and not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(sql.Identifier(role)))
     if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(role))
-        )
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(role)))
 
 
 def start(settings: Settings) -> None:
@@ -254,9 +250,7 @@ def start(settings: Settings) -> None:
         _prepare(settings, p, user)
         argv = [str(bindir() / "postgres"), "-D", str(p.data)]
         proc = process.spawn(argv, log_file=p.log, pid_file=p.pid, cwd=p.data, user=user)
-    process.wait_until(
-        lambda: _answers(settings), proc=proc, what="PostgreSQL", log_file=p.log, timeout=START_TIMEOUT
-    )
+    process.wait_until(lambda: _answers(settings), proc=proc, what="PostgreSQL", log_file=p.log, timeout=START_TIMEOUT)
     _bootstrap(settings)
 
 

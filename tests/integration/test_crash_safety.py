@@ -44,7 +44,10 @@ def test_sigkill_after_database_commit_before_offset_commit_duplicates_nothing(h
 def test_worker_restarted_mid_stream_loses_nothing(hub: Hub) -> None:
     children = 3000
     folder = submission(
-        hub.root, "tx", "TX", "2025-09-15T10:00:00Z",
+        hub.root,
+        "tx",
+        "TX",
+        "2025-09-15T10:00:00Z",
         students=[student_row(f"TX-{i}", first=f"Niño{i}", birth="2012-05-01") for i in range(children)],
         enrollments=[enrollment_row(f"TX-{i}", f"E{i}", "2025-08-20") for i in range(children)],
     )

@@ -106,10 +106,7 @@ def test_auto_topic_creation_is_off(settings: Settings) -> None:
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, "message.timeout.ms": 1500})
     producer.produce(topic, value=b"x")
     producer.flush(10)
-    assert (
-        topic
-        not in AdminClient({"bootstrap.servers": settings.kafka.bootstrap}).list_topics(timeout=10).topics
-    )
+    assert topic not in AdminClient({"bootstrap.servers": settings.kafka.bootstrap}).list_topics(timeout=10).topics
 
 
 def test_a_database_can_be_created_and_queried(settings: Settings) -> None:

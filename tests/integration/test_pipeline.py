@@ -50,9 +50,7 @@ def test_whole_pipeline_consolidates_one_child_and_notifies_the_destination(hub:
         ("TX", "TX-E1"),
         ("MI", "MI-E9"),
     ]
-    assert (
-        record["courses"][0]["course_title"] == "Algebra I" and record["courses"][0]["credits_granted"] == 1.0
-    )
+    assert record["courses"][0]["course_title"] == "Algebra I" and record["courses"][0]["credits_granted"] == 1.0
     assert record["student"]["state"] == "MI"  # the newest identity report
     same = json.loads(hub.msix("student", "show", record["msix_id"], "--json").stdout)
     assert same == record

@@ -19,10 +19,15 @@ def jsonl(text: str) -> list[dict]:
 
 def test_bad_rows_are_rejected_with_file_line_column_and_reason(hub: Hub) -> None:
     folder = submission(
-        hub.root, "tx", "TX", "2025-09-15T10:00:00Z",
+        hub.root,
+        "tx",
+        "TX",
+        "2025-09-15T10:00:00Z",
         students=[student_row("TX-1"), student_row("TX-2", birth="2010-02-30"), student_row("TX-3", sex="Q")],
-        enrollments=[enrollment_row("TX-1", "E1", "2025-08-20"), enrollment_row("TX-1", "E2", "2025-08-21",
-                                                                               grade="13")],
+        enrollments=[
+            enrollment_row("TX-1", "E1", "2025-08-20"),
+            enrollment_row("TX-1", "E2", "2025-08-21", grade="13"),
+        ],
     )
     published = hub.msix("publish", "--state", "TX", str(folder))
     assert "2 rows published, 3 rejected" in published.stderr
@@ -56,8 +61,13 @@ def test_poison_messages_are_dead_lettered_and_the_rest_processed(hub: Hub) -> N
     good = submission(hub.root, "tx", "TX", "2025-09-15T10:00:00Z", students=[student_row("TX-1")])
     now = datetime(2025, 9, 15, tzinfo=UTC)
     impostor = {  # a California record on Texas's topic
-        "event_id": "0" * 32, "action": "I", "state": "CA", "state_student_id": "CA-9", "source_ts": now,
-        "submission_id": "x", "enrollment_id": "E9",
+        "event_id": "0" * 32,
+        "action": "I",
+        "state": "CA",
+        "state_student_id": "CA-9",
+        "source_ts": now,
+        "submission_id": "x",
+        "enrollment_id": "E9",
     }
     with Producer(hub.settings.kafka) as producer:
         topic = hub.topics.records("TX")

@@ -83,9 +83,7 @@ def test_existing_notice_suppresses_repeat():
     first = apply(events, links, {}, {}, T1)
     assert len(first.notices) == 1
     children = {"C": ChildView(notices=list(first.notices))}
-    again = apply(
-        [enrollment("MI", "M1", "E9", date(2025, 10, 2), ts=T1, action="U")], links, {}, children, T1
-    )
+    again = apply([enrollment("MI", "M1", "E9", date(2025, 10, 2), ts=T1, action="U")], links, {}, children, T1)
     assert again.notices == []
 
 

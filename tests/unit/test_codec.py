@@ -186,8 +186,7 @@ def test_round_trip(name: str) -> None:
 def test_round_trip_with_every_optional_field_null(name: str) -> None:
     version = schemas.default_registry().current(name)
     record = {
-        f["name"]: (None if f.get("default", "") is None else RECORDS[name][f["name"]])
-        for f in version.raw["fields"]
+        f["name"]: (None if f.get("default", "") is None else RECORDS[name][f["name"]]) for f in version.raw["fields"]
     }
     assert schemas.decode(schemas.encode(name, record)) == (name, record)
 
@@ -205,9 +204,7 @@ def test_python_types_come_back() -> None:
 
 def test_other_timezones_are_stored_as_the_same_instant() -> None:
     plus_two = TS.astimezone(dt.timezone(dt.timedelta(hours=2)))
-    _, record = schemas.decode(
-        schemas.encode("MoveNotice", {**RECORDS["MoveNotice"], "created_at": plus_two})
-    )
+    _, record = schemas.decode(schemas.encode("MoveNotice", {**RECORDS["MoveNotice"], "created_at": plus_two}))
     assert record["created_at"] == TS
 
 
@@ -299,8 +296,7 @@ SPEC_VECTORS = [
     ('{ "items":{"type":"null"}, "type":"array"}', '{"type":"array","items":"null"}', -589620603366471059),
     ('{ "values":"string", "type":"map"}', '{"type":"map","values":"string"}', -8732877298790414990),
     (
-        '{"name":"PigValue","type":"record",'
-        ' "fields":[{"name":"value", "type":["null", "int", "long", "PigValue"]}]}',
+        '{"name":"PigValue","type":"record", "fields":[{"name":"value", "type":["null", "int", "long", "PigValue"]}]}',
         '{"name":"PigValue","type":"record","fields":[{"name":"value","type":["null","int","long","PigValue"]}]}',
         -1759257747318642341,
     ),

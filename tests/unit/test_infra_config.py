@@ -57,9 +57,7 @@ def test_server_properties_follow_the_settings(tmp_path: Path) -> None:
     assert props["log.dirs"] == str(tmp_path.resolve() / "kafka" / "data")
     assert props["auto.create.topics.enable"] == "false"
     assert props["group.initial.rebalance.delay.ms"] == "0"
-    replication = {
-        key: value for key, value in props.items() if "replication.factor" in key or "min.isr" in key
-    }
+    replication = {key: value for key, value in props.items() if "replication.factor" in key or "min.isr" in key}
     assert replication and set(replication.values()) == {"1"}
     assert "controller.quorum.bootstrap.servers" not in props  # static voters, not a dynamic quorum
 

@@ -31,9 +31,7 @@ BASE: dict[str, Any] = {
 
 
 def folder_with(tmp_path: Path, manifest: Any, files: dict[str, str] | None = None) -> Path:
-    for name, text in (
-        files if files is not None else {"students.csv": "action,state_student_id\nI,S1\n"}
-    ).items():
+    for name, text in (files if files is not None else {"students.csv": "action,state_student_id\nI,S1\n"}).items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     text = manifest if isinstance(manifest, str) else json.dumps(manifest)
     (tmp_path / "manifest.json").write_text(text, encoding="utf-8")
@@ -132,9 +130,7 @@ def test_manifest_not_utf8(tmp_path: Path) -> None:
 
 
 def test_file_present_but_not_counted(tmp_path: Path) -> None:
-    folder = folder_with(
-        tmp_path, BASE, {"students.csv": "action,state_student_id\nI,S1\n", "courses.csv": "action\n"}
-    )
+    folder = folder_with(tmp_path, BASE, {"students.csv": "action,state_student_id\nI,S1\n", "courses.csv": "action\n"})
     assert rejected(folder) == "courses.csv is not in the counts of manifest.json"
 
 

@@ -76,9 +76,7 @@ def assessment(i: int = 1, **over: str) -> dict[str, str]:
     return {**row, **over}
 
 
-def write(
-    folder: Path, rows: Mapping[str, Iterable[dict[str, str]]], at: datetime = AT, state: str = "TX"
-) -> Path:
+def write(folder: Path, rows: Mapping[str, Iterable[dict[str, str]]], at: datetime = AT, state: str = "TX") -> Path:
     write_submission(folder, state, at, "tests", rows)
     return folder
 
@@ -118,9 +116,7 @@ def test_accepted_records_are_full_avro_records(tmp_path: Path) -> None:
     sub = open_submission(full(tmp_path), "TX")
     items = [i for i in sub.items() if isinstance(i, Accepted)]
     for item in items:
-        assert list(item.record) == avro_fields(item.family) or set(item.record) == set(
-            avro_fields(item.family)
-        )
+        assert list(item.record) == avro_fields(item.family) or set(item.record) == set(avro_fields(item.family))
         assert item.key == item.record["state_student_id"]
         assert item.record["state"] == "TX"
         assert item.record["source_ts"] == AT
@@ -254,9 +250,7 @@ def test_rejected_rows_carry_file_line_column_and_reason(tmp_path: Path) -> None
         "withdrawal_date",
     )
     assert bad_dates.record["record_family"] == "Enrollment"
-    again = [
-        i.record["rejection_id"] for i in open_submission(folder, "TX").items() if isinstance(i, Rejected)
-    ]
+    again = [i.record["rejection_id"] for i in open_submission(folder, "TX").items() if isinstance(i, Rejected)]
     assert again == [bad_sex.record["rejection_id"], bad_dates.record["rejection_id"]]
     summary = sub.summary
     assert [(f.file, f.accepted, f.rejected) for f in summary.files] == [

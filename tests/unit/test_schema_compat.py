@@ -74,9 +74,7 @@ def test_new_required_field_without_default_is_reported() -> None:
 
 
 def test_type_change_string_to_int_is_reported_both_ways() -> None:
-    problems = check_full_compatibility(
-        old=record(ID, GRADE), new=record(ID, {"name": "grade", "type": "int"})
-    )
+    problems = check_full_compatibility(old=record(ID, GRADE), new=record(ID, {"name": "grade", "type": "int"}))
     assert problems == [
         "new reader, old data: Student.grade: the reader expects int, the writer has string",
         "old reader, new data: Student.grade: the reader expects string, the writer has int",
@@ -87,9 +85,7 @@ def test_enum_symbol_removed_is_reported() -> None:
     fewer = {"name": "sex", "type": {"type": "enum", "name": "Sex", "symbols": ["F", "M"]}}
     problems = check_full_compatibility(old=record(ID, SEX), new=record(ID, fewer))
     # Old data may hold X; a new reader cannot read it. New data never holds X: old readers are fine.
-    assert problems == [
-        "new reader, old data: Student.sex: enum symbols X are written but unknown to the reader"
-    ]
+    assert problems == ["new reader, old data: Student.sex: enum symbols X are written but unknown to the reader"]
     assert check_compatibility(reader=record(ID, fewer), writer=record(ID, SEX)) == [
         "Student.sex: enum symbols X are written but unknown to the reader"
     ]
@@ -116,9 +112,7 @@ def test_enum_with_a_default_symbol_reads_unknown_symbols() -> None:
 def test_promotions_read_one_way(writer: str, reader: str) -> None:
     assert check_compatibility(reader, writer) == []
     if {writer, reader} != {"string", "bytes"}:
-        assert check_compatibility(writer, reader) == [
-            f"<root>: the reader expects {writer}, the writer has {reader}"
-        ]
+        assert check_compatibility(writer, reader) == [f"<root>: the reader expects {writer}, the writer has {reader}"]
 
 
 def test_promotion_inside_a_union() -> None:
@@ -143,8 +137,7 @@ def test_field_inside_a_union_of_records_is_checked() -> None:
     old = record(ID, {"name": "parent", "type": ["null", record(GRADE, name="Parent")], "default": None})
     new = record(ID, {"name": "parent", "type": ["null", record(name="Parent")], "default": None})
     assert check_full_compatibility(old, new) == [
-        "old reader, new data: Student.parent.grade: "
-        "the writer has no such field and the reader gives no default"
+        "old reader, new data: Student.parent.grade: the writer has no such field and the reader gives no default"
     ]
 
 
@@ -159,9 +152,9 @@ def test_named_types_match_by_name_or_alias() -> None:
 def test_field_renamed_with_an_alias() -> None:
     renamed = {"name": "student_id", "type": "string", "aliases": ["id"]}
     assert check_compatibility(reader=record(renamed), writer=record(ID)) == []
-    assert check_compatibility(
-        reader=record({"name": "student_id", "type": "string"}), writer=record(ID)
-    ) == ["Student.student_id: the writer has no such field and the reader gives no default"]
+    assert check_compatibility(reader=record({"name": "student_id", "type": "string"}), writer=record(ID)) == [
+        "Student.student_id: the writer has no such field and the reader gives no default"
+    ]
 
 
 def test_a_default_that_does_not_fit_is_reported() -> None:
@@ -175,9 +168,7 @@ def test_a_default_that_does_not_fit_is_reported() -> None:
 
 def test_logical_types() -> None:
     date = {"type": "int", "logicalType": "date"}
-    assert check_compatibility(reader=date, writer="int") == [
-        "<root>: logical type changes from none to date"
-    ]
+    assert check_compatibility(reader=date, writer="int") == ["<root>: logical type changes from none to date"]
     millis = {"type": "long", "logicalType": "timestamp-millis"}
     assert check_compatibility(reader=millis, writer=date) == [
         "<root>: logical type changes from date to timestamp-millis"

@@ -98,7 +98,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("outbox", "identity_event", "move_notice", "consumer_offset", "processed_event",
-                  "record", "state_identity", "child"):
+    for table in (
+        "outbox",
+        "identity_event",
+        "move_notice",
+        "consumer_offset",
+        "processed_event",
+        "record",
+        "state_identity",
+        "child",
+    ):
         op.drop_table(table)
     op.execute("DROP SEQUENCE msix_serial")
