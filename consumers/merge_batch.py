@@ -46,11 +46,10 @@ def process(
     # one worker owns at a time, and the primary keys settle the races that remain (two workers
     # claiming one event id, or making one notice).
     with conn.transaction(), conn.cursor() as cur:
-        fresh = effects.claim_events(cur, [e.event_id for e in events])
-        seen: set[str] = set()
+        seen = effects.claim_events(cur, [e.event_id for e in events])
         new_events = []
         for e in events:  # also drops a repeat of an event within this batch
-            if e.event_id in fresh and e.event_id not in seen:
+            if e.event_id not in seen:
                 seen.add(e.event_id)
                 new_events.append(e)
         result.events, result.duplicates = len(new_events), len(events) - len(new_events)
@@ -113,7 +112,7 @@ def _notices(cur: psycopg.Cursor, applied: apply.Applied, topics: Topics) -> lis
 
 
 def _identity_changes(cur: psycopg.Cursor, links: linking.Links, topics: Topics) -> list[effects.OutboxRow]:
-    new_ids = effects.insert_identity_changes(cur, links.changes)
+    effects.insert_identity_changes(cur, links.changes)
     return [
         (
             topics.identity,
@@ -133,5 +132,4 @@ def _identity_changes(cur: psycopg.Cursor, links: linking.Links, topics: Topics)
             ),
         )
         for c in links.changes
-        if c.event_id in new_ids
     ]

@@ -5,7 +5,6 @@ or not at all.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,17 +16,23 @@ from hub.domain.linking import IdentityChange, Links
 from hub.domain.merge import Stored
 from hub.domain.moves import Notice
 from hub.domain.msix_id import from_serial
-from hub.domain.records import json_fields
+from hub.domain.records import to_json
 
 OutboxRow = tuple[str, bytes, bytes]  # (topic, key, value)
 
 
 def claim_events(cur: psycopg.Cursor, event_ids: Sequence[str]) -> set[str]:
-    """Record the events as processed; returns those not processed before (the rest are duplicates)."""
+    """Record the events as processed; returns the ids that were processed before (duplicates)."""
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_event (event_id uuid) ON COMMIT DELETE ROWS")
+    with cur.copy("COPY batch_event (event_id) FROM STDIN") as copy:
+        for event_id in event_ids:
+            copy.write_row((event_id,))
+    # Only the duplicates travel back: in the usual batch there are none.
     cur.execute(
-        """INSERT INTO processed_event (event_id) SELECT unnest(%s::uuid[])
-           ON CONFLICT DO NOTHING RETURNING event_id""",
-        (list(event_ids),),
+        """WITH claimed AS (
+               INSERT INTO processed_event (event_id) SELECT DISTINCT event_id FROM batch_event
+               ON CONFLICT DO NOTHING RETURNING event_id)
+           SELECT event_id FROM batch_event EXCEPT SELECT event_id FROM claimed"""
     )
     return {row[0].hex for row in cur}
 
@@ -120,8 +125,7 @@ def write_records(cur: psycopg.Cursor, changed: dict[RecordId, Stored]) -> None:
     if not changed:
         return
     rows = (
-        (*rid, None if s.fields is None else json.dumps(json_fields(s.fields)), s.source_ts, s.event_id)
-        for rid, s in changed.items()
+        (*rid, None if s.fields is None else to_json(s.fields), s.source_ts, s.event_id) for rid, s in changed.items()
     )
     _copy_upsert(
         cur,
@@ -149,16 +153,15 @@ def insert_notices(cur: psycopg.Cursor, notices: Sequence[Notice]) -> set[str]:
     return _returned_ids(cur)
 
 
-def insert_identity_changes(cur: psycopg.Cursor, changes: Sequence[IdentityChange]) -> set[str]:
-    if not changes:
-        return set()
-    cur.executemany(
-        """INSERT INTO identity_event (event_id, kind, msix_id, state, state_student_id, reason, occurred_at)
-           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
-        [(c.event_id, c.kind, c.msix_id, c.state, c.state_student_id, c.reason, c.occurred_at) for c in changes],
-        returning=True,
-    )
-    return _returned_ids(cur)
+def insert_identity_changes(cur: psycopg.Cursor, changes: Sequence[IdentityChange]) -> None:
+    """Store identity changes. Each is new by construction: it names a state id first seen in this
+    batch, whose events were claimed as never processed, so a plain COPY cannot collide."""
+    if changes:
+        with cur.copy(
+            "COPY identity_event (event_id, kind, msix_id, state, state_student_id, reason, occurred_at) FROM STDIN"
+        ) as copy:
+            for c in changes:
+                copy.write_row((c.event_id, c.kind, c.msix_id, c.state, c.state_student_id, c.reason, c.occurred_at))
 
 
 def _returned_ids(cur: psycopg.Cursor) -> set[str]:

@@ -21,13 +21,11 @@ def _stored(fields: dict[str, Any] | None, source_ts: datetime, event_id: uuid.U
 
 
 def known_students(cur: psycopg.Cursor, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    states, ids = _columns(keys, 2)
+    _load_keys(cur, "batch_student", "state text, ssid text", keys)
     cur.execute(
         """SELECT si.state, si.state_student_id, si.msix_id
              FROM state_identity si
-             JOIN unnest(%s::text[], %s::text[]) AS k(state, ssid)
-               ON si.state = k.state AND si.state_student_id = k.ssid""",
-        (states, ids),
+             JOIN batch_student k ON si.state = k.state AND si.state_student_id = k.ssid"""
     )
     return {(st, ssid): msix for st, ssid, msix in cur}
 
@@ -48,13 +46,12 @@ def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, l
 
 
 def records(cur: psycopg.Cursor, ids: Iterable[RecordId]) -> dict[RecordId, Stored]:
-    cols = _columns(ids, 4)
+    _load_keys(cur, "batch_record", "st text, ssid text, fam text, rkey text", ids)
     cur.execute(
         """SELECT r.state, r.state_student_id, r.family, r.record_key, r.fields, r.source_ts, r.event_id
              FROM record r
-             JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS k(st, ssid, fam, rkey)
-               ON r.state = k.st AND r.state_student_id = k.ssid AND r.family = k.fam AND r.record_key = k.rkey""",
-        cols,
+             JOIN batch_record k
+               ON r.state = k.st AND r.state_student_id = k.ssid AND r.family = k.fam AND r.record_key = k.rkey"""
     )
     return {(st, ssid, fam, key): _stored(f, ts, eid) for st, ssid, fam, key, f, ts, eid in cur}
 
@@ -86,9 +83,9 @@ def children(cur: psycopg.Cursor, msix_ids: Sequence[str]) -> dict[str, ChildVie
     return views
 
 
-def _columns(rows: Iterable[tuple[str, ...]], width: int) -> tuple[list[str], ...]:
-    cols: tuple[list[str], ...] = tuple([] for _ in range(width))
-    for row in rows:
-        for col, value in zip(cols, row, strict=True):
-            col.append(value)
-    return cols
+def _load_keys(cur: psycopg.Cursor, table: str, columns: str, rows: Iterable[tuple[str, ...]]) -> None:
+    """Put a batch's keys in a temp table to join on: COPY is several times cheaper than array parameters."""
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns}) ON COMMIT DELETE ROWS")
+    with cur.copy(f"COPY {table} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

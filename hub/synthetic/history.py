@@ -17,9 +17,9 @@ import itertools
 import random
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 
 from hub.synthetic.names import (
     CITIES,
@@ -135,6 +135,7 @@ STREAMS: tuple[Stream, ...] = (
     Stream("ny-fl-nc", "FL", 5, (_school("NY", end=(10, 24)), _school("FL", (11, 3), (5, 8)),
                                  _school("NC", (5, 15)), _summer("NC"))),
     Stream("fl-nc-ny", "FL", 5, (_school("FL", end=(4, 30)), _school("NC", (5, 7)), _summer("NY"))),
+    Stream("fl-nc-mi", "FL", 3, (_school("FL", end=(4, 30)), _school("NC", (5, 7)), _summer("MI"))),
     Stream("fl-mi", "FL", 4, (_school("FL", end=(5, 10)), _school("MI", (5, 17)), _summer("MI"))),
     Stream("fl-pa", "FL", 2, (_school("FL", end=(5, 20)), _summer("PA"))),
     Stream("ga-nc", "GA", 2, (_school("GA", end=(5, 1)), _school("NC", (5, 8)), _summer("NC"))),
@@ -154,7 +155,7 @@ STREAMS: tuple[Stream, ...] = (
 )
 # fmt: on
 
-_STAYER_WEIGHT = {"TX": 9.0, "CA": 9.0, "FL": 5.0, "WA": 3.0}
+_STAYER_WEIGHT = {"TX": 6.0, "CA": 6.0, "FL": 4.0, "WA": 2.0}
 
 
 def streams_for(states: tuple[str, ...]) -> tuple[Stream, ...]:
@@ -194,9 +195,7 @@ def resolve_legs(rng: random.Random, stream: Stream, year: int) -> list[Leg]:
             start = on(year, cal.summer[0]) + between(rng, -3, 3) * DAY
             end = on(year, cal.summer[1])
         else:
-            start = (
-                on(year, cal.start) if spec.start is None else on(year, spec.start) + between(rng, -7, 7) * DAY
-            )
+            start = on(year, cal.start) if spec.start is None else on(year, spec.start) + between(rng, -7, 7) * DAY
             end = on(year, cal.end) if spec.end is None else on(year, spec.end) + between(rng, -7, 7) * DAY
         if legs and start <= legs[-1].end:
             start = legs[-1].end + between(rng, 3, 9) * DAY  # the drive north
@@ -223,13 +222,7 @@ def move_kinds(rng: random.Random, legs: list[Leg]) -> list[str]:
     for i in moves:
         cal = CALENDARS[legs[i].state]
         roll = rng.random()
-        kind = (
-            "departure"
-            if roll < cal.departure
-            else "arrival"
-            if roll < cal.departure + cal.open
-            else "unreported"
-        )
+        kind = "departure" if roll < cal.departure else "arrival" if roll < cal.departure + cal.open else "unreported"
         if kind == "arrival" and i != moves[-1]:
             kind = rng.choice(("departure", "unreported"))
         pair = (legs[i].state, legs[i + 1].state)
@@ -311,7 +304,8 @@ class Move:
     to_state: str
     to_city: str
     left: date
-    enrolled: date
+    enrolled: date | None
+    """The enrollment date in the new state; None if it has not enrolled the child by ``through``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +360,7 @@ class _Plan:
 
 def plan_child(rng: random.Random, plan: _Plan, family: Family, child: Child) -> Life:
     stays = _stays(rng, plan, family, child)
-    moves = _moves(child, stays, plan.through)
+    moves = _moves(child, stays)
     courses = courses_for(rng, child, stays, plan.year)
     tests = tests_for(rng, child, stays, plan.year, plan.through, courses)
     return Life(child, family, tuple(stays), courses, tests, moves)
@@ -379,13 +373,7 @@ def _stays(rng: random.Random, plan: _Plan, family: Family, child: Child) -> lis
     qad, move_from = plan.prior
     for i, leg in enumerate(plan.legs):
         last = i == len(plan.legs) - 1
-        if (
-            last
-            and leg.summer
-            and previous is not None
-            and previous.state == leg.state
-            and rng.random() < 0.3
-        ):
+        if last and leg.summer and previous is not None and previous.state == leg.state and rng.random() < 0.3:
             continue  # stayed home from the summer program (never when it is a move)
         if previous is not None and (previous.state, previous.city) != (leg.state, leg.city):
             qad, move_from = leg.start, (previous.city, previous.state, "US")
@@ -423,9 +411,7 @@ def _first_report(plan: _Plan, stays: list[Stay], state: str, known: date) -> da
         before = stays[-1]
         if before.move_out != "arrival" and before.withdrawn_known is None:
             return None  # the old state has not said the child left
-        sent = next_submission(
-            before.state, plan.year, plan.through, before.withdrawn_known or before.enrolled_known
-        )
+        sent = next_submission(before.state, plan.year, plan.through, before.withdrawn_known or before.enrolled_known)
         if sent is None:
             return None
         known = max(known, sent + DAY)
@@ -465,36 +451,16 @@ def _mistakes(
     return "", None, later
 
 
-def _moves(child: Child, stays: list[Stay], through: date) -> tuple[Move, ...]:
-    moves: list[Move] = []
-    for before, after in itertools.pairwise(stays):
-        if before.state == after.state or before.left is None:
-            continue
-        moves.append(
-            Move(
-                child.key,
-                before.move_out,
-                before.state,
-                after.state,
-                after.school.city,
-                before.left,
-                after.start,
-            )
-        )
+def _moves(child: Child, stays: list[Stay]) -> tuple[Move, ...]:
+    moves = [
+        Move(child.key, before.move_out, before.state, after.state, after.school.city, before.left, after.start)
+        for before, after in itertools.pairwise(stays)
+        if before.state != after.state and before.left is not None
+    ]
     last = stays[-1] if stays else None
-    if last and last.move_out == "departure" and last.withdrawn_known is not None:
-        # The origin reported the departure; the new state has not enrolled the child by `through`.
-        moves.append(
-            Move(
-                child.key,
-                "departure",
-                last.state,
-                last.to_state,
-                last.to_city,
-                last.withdrawal or through,
-                through,
-            )
-        )
+    if last and last.move_out == "departure" and last.withdrawal is not None:
+        # Reported by the origin; the new state has not enrolled the child by `through`.
+        moves.append(Move(child.key, "departure", last.state, last.to_state, last.to_city, last.withdrawal, None))
     return tuple(moves)
 
 
@@ -573,7 +539,8 @@ def _in_term(schedule: list[tuple[CourseDef, str]], terms: str, term: str) -> li
 
 
 def _score(rng: random.Random, child: Child) -> int:
-    return min(max(round(50 + 45 * child.ability + rng.gauss(0, 8)), 30), 100)
+    noise = (rng.random() + rng.random() - 1) * 14  # triangular, cheaper than gauss
+    return min(max(round(50 + 45 * child.ability + noise), 30), 100)
 
 
 def courses_for(rng: random.Random, child: Child, stays: list[Stay], year: int) -> tuple[CourseFact, ...]:
@@ -609,7 +576,7 @@ def _school_courses(
             score = _score(rng, child)
             passed = score >= (70 if cal.numeric_grades else 60)
             hours = "0.0" if course.subject == "22" else credits
-            progress = begin + 28 * DAY if begin + 28 * DAY < end else None
+            progress = begin + 14 * DAY if begin + 14 * DAY < end else None  # first progress report
             course_id = f"{stay.school.nces_school_id[-5:]}-{course.code}-{term}{stay.ordinal}"
             if full:
                 done, granted, clock = last + between(rng, 3, 10) * DAY, hours if passed else "0.0", ""
@@ -637,7 +604,7 @@ def _credit_recovery(rng: random.Random, child: Child, stay: Stay, year: int) ->
     course_id = f"{stay.school.nces_school_id[-5:]}-{course.code}-SUM{stay.ordinal}"
     return [
         CourseFact(stay.ordinal, course_id, stay.school.nces_school_id, course, "REM", "SUM", "0.5", score,
-                   stay.start + 14 * DAY, done, full, "0.5" if full and score >= 60 else "0.0",
+                   stay.start + 7 * DAY, done, full, "0.5" if full and score >= 60 else "0.0",
                    f"{between(rng, 40, 90)}.0")
     ]  # fmt: skip
 
@@ -686,9 +653,7 @@ def tests_for(
                 due.append((suite.science.format(g=grade), "SCI", "01", suite.levels))
             titles = {c.course.title for c in courses if c.stay == stay.ordinal}
             due.extend(
-                (title, content, "03", suite.levels)
-                for trigger, title, content in suite.eoc
-                if trigger in titles
+                (title, content, "03", suite.levels) for trigger, title, content in suite.eoc if trigger in titles
             )
         elp_day = date(year + 1, cal.elp_month, 10)
         if child.lep and child.grade not in ("PK", "OS") and _present(stay, elp_day):
@@ -709,14 +674,14 @@ def _test(
 ) -> TestFact:
     title, content, kind, levels = test
     low, high = TESTS[stay.state].scale
-    share = min(max(child.ability + rng.gauss(0, 0.12), 0.0), 0.999)
+    share = min(max(child.ability + (rng.random() + rng.random() - 1) * 0.2, 0.0), 0.999)
     score = "" if kind == "04" else str(round(low + share * (high - low)))
     if kind == "04":  # proficiency tests report a composite level like 3.4
         score = f"{1 + share * (len(levels) - 1):.1f}"
     known = day + between(rng, 35, 70) * DAY
     deleted = None
     if rng.random() < 0.015:  # attributed to the wrong child, deleted a month later
-        sent = next_submission(stay.state, day.year - (1 if day.month >= 8 else 0), through, known)
+        sent = next_submission(stay.state, day.year if day.month >= 8 else day.year - 1, through, known)
         deleted = sent + between(rng, 1, 9) * DAY if sent else None
     test_id = f"{kind}-{content}-{day:%Y%m}"
     return TestFact(stay.ordinal, test_id, title, content, kind, day.replace(day=1), score,
@@ -728,7 +693,14 @@ def _test(
 
 @dataclass(frozen=True)
 class Truth:
-    """What the hub should find: which state ids are one child, and the moves."""
+    """What the hub should find: which state ids are one child, and the moves.
+
+    A hub owes one notice per ``departure`` and per ``arrival`` move. An arrival is one per child and
+    (from, to) pair: after it, the new state may enroll the child again (a summer program) while
+    the old state's enrollment is still open, and that is the same move, not a new one. In the data,
+    a withdrawal date is always before the next state's enrollment date, so the moves can be told
+    apart from the dates alone, whatever order the hub reads the states' topics in.
+    """
 
     identities: Mapping[int, Mapping[str, str]]
     """Child key -> {state: that state's student id}, for every state that reports the child."""
@@ -744,10 +716,11 @@ class Truth:
         return counts["departure"] + counts["arrival"]
 
     def child_of(self, state: str, state_student_id: str) -> int | None:
-        for key, ids in self.identities.items():
-            if ids.get(state) == state_student_id:
-                return key
-        return None
+        return self._by_state_id.get((state, state_student_id))
+
+    @cached_property
+    def _by_state_id(self) -> dict[tuple[str, str], int]:
+        return {(state, sid): key for key, ids in self.identities.items() for state, sid in ids.items()}
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def make_family(
     used = {father, mother}
     age = min(between(rng, 3, 15) + min(2 * (size - 1), 5), 19)
     born = date(1, 1, 1)
+    junior = origin == "us" and not single_mother
     for number in range(size):
         twin = number > 0 and rng.random() < 0.05
         if twin:  # the earlier twin is one too
@@ -122,16 +123,13 @@ def make_family(
                 break
             born = date(year - age - 1, 9, 2) + timedelta(days=rng.randrange(365))
         sex = rng.choice("FM")
-        first = _first_name(rng, origin, sex, used)
-        child = _child(rng, first_child + len(children), key, origin, (first, sex, born, age), surnames, used)
-        if twin:
-            child = replace(child, multiple_birth=True)
-        if not child.birth_city:
-            city = home_city if rng.random() < 0.8 else rng.choice(CITIES[home_state])[0]
-            child = replace(child, birth_city=city, birth_state=home_state)
-        if origin == "us" and sex == "M" and not single_mother and rng.random() < 0.1:
-            child = replace(child, first_name=father, suffix="Jr.")
-        children.append(child)
+        if junior and sex == "M" and rng.random() < 0.15:
+            first, suffix, junior = father, "Jr.", False  # named after his father, once per family
+        else:
+            first, suffix = _first_name(rng, origin, sex, used), ""
+        home = home_city if rng.random() < 0.8 else rng.choice(CITIES[home_state])[0], home_state
+        who = (first, suffix, sex, born, age, twin)
+        children.append(_child(rng, first_child + len(children), key, origin, who, surnames, used, home))
     return Family(key, origin, home_state, home_city, *parents, tuple(children))
 
 
@@ -169,13 +167,14 @@ def _child(
     key: int,
     family: int,
     origin: str,
-    who: tuple[str, str, date, int],
+    who: tuple[str, str, str, date, int, bool],
     surnames: tuple[str, str],
     used: set[str],
+    home: tuple[str, str],
 ) -> Child:
-    first, sex, born, age = who
+    first, suffix, sex, born, age, twin = who
     places = BIRTHPLACES[origin]
-    city, region, country = "", "", "US"
+    city, region, country = *home, "US"
     if places and rng.random() < FOREIGN_BORN[origin]:
         city, region, country = rng.choice(places)
     osy = age >= 16 and country != "US" and rng.random() < 0.4
@@ -190,10 +189,10 @@ def _child(
         middle_name=_middle_name(rng, origin, sex, first, used),
         last_name_1=surnames[0],
         last_name_2=surnames[1],
-        suffix="",
+        suffix=suffix,
         sex=sex,
         birth_date=born,
-        multiple_birth=False,
+        multiple_birth=twin,
         birth_city=city,
         birth_state=region,
         birth_country=country,

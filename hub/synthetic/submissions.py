@@ -15,10 +15,14 @@ move notice depends on.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from operator import itemgetter
@@ -186,51 +190,51 @@ def _yn(flag: bool) -> str:
     return "Y" if flag else "N"
 
 
-class _Speller:
-    """Names as one state's system writes them (cached: the same names come back all the time)."""
+class _Speller(dict[str, str]):
+    """Names as one state's system writes them: ``spell[name]``, cached (names come back all the time)."""
 
     def __init__(self, prof: Profile) -> None:
+        super().__init__()
         self.prof = prof
-        self.cache: dict[str, str] = {}
 
-    def __call__(self, text: str) -> str:
-        out = self.cache.get(text)
-        if out is None:
-            out = text if self.prof.accents else strip_accents(text)
-            out = self.cache[text] = out.upper() if self.prof.upper else out
+    def __missing__(self, text: str) -> str:
+        out = text if self.prof.accents else strip_accents(text)
+        out = self[text] = out.upper() if self.prof.upper else out
         return out
 
 
 def _expires(qad: date) -> date:
     """Eligibility lasts 36 months from the qualifying arrival date."""
-    return date(qad.year + 3, qad.month, min(qad.day, 28)) - timedelta(days=1)
+    try:
+        return qad.replace(year=qad.year + 3) - timedelta(days=1)
+    except ValueError:  # February 29th
+        return date(qad.year + 3, 2, 28)
 
 
-def _student_versions(life: Life, state: str, stays: list[Stay], spell: _Speller) -> list[Version]:
+def _student_versions(life: Life, state: str, sid: str, stays: list[Stay], spell: _Speller) -> list[Version]:
     child, family, prof = life.child, life.family, spell.prof
-    sid = state_student_id(state, child.key)
     last_1, last_2 = child.last_name_1, child.last_name_2
     if prof.surnames == "paternal":
         last_2 = ""
     elif prof.surnames == "joined":
         last_1, last_2 = f"{last_1} {last_2}".strip(), ""
     # One child in ten is first reported without the second parent, added a few weeks later.
-    late_parent = bool(family.parent2_first) and (child.key * 7 + len(state)) % 10 == 0
+    late_parent = bool(family.parent2_first) and (child.key * 7 + sum(map(ord, state))) % 10 == 0
     head = (
-        sid, state_id_type(state), "", spell(child.first_name),
-        spell(child.middle_name) if prof.middle else "", spell(last_1), spell(last_2), child.suffix,
+        sid, state_id_type(state), "", spell[child.first_name],
+        spell[child.middle_name] if prof.middle else "", spell[last_1], spell[last_2], child.suffix,
         child.sex, _iso(child.birth_date), _yn(child.multiple_birth),
-        spell(child.birth_city), spell(child.birth_state), child.birth_country,
-        spell(family.parent1_first), spell(family.parent1_last),
+        spell[child.birth_city], spell[child.birth_state], child.birth_country,
+        spell[family.parent1_first], spell[family.parent1_last],
     )  # fmt: skip
-    parent2 = (spell(family.parent2_first), spell(family.parent2_last))
+    parent2 = (spell[family.parent2_first], spell[family.parent2_last])
 
     def snapshot(stay: Stay, to: tuple[str, str], with_parent2: bool) -> tuple[str, ...]:
         qad = stay.arrived
         city, region, country = stay.move_from
         return (
-            *head, *(parent2 if with_parent2 else ("", "")), _iso(qad), spell(city), spell(region), country,
-            spell(to[0]), to[1], _iso(_expires(qad)),
+            *head, *(parent2 if with_parent2 else ("", "")), _iso(qad), spell[city], spell[region], country,
+            spell[to[0]], to[1], _iso(_expires(qad)),
         )  # fmt: skip
 
     events: list[tuple[date, Stay, tuple[str, str], bool]] = []
@@ -257,9 +261,8 @@ def _student_versions(life: Life, state: str, stays: list[Stay], spell: _Speller
     return versions
 
 
-def _enrollment_versions(life: Life, state: str, stays: list[Stay], spell: _Speller) -> list[Version]:
+def _enrollment_versions(life: Life, state: str, sid: str, stays: list[Stay], spell: _Speller) -> list[Version]:
     child = life.child
-    sid = state_student_id(state, child.key)
     versions: list[Version] = []
     for stay in stays:
         eid = enrollment_id(state, child.key, stay.ordinal)
@@ -271,9 +274,7 @@ def _enrollment_versions(life: Life, state: str, stays: list[Stay], spell: _Spel
             wrong = stay.wrong_grade and (stay.fixed_known is None or known < stay.fixed_known)
             withdrawn = stay.withdrawn_known is not None and known >= stay.withdrawn_known
             grade = stay.wrong_grade if wrong else stay.grade
-            row = _enrollment_row(
-                life, stay, spell, (sid, eid), grade, stay.withdrawal if withdrawn else None
-            )
+            row = _enrollment_row(life, stay, spell, (sid, eid), grade, stay.withdrawal if withdrawn else None)
             versions.append((known, order, ENROLLMENTS, eid, row, not risky))
         if stay.duplicate_deleted:  # typed in twice, the copy deleted in a later submission
             dup = enrollment_id(state, child.key, 32 + stay.ordinal)
@@ -294,10 +295,10 @@ def _enrollment_row(
 ) -> tuple[str, ...]:
     child, school = life.child, stay.school
     return (
-        *ids, _iso(stay.start), _iso(withdrawal), stay.enrollment_type, spell(school.name),
-        school.nces_school_id, school.nces_district_id, spell(school.district_name),
-        spell(school.city), stay.state, grade, _yn(child.lep), _yn(child.iep), _yn(stay.pfs),
-        child.medical_alert, _yn(child.immunized), _iso(stay.arrived), spell(stay.designated_school),
+        *ids, _iso(stay.start), _iso(withdrawal), stay.enrollment_type, spell[school.name],
+        school.nces_school_id, school.nces_district_id, spell[school.district_name],
+        spell[school.city], stay.state, grade, _yn(child.lep), _yn(child.iep), _yn(stay.pfs),
+        child.medical_alert, _yn(child.immunized), _iso(stay.arrived), spell[stay.designated_school],
         _iso(stay.graduation if withdrawal else None), _algebra(child), stay.comment,
     )  # fmt: skip
 
@@ -307,16 +308,15 @@ def _letter(score: int) -> str:
 
 
 def _course_versions(
-    life: Life, state: str, facts: list[CourseFact], spell: _Speller, school_year: str
+    life: Life, state: str, sid: str, facts: list[CourseFact], spell: _Speller, school_year: str
 ) -> list[Version]:
-    sid = state_student_id(state, life.child.key)
     numeric = CALENDARS[state].numeric_grades
     versions: list[Version] = []
     for fact in facts:
         grade = str(fact.score) if numeric else _letter(fact.score)
         course = fact.course
         head = (
-            sid, fact.course_id, school_year, fact.term, spell(course.title), course.subject,
+            sid, fact.course_id, school_year, fact.term, spell[course.title], course.subject,
             fact.course_type, f"{int(course.code) % 7 + 1:02d}", fact.credits,
         )  # fmt: skip
         if fact.progress_known:
@@ -337,13 +337,12 @@ def _course_versions(
     return versions
 
 
-def _test_versions(life: Life, state: str, facts: list[TestFact], spell: _Speller) -> list[Version]:
-    sid = state_student_id(state, life.child.key)
+def _test_versions(life: Life, state: str, sid: str, facts: list[TestFact], spell: _Speller) -> list[Version]:
     versions: list[Version] = []
     for fact in facts:
         method = "Performance Level" if fact.type == "04" else "Scale Score"
         row = (
-            sid, fact.assessment_id, spell(fact.title), fact.content, fact.type, f"{fact.month:%Y-%m}",
+            sid, fact.assessment_id, spell[fact.title], fact.content, fact.type, f"{fact.month:%Y-%m}",
             method, fact.score, fact.interpretation,
         )  # fmt: skip
         versions.append((fact.known, 0, ASSESSMENTS, fact.assessment_id, row, True))
@@ -358,11 +357,12 @@ def _versions(life: Life, state: str, school_year: str) -> list[Version]:
     ordinals = {s.ordinal for s in stays}
     courses = [c for c in life.courses if c.stay in ordinals]
     tests = [t for t in life.tests if t.stay in ordinals]
+    sid = state_student_id(state, life.child.key)
     return [
-        *_student_versions(life, state, stays, spell),
-        *_enrollment_versions(life, state, stays, spell),
-        *_course_versions(life, state, courses, spell, school_year),
-        *_test_versions(life, state, tests, spell),
+        *_student_versions(life, state, sid, stays, spell),
+        *_enrollment_versions(life, state, sid, stays, spell),
+        *_course_versions(life, state, sid, courses, spell, school_year),
+        *_test_versions(life, state, sid, tests, spell),
     ]
 
 
@@ -377,28 +377,32 @@ def _speller(state: str) -> _Speller:
 Pending = tuple[int, str, tuple[str, ...], bool]
 
 
-def _collapse(
-    versions: list[Version], submits: tuple[date, ...], through: date
-) -> Iterator[tuple[date, Pending]]:
+_BY_TIME = itemgetter(0, 1)
+
+
+def _collapse(versions: list[Version], submits: tuple[date, ...], through: date) -> Iterator[tuple[date, Pending]]:
     """Per record, the latest version in each submission: I the first time, U after, D to delete.
 
-    A version is spoilable only if it is the record's last row (nothing later depends on it), and a
-    student or enrollment row only if it is an insert (an update that fails would leave stale data
-    the hub acts on, like an enrollment still open).
+    A student row may be spoiled only if it is an update (a rejected insert would orphan the child's
+    other rows), an enrollment row only if it is an insert (a rejected update could leave an
+    enrollment open in the hub, and make a later move look like an arrival), any other row only if
+    it is its record's last (nothing later depends on it).
     """
-    by_key: dict[tuple[int, str], dict[date, Version]] = defaultdict(dict)
-    for version in sorted(versions, key=lambda v: (v[0], v[1])):
+    by_key: dict[tuple[int, str], list[tuple[date, Version]]] = {}
+    versions.sort(key=_BY_TIME)
+    for version in versions:
         known = version[0]
         if known > through:
-            continue
-        sent = submits[_bisect(submits, known)]
-        by_key[(version[2], version[3])][sent] = version
-    for (file, _), by_date in by_key.items():
+            break
+        sent = submits[bisect_left(submits, known)]
+        slots = by_key.setdefault((version[2], version[3]), [])
+        if slots and slots[-1][0] == sent:
+            slots[-1] = (sent, version)  # a later version in the same submission replaces it
+        else:
+            slots.append((sent, version))
+    for (file, _), slots in by_key.items():
         shown: tuple[str, ...] | None = None
-        dates = sorted(by_date)
-        for n, sent in enumerate(dates):
-            _, _, _, _, values, spoil = by_date[sent]
-            last = n == len(dates) - 1
+        for n, (sent, (_, _, _, _, values, spoil)) in enumerate(slots):
             if values is None:
                 if shown is not None:
                     yield sent, (file, "D", shown, False)
@@ -407,67 +411,58 @@ def _collapse(
             if values == shown:
                 continue
             action = "U" if shown is not None else "I"
+            last = n == len(slots) - 1
             if file == STUDENTS:
                 ok = spoil and action == "U"
             elif file == ENROLLMENTS:
-                ok = spoil and action == "I" and last and bool(values[3])
+                ok = spoil and action == "I"
             else:
                 ok = spoil and last
             yield sent, (file, action, values, ok)
             shown = values
 
 
-def _bisect(dates: tuple[date, ...], day: date) -> int:
-    low, high = 0, len(dates)
-    while low < high:
-        mid = (low + high) // 2
-        if dates[mid] < day:
-            low = mid + 1
-        else:
-            high = mid
-    return low
-
-
 def submissions(world: World, bad_row_rate: float = 0.0, *, batch: int = 0) -> Iterator[SubmissionRows]:
-    """Every state's submissions, in time order (ties in the order of ``world.states``)."""
-    pending: dict[tuple[date, int], list[Pending]] = defaultdict(list)
+    """Every state's submissions, in time order (``submitted_at``; ties in the order of ``world.states``)."""
+    pending: dict[tuple[date, int], tuple[list[Pending], ...]] = defaultdict(lambda: ([], [], [], []))
     submits = {s: schedule(s, world.school_year_start, world.through) for s in world.states}
     order = {s: i for i, s in enumerate(world.states)}
     for life in world.lives:
         for state in dict.fromkeys(stay.state for stay in life.stays):
-            for sent, row in _collapse(
-                _versions(life, state, world.school_year), submits[state], world.through
-            ):
-                pending[(sent, order[state])].append(row)
-    for sent, index in sorted(pending):
+            for sent, row in _collapse(_versions(life, state, world.school_year), submits[state], world.through):
+                pending[(sent, order[state])][row[0]].append(row)
+    for sent, index in sorted(pending, key=lambda at: (at[0], profile(world.states[at[1]]).hour, at[1])):
         state = world.states[index]
         rows = pending.pop((sent, index))
         yield _submission(world, state, sent, rows, bad_row_rate, batch)
 
 
 def _submission(
-    world: World, state: str, sent: date, rows: list[Pending], rate: float, batch: int
+    world: World, state: str, sent: date, rows: tuple[list[Pending], ...], rate: float, batch: int
 ) -> SubmissionRows:
     prof = profile(state)
     by_file: dict[str, list[dict[str, str]]] = {}
-    spoilable: list[tuple[str, int]] = []
-    for file, action, values, ok in sorted(rows, key=lambda r: r[0]):
-        name = FILES[file]
-        out = by_file.setdefault(name, [])
-        if ok:
-            spoilable.append((name, len(out)))
-        out.append(dict(zip(columns_of(state, name), _picker(state, name)((action, *values)), strict=True)))
+    spoilable: dict[str, list[int]] = {}
+    for name, pending in zip(FILES, rows, strict=True):
+        if not pending:
+            continue
+        columns, pick = columns_of(state, name), _picker(state, name)
+        by_file[name] = [dict(zip(columns, pick((action, *values)), strict=True)) for _, action, values, _ in pending]
+        spoilable[name] = [i for i, row in enumerate(pending) if row[3]]
     rng = random.Random(f"{world.seed}/{state}/{sent}/{batch}/bad")  # noqa: S311 - test data, nothing secret
-    wanted = int(rate * len(rows) + rng.random())  # rounded at random, so small submissions get some too
-    bad = [
-        _spoil(rng, name, line, by_file[name][line])
-        for name, line in rng.sample(spoilable, min(wanted, len(spoilable)))
-    ]
+    wanted = int(rate * sum(map(len, rows)) + rng.random())  # rounded at random: small submissions get some
+    bad = []
+    for _ in range(wanted):
+        # A file first, then a row: courses would otherwise take most of the bad rows.
+        files = [name for name, lines in spoilable.items() if lines]
+        if not files:
+            break
+        name = rng.choice(files)
+        line = spoilable[name].pop(rng.randrange(len(spoilable[name])))
+        bad.append(_spoil(rng, name, line, by_file[name][line]))
     at = datetime.combine(sent, time(prof.hour), UTC) + timedelta(minutes=batch)
     system = prof.system if not batch else f"{prof.system} (batch {batch:03d})"
-    return SubmissionRows(
-        state, at, system, by_file, tuple(sorted(bad, key=lambda b: (b.file, b.line))), batch
-    )
+    return SubmissionRows(state, at, system, by_file, tuple(sorted(bad, key=lambda b: (b.file, b.line))), batch)
 
 
 # --- spoiling a row --------------------------------------------------------------------------------
@@ -498,14 +493,14 @@ _UNKNOWN_GRADES = ("13", "K", "1", "9th", "PS", "GR10")
 
 
 def _spoil(rng: random.Random, name: str, index: int, row: dict[str, str]) -> BadRow:
-    column, defect = rng.choice(_DEFECTS[name])
-    value = row.get(column, "")
+    column, defect = rng.choice([(c, d) for c, d in _DEFECTS[name] if c in row and (row[c] or d != "invalid_date")])
+    value = row[column]
     if defect == "bad_sex":
         row[column] = "Q"
     elif defect == "unknown_code":
         row[column] = rng.choice(_UNKNOWN_GRADES)
     elif defect == "negative_credits":
-        row[column] = f"-{row[column] or '0.5'}"
+        row[column] = f"-{value}" if value and float(value) > 0 else "-0.5"  # "-0.0" would be valid
     elif defect == "missing_required":
         row[column] = ""
     elif column == "administration_date":
@@ -526,9 +521,7 @@ def _default_writer() -> Writer:
     return write_submission
 
 
-def write_submissions(
-    subs: Iterable[SubmissionRows], out_dir: Path, *, writer: Writer | None = None
-) -> list[Path]:
+def write_submissions(subs: Iterable[SubmissionRows], out_dir: Path, *, writer: Writer | None = None) -> list[Path]:
     """Write each submission to ``out_dir/<ST>/<date>/`` (``<date>-bNNN`` for a cohort); the folders,
     in the order written (time order for a world)."""
     write = writer or _default_writer()
@@ -540,20 +533,99 @@ def write_submissions(
     return folders
 
 
-def write_all(
-    world: World, out_dir: Path, bad_row_rate: float = 0.0, *, writer: Writer | None = None
-) -> list[Path]:
+def write_all(world: World, out_dir: Path, bad_row_rate: float = 0.0, *, writer: Writer | None = None) -> list[Path]:
+    """Every submission of ``world`` as ``out_dir/<ST>/<YYYY-MM-DD>/``; the folders in time order,
+    the order to publish them in. ``writer`` defaults to ``connectors.mde.writer.write_submission``."""
     return write_submissions(submissions(world, bad_row_rate), out_dir, writer=writer)
 
 
 # --- the benchmark's stream ------------------------------------------------------------------------
 
+_ROWS_PER_CHILD = 16
+"""A first guess (it is 15 to 18 with most states), to size the first cohort."""
+_PLANNED = 0.95
+"""The share of ``n_events`` planned on the first cohort's rows per child; small top-up cohorts,
+sized on every row so far, then bring the total within half a percent of ``n_events``."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Cohort:
+    """One district batch of the benchmark: ``size`` children, keys from ``first_child``."""
+
+    batch: int
+    size: int
+    first_child: int
+    seed: int
+    states: tuple[str, ...]
+    school_year_start: int
+    bad_row_rate: float
+
+    def submissions(self) -> Iterator[SubmissionRows]:
+        world = build_world(self.seed * 1_000_003 + self.batch, self.size, self.states, self.school_year_start,
+                            first_child=self.first_child)  # fmt: skip
+        return submissions(world, self.bad_row_rate, batch=self.batch)
+
+    def write(self, out_dir: Path) -> tuple[list[Path], int]:
+        """Write with the connector's writer; the folders, and the rows written."""
+        counted = _Counted(self.submissions())
+        return write_submissions(counted, out_dir), counted.rows
+
+
+class _Counted:
+    """Submissions passed through, their rows counted."""
+
+    def __init__(self, subs: Iterator[SubmissionRows]) -> None:
+        self.subs = subs
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[SubmissionRows]:
+        for sub in self.subs:
+            self.rows += sub.rows
+            yield sub
+
 
 @dataclass
-class _Tally:
+class _Plan:
+    """Cohorts for about ``n_events`` rows, in stages: the first cohort; the cohorts its rows per
+    child call for; top-ups. A stage depends only on the rows of the stages before it, so the
+    cohorts are the same however many processes write them."""
+
+    n_events: int
+    cohort: int
+    world: dict[str, Any]
     rows: int = 0
-    children: int = 0
-    cohorts: list[int] = field(default_factory=list)
+    written: int = 0
+    """Children of the cohorts done."""
+    allocated: int = 0
+    """Children of every cohort handed out: the next cohort's first key."""
+    batches: int = 0
+    stages: int = 0
+
+    def next_stage(self) -> list[_Cohort]:
+        self.stages += 1
+        if self.stages == 1:
+            # at most half the rows: the guess must not overshoot, the later stages correct it
+            return self._cohorts(max(1, min(self.cohort, self.n_events // (2 * _ROWS_PER_CHILD))))
+        per_child = max(self.rows, 1) / max(self.written, 1)
+        if self.stages == 2 and self.rows < self.n_events * _PLANNED:
+            return self._cohorts(round((self.n_events * _PLANNED - self.rows) / per_child))
+        if self.rows >= self.n_events * 0.995 or self.stages > 6:
+            return []
+        return self._cohorts(max(1, round((self.n_events - self.rows) / per_child)))
+
+    def done(self, cohort: _Cohort, rows: int) -> None:
+        self.rows += rows
+        self.written += cohort.size
+
+    def _cohorts(self, children: int) -> list[_Cohort]:
+        out: list[_Cohort] = []
+        while children > 0:
+            size = min(self.cohort, children)
+            self.batches += 1
+            out.append(_Cohort(self.batches, size, self.allocated, **self.world))
+            self.allocated += size
+            children -= size
+        return out
 
 
 def events_for(
@@ -565,27 +637,53 @@ def events_for(
     bad_row_rate: float = 0.0,
     cohort: int = 5000,
 ) -> Iterator[SubmissionRows]:
-    """Submissions totalling about ``n_events`` rows, with memory flat in ``n_events``.
+    """Submissions totalling ``n_events`` rows (within half a percent), memory flat in ``n_events``.
 
-    Children come in cohorts of ``cohort`` (a district batch each): a cohort's world is built,
-    its submissions yielded in time order, then dropped. Cohorts are disjoint sets of children, so
-    every child's rows stay in time order; a cohort's submissions are stamped ``batch`` minutes after
-    the first cohort's, and their ``folder_name`` carries the batch.
+    Children come in cohorts of ``cohort`` (a district batch each): a cohort's world is built, its
+    submissions yielded in time order, then dropped. Cohorts are disjoint sets of children, so each
+    child's rows stay in time order; a cohort's submissions are stamped ``batch`` minutes past the
+    state's usual hour, and their ``folder_name`` carries the batch.
     """
-    tally = _Tally()
-    while tally.rows < n_events:
-        size = cohort
-        if tally.children:  # size the last cohorts on the rows per child seen so far
-            per_child = tally.rows / tally.children
-            size = max(1, min(cohort, round((n_events - tally.rows) / per_child)))
-        batch = len(tally.cohorts) + 1
-        world = build_world(
-            seed * 1_000_003 + batch, size, states, school_year_start, first_child=tally.children
-        )
-        rows = 0
-        for sub in submissions(world, bad_row_rate, batch=batch):
-            rows += sub.rows
-            yield sub
-        tally.rows += rows
-        tally.children += size
-        tally.cohorts.append(rows)
+    plan = _Plan(n_events, cohort, _world_args(states, seed, school_year_start, bad_row_rate))
+    while stage := plan.next_stage():
+        for cohort_ in stage:
+            counted = _Counted(cohort_.submissions())
+            yield from counted
+            plan.done(cohort_, counted.rows)
+
+
+def write_events(
+    n_events: int,
+    out_dir: Path,
+    states: tuple[str, ...] = BENCHMARK_STATES,
+    seed: int = 0,
+    *,
+    workers: int = 1,
+    school_year_start: int = 2025,
+    bad_row_rate: float = 0.0,
+    cohort: int = 5000,
+) -> list[Path]:
+    """``events_for`` written to ``out_dir`` with the connector's writer: the same folders whatever
+    ``workers``, returned in the order ``events_for`` yields them. With ``workers`` > 1 cohorts
+    are built in forked processes (call it before starting threads, e.g. Kafka clients)."""
+    plan = _Plan(n_events, cohort, _world_args(states, seed, school_year_start, bad_row_rate))
+    folders: list[Path] = []
+    with ExitStack() as stack:
+        pool = None
+        if workers > 1:
+            # Cohorts are independent: each process builds and writes its own; only paths come back.
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")))
+        while stage := plan.next_stage():
+            outs = pool.map(_write, stage, [out_dir] * len(stage)) if pool else (_write(c, out_dir) for c in stage)
+            for cohort_, (paths, rows) in zip(stage, outs, strict=True):
+                folders.extend(paths)
+                plan.done(cohort_, rows)
+    return folders
+
+
+def _world_args(states: tuple[str, ...], seed: int, school_year_start: int, rate: float) -> dict[str, Any]:
+    return {"seed": seed, "states": tuple(states), "school_year_start": school_year_start, "bad_row_rate": rate}
+
+
+def _write(cohort: _Cohort, out_dir: Path) -> tuple[list[Path], int]:
+    return cohort.write(out_dir)

@@ -23,7 +23,7 @@ import pytest
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from hub.store import db
-from infra.local import postgres
+from infra.local import docker, postgres
 from producers.admin import admin_client, apply_topics
 from producers.topics import Topics
 
@@ -48,15 +48,24 @@ def _base_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Settings]:
+    if docker.docker_available() and not os.environ.get("MSIX_TEST_LOCAL"):
+        with docker.kafka() as bootstrap, docker.postgres() as url:
+            yield _prepared(Settings(kafka=KafkaSettings(bootstrap=bootstrap), database=DatabaseSettings(url=url)))
+        return
     settings = _base_settings()
     was_running = all(s.running for s in infra.local.status(settings))
     infra.local.up(settings)  # raises InfraError, failing every test, if a service cannot start
+    yield _prepared(settings)
+    if not was_running and not os.environ.get("MSIX_TEST_KEEP_STACK"):
+        infra.local.down(settings)
+
+
+def _prepared(settings: Settings) -> Settings:
+    """A freshly migrated template database, copied for each test."""
     postgres.drop_database(settings, TEMPLATE_DB)
     postgres.ensure_database(settings, TEMPLATE_DB)
     db.migrate(settings.database.with_database(TEMPLATE_DB))
-    yield settings
-    if not was_running and not os.environ.get("MSIX_TEST_KEEP_STACK"):
-        infra.local.down(settings)
+    return settings
 
 
 @dataclass

@@ -82,6 +82,11 @@ def course_row(
     }
 
 
+def letters(n: int) -> str:
+    """A distinct name part for every number (names carry no digits)."""
+    return "".join("ABCDEFGHIJ"[int(d)] for d in str(n)).capitalize()
+
+
 def submission(root: Path, name: str, state: str, submitted_at: str, **files: list[dict[str, Any]]) -> Path:
     folder = root / name
     write_submission(folder, state, submitted_at, "test SIS", {f"{k}.csv": v for k, v in files.items()})

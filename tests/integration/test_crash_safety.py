@@ -11,7 +11,7 @@ import psycopg
 
 from tests.integration.conftest import Hub
 from tests.integration.kafka_peek import message_count
-from tests.integration.submissions import enrollment_row, student_row, submission
+from tests.integration.submissions import enrollment_row, letters, student_row, submission
 from tests.integration.test_pipeline import texas_and_michigan
 
 
@@ -48,7 +48,7 @@ def test_worker_restarted_mid_stream_loses_nothing(hub: Hub) -> None:
         "tx",
         "TX",
         "2025-09-15T10:00:00Z",
-        students=[student_row(f"TX-{i}", first=f"Niño{i}", birth="2012-05-01") for i in range(children)],
+        students=[student_row(f"TX-{i}", first=f"Niño{letters(i)}", birth="2012-05-01") for i in range(children)],
         enrollments=[enrollment_row(f"TX-{i}", f"E{i}", "2025-08-20") for i in range(children)],
     )
     hub.msix("publish", "--state", "TX", str(folder))
