@@ -1,5 +1,157 @@
-"""``msix demo``: placeholder until the synthetic generator lands."""
+"""``msix demo``: the exchange at work on synthetic migrant families, start to finish.
+
+It starts the local Kafka and PostgreSQL, creates the topics, writes a school year of submissions
+for six states (families following the crop streams, siblings and twins, two-part surnames with
+and without accents, courses and credits, state tests, a few bad rows), then plays the year: the
+hub's worker runs in the background as it would in production while each month's submissions are
+published, and the demo waits for the hub to catch up before the next month. A summary ends it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
+from itertools import groupby
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+import infra.local
+from connectors.mde.reader import open_submission
+from connectors.publish import publish_mde
+from consumers import idle
+from consumers.topic_reader import read_topic
+from hub.cli.common import settings
+from hub.config import Settings
+from hub.errors import InfraError
+from hub.store import db, stats
+from hub.synthetic import DEFAULT_STATES, World, build_world, write_all
+from producers.admin import admin_client, apply_topics
+from producers.topics import Topics
+
+console = Console(stderr=True, soft_wrap=True)
+CATCH_UP_TIMEOUT = 300.0
 
 
-def demo() -> None:
-    """Run the demo."""
+def demo(
+    children: int = typer.Option(300, min=10, max=20_000, help="How many children the synthetic world has."),
+    seed: int = typer.Option(7, help="Seed of the synthetic world (same seed, same data)."),
+    bad_rows: float = typer.Option(0.01, min=0.0, max=0.5, help="Share of rows spoiled on purpose."),
+) -> None:
+    """Start the hub, publish a school year of six states' submissions, and summarize."""
+    s = settings()
+    started = time.perf_counter()
+    with console.status("starting Kafka and PostgreSQL..."):
+        infra.local.up(s)
+        db.migrate(s.database)
+        apply_topics(s.kafka, Topics(s.kafka.topic_prefix).specs())
+    world = build_world(seed, children, DEFAULT_STATES, 2025)
+    folders = write_all(world, s.home.home.resolve() / "demo" / f"seed-{seed}-{children}", bad_rows)
+    console.print(
+        f"{len(folders)} submissions from {len(DEFAULT_STATES)} states, {children} children, school year 2025-2026"
+    )
+    worker = _start_worker()
+    try:
+        rejected = _play(s, folders, worker)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    _summary(s, world, rejected, time.perf_counter() - started)
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    # The hub runs as it would in production: a worker process consuming while states publish.
+    log = subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, "-m", "hub", "worker"], stdout=log, stderr=log)
+
+
+def _play(s: Settings, folders: list[Path], worker: subprocess.Popen[bytes]) -> int:
+    months = [(month, list(group)) for month, group in groupby(folders, key=lambda f: f.name[:7])]
+    rejected = 0
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("publishing", total=len(folders))
+        for month, group in months:
+            bar.update(task, description=f"{month}: publishing")
+            for folder in group:
+                summary = publish_mde(s.kafka, open_submission(folder, folder.parent.name))
+                rejected += summary.rejected
+                bar.advance(task)
+            bar.update(task, description=f"{month}: the hub catches up")
+            _wait_caught_up(s, worker)
+    return rejected
+
+
+def _wait_caught_up(s: Settings, worker: subprocess.Popen[bytes]) -> None:
+    topics = Topics(s.kafka.topic_prefix)
+    admin = admin_client(s.kafka)
+    group = s.kafka.topic_prefix + "msix-merge"
+    conn = db.connect(s.database)
+    deadline = time.monotonic() + CATCH_UP_TIMEOUT
+    try:
+        while True:
+            if worker.poll() is not None:
+                raise InfraError(f"the worker stopped (exit {worker.returncode}); run `msix worker` to see why")
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM outbox")
+                pending = cur.fetchone()
+                cur.execute("SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = %s", (group,))
+                positions = {(t, p): o for t, p, o in cur}
+            if pending == (0,) and not idle.unconsumed(admin, topics.records_pattern, positions):
+                return
+            if time.monotonic() > deadline:
+                raise InfraError("the worker did not catch up within five minutes")
+            time.sleep(0.2)
+    finally:
+        conn.close()
+
+
+def _summary(s: Settings, world: World, rejected_rows: int, seconds: float) -> None:
+    with db.engine(s.database).connect() as conn:
+        c = stats.counts(conn)
+    out = Console(soft_wrap=True)
+    out.print(f"\n[bold]MSIX hub demo[/] finished in {seconds:.0f} s\n")
+    out.print(
+        f"Children consolidated: [bold]{c.children:,}[/] (the synthetic world has "
+        f"{len(world.truth.identities):,}); reported by several states: {c.children_in_several_states:,}"
+    )
+    table = Table("state", "students", "enrollments", "courses", "assessments", title="Records per state")
+    for st in sorted({st for st, _ in c.records}):
+        table.add_row(
+            st, *(f"{c.records.get((st, fam), 0):,}" for fam in ("student", "enrollment", "course", "assessment"))
+        )
+    out.print(table)
+    moves = Table("to state", "departures", "arrivals", title="Move notices sent")
+    for st in sorted({st for _, st in c.notices}):
+        moves.add_row(st, str(c.notices.get(("departure", st), 0)), str(c.notices.get(("arrival", st), 0)))
+    out.print(moves)
+    due = world.truth.move_counts()
+    out.print(
+        f"Moves in the synthetic world: {due.get('departure', 0)} reported by the origin, "
+        f"{due.get('arrival', 0)} with an enrollment left open, {due.get('unreported', 0)} not signalled"
+    )
+    reasons = _top_reasons(s, sorted({st for st, _ in c.records}))
+    out.print(f"\nRows rejected: [bold]{rejected_rows}[/]; top reasons:")
+    for reason, n in reasons.most_common(5):
+        out.print(f"  {n:>4}  {reason}")
+    out.print(
+        "\nExplore: `msix export --jsonl | head -1`, `msix student show MSIX_ID --json`, "
+        "`msix notices follow --state MI --from-beginning --until-idle`, `msix rejected --state TX --until-idle`"
+    )
+
+
+def _top_reasons(s: Settings, states: Iterable[str]) -> Counter[str]:
+    topics = Topics(s.kafka.topic_prefix)
+    reasons: Counter[str] = Counter()
+    for st in states:
+        for value in read_topic(
+            s.kafka, topics.rejected(st), f"msix-demo-{st}", "rejection_id", from_beginning=True, until_idle=True
+        ):
+            reasons[re.sub(r"'[^']*'", "…", value["reason"])] += 1
+    return reasons
