@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 
 import confluent_kafka
+import psycopg
 from confluent_kafka.admin import AdminClient, OffsetSpec
+
+from hub.config import Settings
+from hub.errors import InfraError
+from hub.store import effects
+from producers.topics import Topics
 
 PartitionKey = tuple[str, int]
 
@@ -40,3 +48,25 @@ def _offsets(
 ) -> dict[PartitionKey, int]:
     futures = admin.list_offsets({tp: spec for tp in partitions}, request_timeout=10)
     return {(tp.topic, tp.partition): future.result().offset for tp, future in futures.items()}
+
+
+def caught_up(settings: Settings, group_id: str, admin: AdminClient) -> bool:
+    """Has the merge group applied every record published so far, and sent every outbox row?"""
+    topics = Topics(settings.kafka.topic_prefix)
+    with psycopg.connect(settings.database.libpq_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM outbox")
+        pending = cur.fetchone()
+        positions = effects.load_offsets(cur, group_id)
+    return pending == (0,) and not unconsumed(admin, topics.records_pattern, positions)
+
+
+def wait_caught_up(settings: Settings, group_id: str, alive: Callable[[], bool], timeout: float = 600.0) -> None:
+    """Wait until a merge worker running elsewhere has caught up (``alive`` says it still runs)."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap})
+    deadline = time.monotonic() + timeout
+    while not caught_up(settings, group_id, admin):
+        if not alive():
+            raise InfraError("the worker stopped before catching up; run `msix worker` to see why")
+        if time.monotonic() > deadline:
+            raise InfraError(f"the worker did not catch up within {timeout:.0f} s")
+        time.sleep(0.1)

@@ -19,6 +19,7 @@ import structlog
 from consumers import idle, merge_batch
 from consumers.decoding import DeadLetter, decode_message
 from consumers.kafka_config import consumer_config, position
+from consumers.latency import LatencyHistogram
 from consumers.outbox_relay import OutboxRelay
 from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
@@ -48,6 +49,7 @@ class WorkerTotals:
     batches: int = 0
     totals: merge_batch.BatchResult = field(default_factory=merge_batch.BatchResult)
     relayed: int = 0
+    latency: LatencyHistogram = field(default_factory=LatencyHistogram)
 
 
 class MergeWorker:
@@ -110,7 +112,7 @@ class MergeWorker:
             if messages:
                 self._batch(conn, consumer, messages, allocate)
             self.totals.relayed += relay.drain()
-            if until_idle and not messages and self._idle(conn, consumer, relay):
+            if until_idle and not messages and self._idle():
                 return
 
     def _batch(
@@ -124,6 +126,7 @@ class MergeWorker:
         now = self.clock()
         items: list[Event | DeadLetter] = []
         offsets: dict[tuple[str, int], int] = {}
+        produced_ms: list[int] = []
         for msg in messages:
             err = msg.error()
             if err is not None:
@@ -134,6 +137,9 @@ class MergeWorker:
             topic, partition, offset = position(msg)
             items.append(decode_message(self.topics, topic, partition, offset, msg.key(), msg.value(), now))
             offsets[(topic, partition)] = offset + 1
+            kind, ms = msg.timestamp()
+            if kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
+                produced_ms.append(ms)
         if not offsets:
             return
         result = merge_batch.process(conn, items, offsets, self.group_id, self.topics, self.matcher, allocate, now)
@@ -145,6 +151,9 @@ class MergeWorker:
             offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in offsets.items()],
             asynchronous=True,
         )
+        committed_ms = time.time() * 1000
+        for ms in produced_ms:
+            self.totals.latency.record(committed_ms - ms)
         self._account(result, len(messages), started, offsets)
 
     def _account(
@@ -176,9 +185,5 @@ class MergeWorker:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
-    def _idle(self, conn: psycopg.Connection, consumer: confluent_kafka.Consumer, relay: OutboxRelay) -> bool:
-        if relay.pending():
-            return False
-        with conn.transaction(), conn.cursor() as cur:
-            positions = effects.load_offsets(cur, self.group_id)
-        return not idle.unconsumed(self._admin, self.topics.records_pattern, positions)
+    def _idle(self) -> bool:
+        return idle.caught_up(self.settings, self.group_id, self._admin)

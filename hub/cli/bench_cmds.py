@@ -1,5 +1,42 @@
-"""``msix bench``."""
+"""``msix bench``: speed measured on this machine, on its own database and topics."""
+
+from __future__ import annotations
+
+import json
+import time
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+import infra.local
+from hub.cli.common import settings
+from hub.store import db
+
+bench_app = typer.Typer(help="Benchmarks (figures go in the README).", no_args_is_help=True)
+console = Console(stderr=True, soft_wrap=True)
+
+
+@bench_app.command("pipeline")
+def pipeline(
+    events: int = typer.Option(1_000_000, min=10_000, help="How many events to generate and push through."),
+    seed: int = typer.Option(1, help="Seed of the synthetic data."),
+) -> None:
+    """Publish and merge N events over ten states; print events/s, latency, RSS and the COPY ceiling."""
+    from hub.bench import pipeline as bench
+
+    s = settings()
+    infra.local.up(s)
+    db.migrate(s.database)
+    figures = bench.run(s, events, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
+    table = Table("measure", "value", title=f"pipeline, {figures.events:,} events over {figures.states} states")
+    table.add_row("publish (validate, encode, send)", f"{figures.publish_events_per_s:,.0f} events/s")
+    table.add_row("merge (worker, until idle)", f"{figures.merge_events_per_s:,.0f} events/s")
+    table.add_row("raw COPY of the same records (ceiling)", f"{figures.copy_rows_per_s:,.0f} rows/s")
+    table.add_row(
+        f"latency p50 / p99 ({figures.latency_events:,} events paced)",
+        f"{figures.latency_p50_ms or 0:,.0f} ms / {figures.latency_p99_ms or 0:,.0f} ms",
+    )
+    table.add_row("worker peak RSS", f"{figures.worker_peak_rss_mb:,.0f} MB")
+    Console().print(table)
+    print(json.dumps(figures.as_dict()))

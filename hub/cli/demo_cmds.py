@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -30,11 +31,12 @@ from consumers import idle
 from consumers.topic_reader import read_topic
 from hub.cli.common import settings
 from hub.config import Settings
-from hub.errors import InfraError
 from hub.store import db, stats
-from hub.synthetic import DEFAULT_STATES, World, build_world, write_all
-from producers.admin import admin_client, apply_topics
+from producers.admin import apply_topics
 from producers.topics import Topics
+
+if TYPE_CHECKING:
+    from hub.synthetic import World
 
 console = Console(stderr=True, soft_wrap=True)
 CATCH_UP_TIMEOUT = 300.0
@@ -46,6 +48,8 @@ def demo(
     bad_rows: float = typer.Option(0.01, min=0.0, max=0.5, help="Share of rows spoiled on purpose."),
 ) -> None:
     """Start the hub, publish a school year of six states' submissions, and summarize."""
+    from hub.synthetic import DEFAULT_STATES, build_world, write_all  # only the demo needs it
+
     s = settings()
     started = time.perf_counter()
     with console.status("starting Kafka and PostgreSQL..."):
@@ -84,32 +88,8 @@ def _play(s: Settings, folders: list[Path], worker: subprocess.Popen[bytes]) -> 
                 rejected += summary.rejected
                 bar.advance(task)
             bar.update(task, description=f"{month}: the hub catches up")
-            _wait_caught_up(s, worker)
+            idle.wait_caught_up(s, s.kafka.topic_prefix + "msix-merge", lambda: worker.poll() is None)
     return rejected
-
-
-def _wait_caught_up(s: Settings, worker: subprocess.Popen[bytes]) -> None:
-    topics = Topics(s.kafka.topic_prefix)
-    admin = admin_client(s.kafka)
-    group = s.kafka.topic_prefix + "msix-merge"
-    conn = db.connect(s.database)
-    deadline = time.monotonic() + CATCH_UP_TIMEOUT
-    try:
-        while True:
-            if worker.poll() is not None:
-                raise InfraError(f"the worker stopped (exit {worker.returncode}); run `msix worker` to see why")
-            with conn.transaction(), conn.cursor() as cur:
-                cur.execute("SELECT count(*) FROM outbox")
-                pending = cur.fetchone()
-                cur.execute("SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = %s", (group,))
-                positions = {(t, p): o for t, p, o in cur}
-            if pending == (0,) and not idle.unconsumed(admin, topics.records_pattern, positions):
-                return
-            if time.monotonic() > deadline:
-                raise InfraError("the worker did not catch up within five minutes")
-            time.sleep(0.2)
-    finally:
-        conn.close()
 
 
 def _summary(s: Settings, world: World, rejected_rows: int, seconds: float) -> None:

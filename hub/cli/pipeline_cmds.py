@@ -67,3 +67,6 @@ def worker(
         f"{t.stale:,} stale, {t.dead_letters:,} dead letters, {t.new_children:,} new children, "
         f"{t.notices:,} move notices; {totals.relayed:,} messages relayed"
     )
+    p50, p99 = totals.latency.quantile(0.5), totals.latency.quantile(0.99)
+    if p50 is not None and p99 is not None:
+        console.print(f"latency from publish to commit: p50 {p50:,.0f} ms, p99 {p99:,.0f} ms")

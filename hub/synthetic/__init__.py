@@ -11,21 +11,25 @@ Deterministic from a seed: no global random state, no clock (the school year and
     for sub in events_for(1_000_000, BENCHMARK_STATES, seed=1):  # memory stays flat
         ...
     write_events(1_000_000, out_dir, BENCHMARK_STATES, seed=1, workers=2)  # the same, on disk
+
+The modules, in the order the data flows:
+
+- data: ``names`` (people), ``places`` (towns, schools), ``curriculum`` (courses, tests);
+  ``draws`` (cheap random draws), ``calendars`` (school years, submission dates);
+- the year: ``people`` (families, ids) -> ``streams`` (crop-stream legs) -> ``stays``
+  (enrollments, moves) -> ``schooling`` (courses, tests) -> ``world`` (``build_world``, ``Truth``);
+- the states' reports: ``columns`` and ``profiles`` (each record system's habits) -> ``versions``
+  (a child's dated records) -> ``rows`` (submissions) with ``bad_rows`` (defects on purpose)
+  -> ``writing`` (folders on disk); ``benchmark`` (``events_for``, ``write_events``).
 """
 
-from hub.synthetic.history import Move, Truth, World, build_world
-from hub.synthetic.names import SUPPORTED_STATES
-from hub.synthetic.submissions import (
-    BENCHMARK_STATES,
-    DEFAULT_STATES,
-    BadRow,
-    SubmissionRows,
-    events_for,
-    submissions,
-    write_all,
-    write_events,
-    write_submissions,
-)
+from hub.synthetic.bad_rows import BadRow
+from hub.synthetic.benchmark import BENCHMARK_STATES, events_for, write_events
+from hub.synthetic.places import SUPPORTED_STATES
+from hub.synthetic.rows import SubmissionRows, submissions
+from hub.synthetic.stays import Move
+from hub.synthetic.world import DEFAULT_STATES, Truth, World, build_world
+from hub.synthetic.writing import write_all, write_submissions
 
 __all__ = [
     "BENCHMARK_STATES",

@@ -1,8 +1,8 @@
 """Families and children: who they are, whatever state reports them.
 
-A child's identity here is the truth; each state's record of it (accents dropped, one surname only,
-its own student id) is made in ``submissions``. Siblings share surnames and parents; twins share a
-birth date and never a first name.
+A child's identity here is the truth; each state's record of it (accents dropped, one surname only)
+is made in ``profiles`` and ``versions``, with the state's own ids made here. Siblings share surnames
+and parents; twins share a birth date and never a first name.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from hub.synthetic.names import BIRTHPLACES, CITIES, FOREIGN_BORN, GIVEN_F, GIVEN_M, MIDDLE_VN, SURNAMES
+from hub.synthetic.draws import between
+from hub.synthetic.names import BIRTHPLACES, FOREIGN_BORN, GIVEN_F, GIVEN_M, MIDDLE_VN, SURNAMES
+from hub.synthetic.places import CITIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,15 @@ class Child:
     ability: float
     """0..1, drives grades and test scores."""
 
+    @property
+    def grade_number(self) -> int | None:
+        """1..12 for a numbered grade, None for PK, KG, UG and OS."""
+        return int(self.grade) if self.grade.isdigit() else None
+
+    @property
+    def in_high_school(self) -> bool:
+        return self.grade in ("09", "10", "11", "12")
+
 
 @dataclass(frozen=True, slots=True)
 class Family:
@@ -67,11 +78,6 @@ _ORIGIN_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
     "MI": (("mx", 0.75), ("us", 0.25)),
 }
 _DEFAULT_ORIGINS = (("mx", 0.85), ("gt", 0.08), ("us", 0.07))
-
-
-def between(rng: random.Random, low: int, high: int) -> int:
-    """``rng.randint(low, high)``, three times faster: the benchmark draws millions of these."""
-    return low + int(rng.random() * (high - low + 1))
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -144,8 +150,12 @@ def _child_surnames(rng: random.Random, origin: str, paternal: str, maternal: st
     return paternal, maternal
 
 
+def _given(origin: str, sex: str) -> tuple[str, ...]:
+    return (GIVEN_F if sex == "F" else GIVEN_M)[origin]
+
+
 def _first_name(rng: random.Random, origin: str, sex: str, used: set[str]) -> str:
-    pool = (GIVEN_F if sex == "F" else GIVEN_M)[origin]
+    pool = _given(origin, sex)
     while True:
         name = rng.choice(pool)
         if name not in used:
@@ -158,7 +168,7 @@ def _middle_name(rng: random.Random, origin: str, sex: str, first: str, used: se
         return rng.choice(MIDDLE_VN[sex]) if rng.random() < 0.8 else ""
     if rng.random() >= (0.6 if origin == "us" else 0.3):
         return ""
-    middle = rng.choice((GIVEN_F if sex == "F" else GIVEN_M)[origin])
+    middle = rng.choice(_given(origin, sex))
     return "" if middle in used or " " in middle or middle in first else middle
 
 

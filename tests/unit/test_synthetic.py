@@ -25,8 +25,8 @@ from hub.synthetic import (
     write_all,
     write_events,
 )
+from hub.synthetic.columns import COLUMNS
 from hub.synthetic.names import strip_accents
-from hub.synthetic.submissions import COLUMNS
 
 CONTRACT = {model.FILE: model.columns() for model in ROW_MODELS}
 SCED_SUBJECTS = {f"{n:02d}" for n in range(1, 25)} - {"06"}  # 06 was retired for 24 world languages

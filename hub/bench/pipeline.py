@@ -1,0 +1,193 @@
+"""``msix bench pipeline``: the whole pipeline's speed on synthetic data, measured honestly.
+
+In one run, on its own database and topics (nothing of a real deployment is touched):
+
+1. generate N events over ten states (not timed: the states' systems do that);
+2. publish them with the MDE connector (read, validate, encode, send): publish events/s;
+3. run ``msix worker --until-idle`` as its own process over the backlog: merge events/s, counted
+   from the worker's start to its exit, and its peak RSS, sampled ten times a second;
+4. end-to-end latency at a steady pace: a fresh tenth of the data is published at half the
+   measured merge rate while a worker runs, and the worker reports the time from each message's
+   Kafka timestamp to the commit of its effects (p50, p99);
+5. the ceiling: the same records written by one raw PostgreSQL COPY into an empty copy of the table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+import psycopg
+
+from connectors.mde.reader import open_submission
+from connectors.publish import publish_mde
+from consumers import idle
+from hub.config import KafkaSettings, Settings
+from hub.store import db
+from infra.local import postgres
+from producers.admin import apply_topics
+from producers.topics import Topics
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class PipelineFigures:
+    events: int
+    states: int
+    publish_events_per_s: float
+    merge_events_per_s: float
+    merge_seconds: float
+    worker_peak_rss_mb: float
+    latency_p50_ms: float | None
+    latency_p99_ms: float | None
+    latency_events: int
+    copy_rows_per_s: float
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return asdict(self)
+
+
+def run(base: Settings, events: int, seed: int, report: Report) -> PipelineFigures:
+    from hub.synthetic import BENCHMARK_STATES, write_events
+
+    run_id = f"bench{int(time.time())}"
+    settings = _isolated(base, run_id)
+    work = Path(tempfile.mkdtemp(prefix="msix-bench-"))
+    try:
+        report(f"generating {events:,} events over {len(BENCHMARK_STATES)} states")
+        load = write_events(events, work / "load", BENCHMARK_STATES, seed, workers=2, bad_row_rate=0.01)
+        # The same children's next school year: updates, new enrollments and moves, not a replay.
+        paced = write_events(max(events // 10, 1000), work / "paced", BENCHMARK_STATES, seed, school_year_start=2026)
+        apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(BENCHMARK_STATES))
+
+        report("publishing")
+        published, publish_s = _publish_all(settings.kafka, iter(load))
+        report(f"published {published:,} rows in {publish_s:.1f} s; merging")
+        merge_s, rss_mb, applied = _merge(settings)
+        merge_rate = applied / merge_s
+
+        report(f"merged {applied:,} events in {merge_s:.1f} s; measuring latency at a steady pace")
+        p50, p99, paced_rows = _latency(settings, iter(paced), rate=merge_rate / 2)
+
+        report("writing the same records with one raw COPY (the ceiling)")
+        copy_rate = _copy_ceiling(settings)
+        return PipelineFigures(
+            events=published,
+            states=len(BENCHMARK_STATES),
+            publish_events_per_s=published / publish_s,
+            merge_events_per_s=merge_rate,
+            merge_seconds=merge_s,
+            worker_peak_rss_mb=rss_mb,
+            latency_p50_ms=p50,
+            latency_p99_ms=p99,
+            latency_events=paced_rows,
+            copy_rows_per_s=copy_rate,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        postgres.drop_database(settings, settings.database.database)
+
+
+def _isolated(base: Settings, run_id: str) -> Settings:
+    """The same servers, with a database and topics of the benchmark's own."""
+    postgres.ensure_database(base, f"msix_{run_id}")
+    settings = Settings(
+        home=base.home,
+        kafka=KafkaSettings(bootstrap=base.kafka.bootstrap, topic_prefix=f"{run_id}."),
+        database=base.database.with_database(f"msix_{run_id}"),
+    )
+    db.migrate(settings.database)
+    return settings
+
+
+def _publish_all(kafka: KafkaSettings, folders: Iterator[Path], pace: float | None = None) -> tuple[int, float]:
+    started = time.perf_counter()
+    rows = 0
+    for folder in folders:
+        summary = publish_mde(kafka, open_submission(folder, folder.parent.name))
+        rows += summary.accepted + summary.rejected
+        if pace is not None:  # hold the rate at `pace` rows a second
+            ahead = rows / pace - (time.perf_counter() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+    return rows, time.perf_counter() - started
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        MSIX_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
+        MSIX_KAFKA_TOPIC_PREFIX=settings.kafka.topic_prefix,
+        MSIX_DATABASE_URL=settings.database.url,
+    )
+    return env
+
+
+def _worker(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "hub", "worker", *args],
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _merge(settings: Settings) -> tuple[float, float, int]:
+    started = time.perf_counter()
+    worker = _worker(settings, "--until-idle")
+    peak = 0
+    proc = psutil.Process(worker.pid)
+    while worker.poll() is None:
+        try:
+            peak = max(peak, proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    elapsed = time.perf_counter() - started
+    _, err = worker.communicate()
+    if worker.returncode != 0:
+        raise RuntimeError(f"the worker failed: {err[-2000:]}")
+    applied = int(re.search(r"worker: ([\d,]+) events applied", err).group(1).replace(",", ""))  # type: ignore[union-attr]
+    return elapsed, peak / 2**20, applied
+
+
+def _latency(settings: Settings, folders: Iterator[Path], rate: float) -> tuple[float | None, float | None, int]:
+    worker = _worker(settings)
+    try:
+        time.sleep(3)  # let it join the group, so the first messages do not wait for that
+        rows, _ = _publish_all(settings.kafka, folders, pace=rate)
+        idle.wait_caught_up(settings, settings.kafka.topic_prefix + "msix-merge", lambda: worker.poll() is None)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=60)
+    found = re.search(r"p50 ([\d,]+) ms, p99 ([\d,]+) ms", err)
+    if not found:
+        return None, None, rows
+    return float(found.group(1).replace(",", "")), float(found.group(2).replace(",", "")), rows
+
+
+def _copy_ceiling(settings: Settings) -> float:
+    with psycopg.connect(settings.database.libpq_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT state, state_student_id, family, record_key, fields::text, source_ts, event_id FROM record")
+        rows = cur.fetchall()
+        cur.execute("CREATE TABLE record_copy (LIKE record INCLUDING ALL)")
+        conn.commit()
+        started = time.perf_counter()
+        cols = "state, state_student_id, family, record_key, fields, source_ts, event_id"
+        with cur.copy(f"COPY record_copy ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return len(rows) / (time.perf_counter() - started)
