@@ -18,21 +18,31 @@ from producers.topics import Topics
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 
-def publish_mde(settings: KafkaSettings, submission: Submission, progress: Progress | None = None) -> SubmissionSummary:
-    """Publish a submission that ``connectors.mde.reader.open_submission`` accepted as a whole."""
+def publish_mde(
+    settings: KafkaSettings,
+    submission: Submission,
+    progress: Progress | None = None,
+    producer: Producer | None = None,
+) -> SubmissionSummary:
+    """Publish a submission that ``connectors.mde.reader.open_submission`` accepted as a whole.
+
+    With its own producer it returns once Kafka acknowledged every row (or raises DeliveryError);
+    with the caller's ``producer`` (many submissions in a row) the caller's ``flush`` does that.
+    """
+    if producer is None:
+        with Producer(settings) as own:
+            return publish_mde(settings, submission, progress, own)
     state = submission.manifest.state
     topics = Topics(settings.topic_prefix)
     records_topic, rejected_topic = topics.records(state), topics.rejected(state)
-    with Producer(settings) as producer:
-        for n, item in enumerate(submission.items()):
-            key = (item.key or "").encode()
-            if isinstance(item, Accepted):
-                producer.send(records_topic, key, schemas.encode(item.family, item.record))
-            else:
-                producer.send(rejected_topic, key, schemas.encode("RejectedRecord", item.record))
-            if progress is not None and n % 2000 == 0:
-                progress(submission.bytes_read, submission.total_bytes)
-        producer.flush()
+    for n, item in enumerate(submission.items()):
+        key = (item.key or "").encode()
+        if isinstance(item, Accepted):
+            producer.send(records_topic, key, schemas.encode(item.family, item.record))
+        else:
+            producer.send(rejected_topic, key, schemas.encode("RejectedRecord", item.record))
+        if progress is not None and n % 2000 == 0:
+            progress(submission.bytes_read, submission.total_bytes)
     if progress is not None:
         progress(submission.total_bytes, submission.total_bytes)
     return submission.summary

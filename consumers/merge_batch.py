@@ -66,10 +66,10 @@ def process(
             links = _link(cur, new_events, matcher, allocate.bind(cur), now)
             applied = _apply(cur, new_events, links, now)
             effects.write_identities(cur, links, matcher)
-            effects.write_records(cur, applied.records)
+            overtaken = effects.write_records(cur, applied.records)
             outbox += _notices(cur, applied, topics)
             outbox += _identity_changes(cur, links, topics)
-            result.stale, result.new_children = applied.stale, len(links.new_children)
+            result.stale, result.new_children = applied.stale + overtaken, len(links.new_children)
             result.notices = sum(1 for row in outbox if row[0].startswith(topics.move_notices("")))
         effects.enqueue(cur, outbox)
         effects.save_offsets(cur, group_id, offsets)
@@ -94,11 +94,20 @@ def _link(
 
 
 def _apply(cur: psycopg.Cursor, events: Sequence[Event], links: linking.Links, now: datetime) -> apply.Applied:
-    records = snapshot.records(cur, {e.record_id for e in events})
+    # Student and enrollment records come with their child's view, which move detection reads anyway;
+    # courses and assessments are merged against the store by the upsert itself (last writer wins
+    # there too), so they are never read. A child created in this batch has nothing stored.
+    new_children = set(links.new_children)
     touched = sorted(
-        {links.by_student[(e.state, e.state_student_id)] for e in events if e.family in ("student", "enrollment")}
+        {
+            msix_id
+            for e in events
+            if e.family in apply.CHILD_VIEW_FAMILIES
+            and (msix_id := links.by_student[(e.state, e.state_student_id)]) not in new_children
+        }
     )
     children = snapshot.children(cur, touched) if touched else {}
+    records = {rid: stored for view in children.values() for rid, stored in view.records()}
     return apply.apply(events, links.by_student, records, children, now)
 
 

@@ -67,6 +67,11 @@ class Producer:
                 client.poll(0.1)
         client.poll(0)
 
+    def poll(self) -> None:
+        """Serve delivery reports (a long-lived sender that pauses calls this)."""
+        if self._producer is not None:
+            self._producer.poll(0)
+
     def flush(self, timeout: float = 120.0) -> None:
         """Wait for every message sent so far; raise ``DeliveryError`` if any was not delivered."""
         if self._producer is None:

@@ -33,6 +33,7 @@ from hub.cli.common import settings
 from hub.config import Settings
 from hub.store import db, stats
 from producers.admin import apply_topics
+from producers.producer import Producer
 from producers.topics import Topics
 
 if TYPE_CHECKING:
@@ -79,14 +80,15 @@ def _start_worker() -> subprocess.Popen[bytes]:
 def _play(s: Settings, folders: list[Path], worker: subprocess.Popen[bytes]) -> int:
     months = [(month, list(group)) for month, group in groupby(folders, key=lambda f: f.name[:7])]
     rejected = 0
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=console, transient=True) as bar, Producer(s.kafka) as producer:
         task = bar.add_task("publishing", total=len(folders))
         for month, group in months:
             bar.update(task, description=f"{month}: publishing")
             for folder in group:
-                summary = publish_mde(s.kafka, open_submission(folder, folder.parent.name))
+                summary = publish_mde(s.kafka, open_submission(folder, folder.parent.name), producer=producer)
                 rejected += summary.rejected
                 bar.advance(task)
+            producer.flush()
             bar.update(task, description=f"{month}: the hub catches up")
             idle.wait_caught_up(s, s.kafka.topic_prefix + "msix-merge", lambda: worker.poll() is None)
     return rejected

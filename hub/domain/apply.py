@@ -6,7 +6,7 @@ decides, and the shell writes the result in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +16,9 @@ from hub.domain.records import Event
 
 RecordId = tuple[str, str, str, str]  # (state, state_student_id, family, record_key)
 
+# The families a child's view holds: what move detection reads.
+CHILD_VIEW_FAMILIES = frozenset({"student", "enrollment"})
+
 
 @dataclass
 class ChildView:
@@ -24,6 +27,12 @@ class ChildView:
     students: dict[tuple[str, str], Stored] = field(default_factory=dict)  # (state, ssid) -> identity
     enrollments: dict[RecordId, Stored] = field(default_factory=dict)
     notices: list[moves.Notice] = field(default_factory=list)
+
+    def records(self) -> Iterator[tuple[RecordId, Stored]]:
+        """Every record of the view under its record id."""
+        for (state, ssid), stored in self.students.items():
+            yield (state, ssid, "student", ""), stored
+        yield from self.enrollments.items()
 
     def enrollment_views(self) -> list[moves.EnrollmentView]:
         return [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from sqlalchemy import Engine, create_engine
 
 from hub.config import DatabaseSettings
@@ -14,6 +16,10 @@ from hub.errors import InfraError
 def engine(settings: DatabaseSettings) -> Engine:
     # pool_pre_ping: a long-running reader (serve, follow) survives a database restart.
     return create_engine(settings.url, pool_pre_ping=True)
+
+
+# JSONB columns are read with orjson: several times faster than the standard library's parser.
+set_json_loads(orjson.loads)
 
 
 def connect(settings: DatabaseSettings) -> psycopg.Connection:

@@ -65,7 +65,7 @@ def _copy_upsert(
     rows: Iterable[Sequence[Any]],
     conflict: str,
     update: str,
-) -> None:
+) -> int:
     """COPY into a session temp table, then one INSERT ... ON CONFLICT: the fastest bulk upsert."""
     tmp = f"tmp_{table}"
     cols = ", ".join(columns)
@@ -74,6 +74,7 @@ def _copy_upsert(
         for row in rows:
             copy.write_row(row)
     cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} ON CONFLICT ({conflict}) DO {update}")
+    return cur.rowcount
 
 
 def write_identities(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> None:
@@ -121,21 +122,23 @@ def write_identities(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> Non
     )
 
 
-def write_records(cur: psycopg.Cursor, changed: dict[RecordId, Stored]) -> None:
+def write_records(cur: psycopg.Cursor, changed: dict[RecordId, Stored]) -> int:
+    """Upsert the new versions; returns how many lost to a newer stored version (last writer wins)."""
     if not changed:
-        return
+        return 0
     rows = (
         (*rid, None if s.fields is None else to_json(s.fields), s.source_ts, s.event_id) for rid, s in changed.items()
     )
-    _copy_upsert(
+    written = _copy_upsert(
         cur,
         "record",
         ("state", "state_student_id", "family", "record_key", "fields", "source_ts", "event_id"),
         rows,
         "state, state_student_id, family, record_key",
         "UPDATE SET fields = EXCLUDED.fields, source_ts = EXCLUDED.source_ts, event_id = EXCLUDED.event_id, "
-        "updated_at = now()",
+        "updated_at = now() WHERE record.source_ts <= EXCLUDED.source_ts",
     )
+    return len(changed) - written
 
 
 def insert_notices(cur: psycopg.Cursor, notices: Sequence[Notice]) -> set[str]:

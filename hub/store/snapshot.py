@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from hub.domain.apply import ChildView, RecordId
+from hub.domain.apply import ChildView
 from hub.domain.identity import Candidate, IdentityFacts
 from hub.domain.merge import Stored
 from hub.domain.moves import Notice
@@ -43,17 +43,6 @@ def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, l
     for key, msix, *facts in cur:
         found.setdefault(key, []).append(Candidate(msix, IdentityFacts(*facts)))
     return found
-
-
-def records(cur: psycopg.Cursor, ids: Iterable[RecordId]) -> dict[RecordId, Stored]:
-    _load_keys(cur, "batch_record", "st text, ssid text, fam text, rkey text", ids)
-    cur.execute(
-        """SELECT r.state, r.state_student_id, r.family, r.record_key, r.fields, r.source_ts, r.event_id
-             FROM record r
-             JOIN batch_record k
-               ON r.state = k.st AND r.state_student_id = k.ssid AND r.family = k.fam AND r.record_key = k.rkey"""
-    )
-    return {(st, ssid, fam, key): _stored(f, ts, eid) for st, ssid, fam, key, f, ts, eid in cur}
 
 
 def children(cur: psycopg.Cursor, msix_ids: Sequence[str]) -> dict[str, ChildView]:
