@@ -24,8 +24,13 @@ def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
         # A batch (decode, one transaction, commit) takes well under a second; five minutes of
         # silence means the worker is stuck, and its partitions should move to another worker.
         "max.poll.interval.ms": 300_000,
-        # Hand the batch loop up to 4 MB a partition per fetch; fewer round trips per batch.
-        "max.partition.fetch.bytes": 4 * 1024 * 1024,
+        # Prefetch bounded to 16 MB in all: enough for the next batches, and the worker's memory
+        # stays flat however large the backlog (librdkafka's default queues up to 64 MB, plus up to
+        # a fetch per partition).
+        "queued.max.messages.kbytes": 16 * 1024,
+        "queued.min.messages": 10_000,
+        "max.partition.fetch.bytes": 1024 * 1024,
+        "fetch.max.bytes": 16 * 1024 * 1024,
     }
 
 

@@ -3,8 +3,9 @@ write the effects, the outbox rows and the consumer offsets together."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import psycopg
@@ -26,6 +27,13 @@ class BatchResult:
     dead_letters: int = 0
     new_children: int = 0
     notices: int = 0
+    # Milliseconds spent in each step, for the canonical log line.
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.steps[step] = round((now - since) * 1000, 1)
+        return now
 
 
 def process(
@@ -45,8 +53,10 @@ def process(
     # READ COMMITTED is enough: one child's records from one state arrive on one partition, which
     # one worker owns at a time, and the primary keys settle the races that remain (two workers
     # claiming one event id, or making one notice).
+    t = time.perf_counter()
     with conn.transaction(), conn.cursor() as cur:
         seen = effects.claim_events(cur, [e.event_id for e in events])
+        t = result.lap("claim", t)
         new_events = []
         for e in events:  # also drops a repeat of an event within this batch
             if e.event_id not in seen:
@@ -64,15 +74,20 @@ def process(
         result.dead_letters = len(dead)
         if new_events:
             links = _link(cur, new_events, matcher, allocate.bind(cur), now)
+            t = result.lap("link", t)
             applied = _apply(cur, new_events, links, now)
+            t = result.lap("apply", t)
             effects.write_identities(cur, links, matcher)
             overtaken = effects.write_records(cur, applied.records)
+            t = result.lap("write", t)
             outbox += _notices(cur, applied, topics)
             outbox += _identity_changes(cur, links, topics)
             result.stale, result.new_children = applied.stale + overtaken, len(links.new_children)
             result.notices = sum(1 for row in outbox if row[0].startswith(topics.move_notices("")))
         effects.enqueue(cur, outbox)
         effects.save_offsets(cur, group_id, offsets)
+        t = result.lap("outbox", t)
+    result.lap("commit", t)
     return result
 
 
@@ -89,6 +104,7 @@ def _link(
     for e in events:
         if e.family == "student" and (e.state, e.state_student_id) not in known:
             blocking.update(matcher.blocking_keys(facts_from_fields(e.state, e.state_student_id, e.fields)))
+    effects.lock_identities(cur, sorted(blocking))
     found = snapshot.candidates(cur, sorted(blocking))
     return linking.link(events, known, found, matcher, allocate, now)
 

@@ -37,6 +37,22 @@ def claim_events(cur: psycopg.Cursor, event_ids: Sequence[str]) -> set[str]:
     return {row[0].hex for row in cur}
 
 
+def lock_identities(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> None:
+    """Serialize, across workers, the linking of identities that could be the same child.
+
+    Two workers reading two states' topics may meet one child at the same moment; each would find
+    no candidate and create a child of its own. A transaction-scoped advisory lock per blocking key,
+    taken in one global order (so two workers never wait on each other in a cycle), makes the second
+    wait for the first to commit, and then find its child.
+    """
+    if blocking_keys:
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(%s::text[]) AS k "
+            "ORDER BY h) AS ordered",
+            (list(blocking_keys),),
+        )
+
+
 class IdAllocator:
     """New MSIX ids, drawn from the database sequence a block at a time (gaps after a crash are fine)."""
 
@@ -183,9 +199,12 @@ def enqueue(cur: psycopg.Cursor, rows: Sequence[OutboxRow]) -> None:
 
 
 def save_offsets(cur: psycopg.Cursor, group_id: str, offsets: dict[tuple[str, int], int]) -> None:
+    """Offsets only move forward: a worker that lost its partitions in a rebalance and still commits
+    a batch it held cannot move its successor back."""
     cur.executemany(
         """INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES (%s, %s, %s, %s)
-           ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset""",
+           ON CONFLICT (group_id, topic, partition)
+           DO UPDATE SET next_offset = GREATEST(consumer_offset.next_offset, EXCLUDED.next_offset)""",
         [(group_id, topic, part, off) for (topic, part), off in offsets.items()],
     )
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -74,6 +74,7 @@ class Hub:
 
     settings: Settings
     root: Path
+    spawned: list[tuple[subprocess.Popen[str], Path]] = field(default_factory=list)
 
     @property
     def topics(self) -> Topics:
@@ -107,14 +108,17 @@ class Hub:
         return proc
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "hub", *args],
-            env=self.env(),
-            cwd=self.root,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+        """Start the command in the background. Its output goes to a file (see ``output``): a pipe
+        nobody reads would fill up and stop a chatty worker."""
+        log = (self.root / f"spawned-{len(self.spawned)}.log").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hub", *args], env=self.env(), cwd=self.root, text=True, stdout=log, stderr=log
         )
+        self.spawned.append((proc, Path(log.name)))
+        return proc
+
+    def output(self, proc: subprocess.Popen[str]) -> str:
+        return next(path for p, path in self.spawned if p is proc).read_text()
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_worker_restarted_mid_stream_loses_nothing(hub: Hub) -> None:
     deadline = time.monotonic() + 120
     while scalar(hub, "SELECT count(*) FROM processed_event") < 500:  # well into the stream
         assert time.monotonic() < deadline, "the worker made no progress"
-        assert worker.poll() is None, worker.communicate()[1]
+        assert worker.poll() is None, hub.output(worker)
         time.sleep(0.05)
     worker.send_signal(signal.SIGKILL)
     worker.wait(30)
