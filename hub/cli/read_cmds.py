@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from consumers.topic_reader import read_topic
@@ -66,11 +68,7 @@ def follow(
     jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl"),
 ) -> None:
     """A destination state's move notices, one JSON object a line."""
-    s = settings()
-    topic = Topics(s.kafka.topic_prefix).move_notices(state)
-    group = f"{s.kafka.topic_prefix}msix-follow-{state}"
-    for value in read_topic(s.kafka, topic, group, "notice_id", from_beginning, until_idle):
-        print_json(json_fields(value), lines=True)
+    _print_topic(Topics.move_notices, state, "follow", "notice_id", from_beginning, until_idle)
 
 
 def rejected(
@@ -79,8 +77,20 @@ def rejected(
     jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl"),
 ) -> None:
     """What the hub rejected from a state, with the reason, oldest first."""
+    _print_topic(Topics.rejected, state, "rejected", "rejection_id", True, until_idle)
+
+
+def _print_topic(
+    topic_of: Callable[[Topics, str], str],
+    state: str,
+    reader: str,
+    id_field: str,
+    from_beginning: bool,
+    until_idle: bool,
+) -> None:
+    """Print a state's topic as JSON lines, de-duplicated by ``id_field``, as a group of its own."""
     s = settings()
-    topic = Topics(s.kafka.topic_prefix).rejected(state)
-    group = f"{s.kafka.topic_prefix}msix-rejected-{state}"
-    for value in read_topic(s.kafka, topic, group, "rejection_id", from_beginning=True, until_idle=until_idle):
+    topic = topic_of(Topics(s.kafka.topic_prefix), state)
+    group = f"{s.kafka.topic_prefix}msix-{reader}-{state}"
+    for value in read_topic(s.kafka, topic, group, id_field, from_beginning, until_idle):
         print_json(json_fields(value), lines=True)

@@ -8,6 +8,7 @@ migrated template), so tests neither see nor disturb each other's data.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +68,11 @@ def _prepared(settings: Settings) -> Settings:
     postgres.ensure_database(settings, TEMPLATE_DB)
     db.migrate(settings.database.with_database(TEMPLATE_DB))
     return settings
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    """The JSON objects of a command's ``--jsonl`` output."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 @dataclass

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.conftest import Hub
+from tests.integration.conftest import Hub, jsonl
 from tests.integration.submissions import course_row, enrollment_row, student_row, submission
-
-
-def jsonl(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def texas_and_michigan(hub: Hub):

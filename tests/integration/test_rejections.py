@@ -8,13 +8,9 @@ from datetime import UTC, datetime
 
 import schemas
 from producers.producer import Producer
-from tests.integration.conftest import Hub
+from tests.integration.conftest import Hub, jsonl
 from tests.integration.kafka_peek import message_count
 from tests.integration.submissions import enrollment_row, student_row, submission
-
-
-def jsonl(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def test_bad_rows_are_rejected_with_file_line_column_and_reason(hub: Hub) -> None:
