@@ -75,11 +75,11 @@ def run(base: Settings, events: int, seed: int, report: Report) -> PipelineFigur
         report("publishing")
         published, publish_s = _publish_all(settings.kafka, iter(load))
         report(f"published {published:,} rows in {publish_s:.1f} s; merging")
-        merge_s, rss_mb, applied = _merge(settings)
+        merge_s, rss_mb, applied = _merge(settings, work)
         merge_rate = applied / merge_s
 
         report(f"merged {applied:,} events in {merge_s:.1f} s; measuring latency at a steady pace")
-        p50, p99, paced_rows = _latency(settings, iter(paced), rate=merge_rate / 2)
+        p50, p99, paced_rows = _latency(settings, work, iter(paced), rate=merge_rate / 2)
 
         report("writing the same records with one raw COPY (the ceiling)")
         copy_rate = _copy_ceiling(settings)
@@ -138,45 +138,59 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _worker(settings: Settings, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "hub", "worker", *args],
-        env=_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+@dataclass
+class _Worker:
+    """A ``msix worker`` process whose log goes to a file: a pipe nobody reads while it runs would
+    fill up and stop it."""
+
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    @classmethod
+    def start(cls, settings: Settings, log: Path, *args: str) -> _Worker:
+        with log.open("wb") as out:
+            proc = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "hub", "worker", *args], env=_env(settings), stdout=out, stderr=out
+            )
+        return cls(proc, log)
+
+    def finish(self) -> str:
+        self.proc.wait(timeout=120)
+        text = self.log.read_text()
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"the worker failed: {text[-2000:]}")
+        return text
 
 
-def _merge(settings: Settings) -> tuple[float, float, int]:
+def _merge(settings: Settings, work: Path) -> tuple[float, float, int]:
     started = time.perf_counter()
-    worker = _worker(settings, "--until-idle")
+    worker = _Worker.start(settings, work / "merge.log", "--until-idle")
     peak = 0
-    proc = psutil.Process(worker.pid)
-    while worker.poll() is None:
+    proc = psutil.Process(worker.proc.pid)
+    while worker.proc.poll() is None:
         try:
             peak = max(peak, proc.memory_info().rss)
         except psutil.NoSuchProcess:
             break
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
-    _, err = worker.communicate()
-    if worker.returncode != 0:
-        raise RuntimeError(f"the worker failed: {err[-2000:]}")
-    applied = int(re.search(r"worker: ([\d,]+) events applied", err).group(1).replace(",", ""))  # type: ignore[union-attr]
-    return elapsed, peak / 2**20, applied
+    found = re.search(r"worker: ([\d,]+) events applied", worker.finish())
+    if not found:
+        raise RuntimeError("the worker did not report what it applied")
+    return elapsed, peak / 2**20, int(found.group(1).replace(",", ""))
 
 
-def _latency(settings: Settings, folders: Iterator[Path], rate: float) -> tuple[float | None, float | None, int]:
-    worker = _worker(settings)
+def _latency(
+    settings: Settings, work: Path, folders: Iterator[Path], rate: float
+) -> tuple[float | None, float | None, int]:
+    worker = _Worker.start(settings, work / "latency.log")
     try:
         time.sleep(3)  # let it join the group, so the first messages do not wait for that
         rows, _ = _publish_all(settings.kafka, folders, pace=rate)
-        idle.wait_caught_up(settings, settings.kafka.topic_prefix + "msix-merge", lambda: worker.poll() is None)
+        idle.wait_caught_up(settings, settings.kafka.topic_prefix + "msix-merge", lambda: worker.proc.poll() is None)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        _, err = worker.communicate(timeout=60)
-    found = re.search(r"p50 ([\d,]+) ms, p99 ([\d,]+) ms", err)
+        worker.proc.send_signal(signal.SIGTERM)
+    found = re.search(r"p50 ([\d,]+) ms, p99 ([\d,]+) ms", worker.finish())
     if not found:
         return None, None, rows
     return float(found.group(1).replace(",", "")), float(found.group(2).replace(",", "")), rows
