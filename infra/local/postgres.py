@@ -84,6 +84,8 @@ def server_config(settings: Settings) -> list[tuple[str, str, str]]:
         ("fsync", "on", "kept on: Kafka offsets are committed only after our commit is durable"),
         ("synchronous_commit", "on", "a lost commit whose offset was already committed is lost data"),
         ("jit", "off", "short OLTP queries: compiling costs more than it saves"),
+        ("max_wal_size", "4GB", "bulk merges checkpoint by time, not every GB: fewer full-page images"),
+        ("checkpoint_timeout", "15min", "the same: fewer checkpoints, less WAL; crash recovery still short"),
         ("timezone", "UTC", "timestamps are stored and shown in UTC"),
         ("log_timezone", "UTC", "log lines match the hub's UTC timestamps"),
         ("logging_collector", "off", "stderr goes to postgres.log, opened by the launcher"),
