@@ -48,12 +48,6 @@ class OutboxRelay:
             total += sent
         return total
 
-    def pending(self) -> int:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM outbox")
-            row = cur.fetchone()
-        return int(row[0]) if row else 0
-
 
 class RelayThread(threading.Thread):
     """Relays the outbox beside the merge loop, so the worker's next batch need not wait for Kafka's

@@ -9,7 +9,6 @@ from typing import Any
 import typer
 
 from hub.config import Settings
-from hub.errors import UserInputError
 from producers.topics import is_state_code
 
 
@@ -29,7 +28,3 @@ def print_json(value: Any, lines: bool = False) -> None:
     sys.stdout.write(text + "\n")
     if lines:
         sys.stdout.flush()
-
-
-def fail(message: str) -> None:
-    raise UserInputError(message)
