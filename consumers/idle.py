@@ -50,23 +50,24 @@ def _offsets(
     return {(tp.topic, tp.partition): future.result().offset for tp, future in futures.items()}
 
 
-def caught_up(settings: Settings, group_id: str, admin: AdminClient) -> bool:
+def caught_up(cur: psycopg.Cursor, topics: Topics, group_id: str, admin: AdminClient) -> bool:
     """Has the merge group applied every record published so far, and sent every outbox row?"""
-    topics = Topics(settings.kafka.topic_prefix)
-    with psycopg.connect(settings.database.libpq_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM outbox")
-        pending = cur.fetchone()
-        positions = effects.load_offsets(cur, group_id)
+    cur.execute("SELECT count(*) FROM outbox")
+    pending = cur.fetchone()
+    positions = effects.load_offsets(cur, group_id)
+    cur.connection.commit()  # end the read-only transaction: nothing stays open between polls
     return pending == (0,) and not unconsumed(admin, topics.records_pattern, positions)
 
 
 def wait_caught_up(settings: Settings, group_id: str, alive: Callable[[], bool], timeout: float = 600.0) -> None:
     """Wait until a merge worker running elsewhere has caught up (``alive`` says it still runs)."""
     admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap})
+    topics = Topics(settings.kafka.topic_prefix)
     deadline = time.monotonic() + timeout
-    while not caught_up(settings, group_id, admin):
-        if not alive():
-            raise InfraError("the worker stopped before catching up; run `msix worker` to see why")
-        if time.monotonic() > deadline:
-            raise InfraError(f"the worker did not catch up within {timeout:.0f} s")
-        time.sleep(0.1)
+    with psycopg.connect(settings.database.libpq_url) as conn, conn.cursor() as cur:
+        while not caught_up(cur, topics, group_id, admin):
+            if not alive():
+                raise InfraError("the worker stopped before catching up; run `msix worker` to see why")
+            if time.monotonic() > deadline:
+                raise InfraError(f"the worker did not catch up within {timeout:.0f} s")
+            time.sleep(0.1)

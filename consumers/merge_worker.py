@@ -133,7 +133,7 @@ class MergeWorker:
             if messages:
                 self._apply(conn, consumer, self._decode(messages), allocate)
                 relay.wake()
-            elif until_idle and self._idle():
+            elif until_idle and self._idle(conn):
                 return
 
     def _decode(self, messages: list[confluent_kafka.Message]) -> _Decoded:
@@ -208,5 +208,6 @@ class MergeWorker:
             **result.steps,
         )
 
-    def _idle(self) -> bool:
-        return idle.caught_up(self.settings, self.group_id, self._admin)
+    def _idle(self, conn: psycopg.Connection) -> bool:
+        with conn.cursor() as cur:
+            return idle.caught_up(cur, self.topics, self.group_id, self._admin)
