@@ -320,3 +320,20 @@ def drop_database(settings: Settings, name: str) -> None:
             conn.execute(drop)
         except psycopg.Error as exc:
             raise InfraError(f"cannot drop database {name}: {exc}") from exc
+
+
+def database_exists(settings: Settings, name: str) -> bool:
+    with _maintenance(settings) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def rename_database(settings: Settings, old: str, new: str) -> None:
+    """Rename ``old`` to ``new``; if ``new`` appeared meanwhile (another process won), drop ``old``."""
+    rename = sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new))
+    with _maintenance(settings) as conn:
+        try:
+            conn.execute(rename)
+        except errors.DuplicateDatabase:
+            drop_database(settings, old)
+        except psycopg.Error as exc:
+            raise InfraError(f"cannot rename database {old} to {new}: {exc}") from exc

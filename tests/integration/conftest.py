@@ -8,6 +8,7 @@ migrated template), so tests neither see nor disturb each other's data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -30,7 +31,7 @@ from producers.admin import admin_client, apply_topics
 from producers.topics import Topics
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE_DB = "msix_test_template"
+MIGRATIONS = ROOT / "hub" / "store" / "migrations" / "versions"
 TEST_STATES = ("TX", "CA", "FL", "MI", "WA", "NC")
 
 
@@ -62,11 +63,26 @@ def stack() -> Iterator[Settings]:
         infra.local.down(settings)
 
 
+def _template_name() -> str:
+    """The template's name carries a digest of the migrations, so checkouts with different schemas
+    can share one running stack, and an unchanged schema is not migrated again."""
+    digest = hashlib.sha256()
+    for path in sorted(MIGRATIONS.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"msix_template_{digest.hexdigest()[:12]}"
+
+
+TEMPLATE_DB = _template_name()
+
+
 def _prepared(settings: Settings) -> Settings:
-    """A freshly migrated template database, copied for each test."""
-    postgres.drop_database(settings, TEMPLATE_DB)
-    postgres.ensure_database(settings, TEMPLATE_DB)
-    db.migrate(settings.database.with_database(TEMPLATE_DB))
+    """A migrated template database, copied for each test. It is built under a scratch name and
+    renamed when complete, so a session never copies a half-migrated template."""
+    if not postgres.database_exists(settings, TEMPLATE_DB):
+        scratch = f"{TEMPLATE_DB}_{uuid.uuid4().hex[:6]}"
+        postgres.ensure_database(settings, scratch)
+        db.migrate(settings.database.with_database(scratch))
+        postgres.rename_database(settings, scratch, TEMPLATE_DB)
     return settings
 
 
