@@ -17,6 +17,11 @@ def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
         # auto-commit could mark a message done that a crash then loses.
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
+        # Round robin over every matched topic's partitions: workers share the states evenly (the
+        # default range assignor splits each three-partition topic 2:1, all in the first worker's
+        # favour). Eager rebalancing suits the worker: its assignment callback seeks each partition
+        # to the database's offset, and it holds no batch across a consume() call.
+        "partition.assignment.strategy": "roundrobin",
         # A partition this group has never read starts at its beginning: nothing is skipped.
         "auto.offset.reset": "earliest",
         # New state topics are picked up by the pattern subscription within ten seconds.

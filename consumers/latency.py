@@ -4,6 +4,7 @@ log-bucketed histogram: constant memory however many messages, about 2% resoluti
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 _PER_DOUBLING = 32  # buckets per doubling of latency: ~2.2% wide
@@ -18,6 +19,14 @@ class LatencyHistogram:
         bucket = int(math.log2(max(ms, 0.01)) * _PER_DOUBLING)
         self.counts[bucket] = self.counts.get(bucket, 0) + 1
         self.total += 1
+
+    def record_batch(self, committed_ms: float, produced_ms: list[int]) -> None:
+        """Every message of a batch committed at ``committed_ms``. A producer stamps a whole batch
+        of messages with one millisecond, so this takes a logarithm per distinct stamp only."""
+        for ms, count in Counter(produced_ms).items():
+            bucket = int(math.log2(max(committed_ms - ms, 0.01)) * _PER_DOUBLING)
+            self.counts[bucket] = self.counts.get(bucket, 0) + count
+        self.total += len(produced_ms)
 
     def quantile(self, q: float) -> float | None:
         """The latency in ms below which a share ``q`` of the messages fall (bucket midpoint)."""

@@ -173,9 +173,7 @@ class MergeWorker:
             offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in batch.offsets.items()],
             asynchronous=True,
         )
-        committed_ms = time.time() * 1000
-        for ms in batch.produced_ms:
-            self.totals.latency.record(committed_ms - ms)
+        self.totals.latency.record_batch(time.time() * 1000, batch.produced_ms)
         self._account(result, batch.messages, batch.started, batch.offsets)
 
     def _account(

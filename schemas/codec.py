@@ -20,6 +20,7 @@ from typing import Any
 import fastavro
 from fastavro.read import SchemaResolutionError
 
+from schemas import fastpath
 from schemas.errors import (
     BadMarker,
     EncodeError,
@@ -53,6 +54,8 @@ class _ReadPlan:
     writer: dict[str, Any]
     reader: dict[str, Any] | None
     """None when the writer is the current version: no resolution needed."""
+    fast: fastpath.Decoder | None = None
+    """The compiled decoder, when no resolution is needed and the schema's types allow it."""
 
 
 class Codec:
@@ -72,8 +75,13 @@ class Codec:
             current = self.registry.current(writer.full_name)
         except UnknownSchema:
             return None  # a retired schema: its messages have no current reader
-        same = current.fingerprint == writer.fingerprint
-        return _ReadPlan(current.name, writer.parsed, None if same else current.parsed)
+        if current.fingerprint != writer.fingerprint:
+            return _ReadPlan(current.name, writer.parsed, current.parsed)
+        try:
+            fast = fastpath.compile_decoder(writer.raw)
+        except fastpath.Unsupported:
+            fast = None
+        return _ReadPlan(current.name, writer.parsed, None, fast)
 
     def encode(self, schema_name: str, record: Mapping[str, Any]) -> bytes:
         """One message: header + `record` written with the current version of `schema_name`."""
@@ -110,6 +118,8 @@ class Codec:
             if fp in self._readers:
                 raise UndecodableMessage(f"schema {self.registry.by_fingerprint(fp).name} is retired")
             raise UnknownFingerprint(f"unknown writer schema fingerprint {fp.hex()}")
+        if plan.fast is not None:
+            return plan.name, self._decode_fast(plan.name, plan.fast, bytes(data))
         buf = BytesIO(data)
         buf.seek(HEADER_SIZE)
         try:
@@ -123,6 +133,18 @@ class Codec:
         if not isinstance(record, dict):
             raise UndecodableMessage(f"{plan.name}: the datum is not a record")
         return plan.name, record
+
+    @staticmethod
+    def _decode_fast(name: str, decoder: fastpath.Decoder, data: bytes) -> Record:
+        try:
+            record, end = decoder(data, HEADER_SIZE)
+        except IndexError as exc:
+            raise TruncatedMessage(f"{name}: the datum ends early") from exc
+        except (ValueError, OverflowError) as exc:
+            raise UndecodableMessage(f"{name}: {exc}") from exc
+        if end != len(data):
+            raise UndecodableMessage(f"{name}: {len(data) - end} bytes after the datum")
+        return record
 
 
 def _timestamp_fields(version: SchemaVersion) -> tuple[str, ...]:

@@ -4,8 +4,9 @@ In one run, on its own database and topics (nothing of a real deployment is touc
 
 1. generate N events over ten states (not timed: the states' systems do that);
 2. publish them with the MDE connector (read, validate, encode, send): publish events/s;
-3. run ``msix worker --until-idle`` as its own process over the backlog: merge events/s, counted
-   from the worker's start to its exit, and its peak RSS, sampled ten times a second;
+3. run ``msix worker --until-idle`` over the backlog, as W processes of one consumer group (as a
+   deployment scales out; W = 1 is one process): merge events/s, counted from the workers' start to
+   the last one's exit, and the largest peak RSS of any one worker, sampled ten times a second;
 4. end-to-end latency at a steady pace: a fresh tenth of the data is published at half the
    measured merge rate while a worker runs, and the worker reports the time from each message's
    Kafka timestamp to the commit of its effects (p50, p99);
@@ -14,6 +15,7 @@ In one run, on its own database and topics (nothing of a real deployment is touc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -50,6 +52,7 @@ class PipelineFigures:
     merge_events_per_s: float
     merge_seconds: float
     worker_peak_rss_mb: float
+    workers: int
     latency_p50_ms: float | None
     latency_p99_ms: float | None
     latency_events: int
@@ -59,7 +62,7 @@ class PipelineFigures:
         return asdict(self)
 
 
-def run(base: Settings, events: int, seed: int, report: Report) -> PipelineFigures:
+def run(base: Settings, events: int, seed: int, report: Report, workers: int = 1) -> PipelineFigures:
     from hub.synthetic import BENCHMARK_STATES, write_events
 
     run_id = f"bench{int(time.time())}"
@@ -75,7 +78,7 @@ def run(base: Settings, events: int, seed: int, report: Report) -> PipelineFigur
         report("publishing")
         published, publish_s = _publish_all(settings.kafka, iter(load))
         report(f"published {published:,} rows in {publish_s:.1f} s; merging")
-        merge_s, rss_mb, applied = _merge(settings, work)
+        merge_s, rss_mb, applied = _merge(settings, work, workers)
         merge_rate = applied / merge_s
 
         report(f"merged {applied:,} events in {merge_s:.1f} s; measuring latency at a steady pace")
@@ -90,6 +93,7 @@ def run(base: Settings, events: int, seed: int, report: Report) -> PipelineFigur
             merge_events_per_s=merge_rate,
             merge_seconds=merge_s,
             worker_peak_rss_mb=rss_mb,
+            workers=workers,
             latency_p50_ms=p50,
             latency_p99_ms=p99,
             latency_events=paced_rows,
@@ -162,22 +166,24 @@ class _Worker:
         return text
 
 
-def _merge(settings: Settings, work: Path) -> tuple[float, float, int]:
+def _merge(settings: Settings, work: Path, count: int) -> tuple[float, float, int]:
     started = time.perf_counter()
-    worker = _Worker.start(settings, work / "merge.log", "--until-idle")
+    workers = [_Worker.start(settings, work / f"merge-{n}.log", "--until-idle") for n in range(count)]
+    procs = [psutil.Process(w.proc.pid) for w in workers]
     peak = 0
-    proc = psutil.Process(worker.proc.pid)
-    while worker.proc.poll() is None:
-        try:
-            peak = max(peak, proc.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
+    while any(w.proc.poll() is None for w in workers):
+        for proc in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                peak = max(peak, proc.memory_info().rss)
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
-    found = re.search(r"worker: ([\d,]+) events applied", worker.finish())
-    if not found:
-        raise RuntimeError("the worker did not report what it applied")
-    return elapsed, peak / 2**20, int(found.group(1).replace(",", ""))
+    applied = 0
+    for worker in workers:
+        found = re.search(r"worker: ([\d,]+) events applied", worker.finish())
+        if not found:
+            raise RuntimeError("a worker did not report what it applied")
+        applied += int(found.group(1).replace(",", ""))
+    return elapsed, peak / 2**20, applied
 
 
 def _latency(

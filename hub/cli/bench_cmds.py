@@ -21,6 +21,7 @@ console = Console(stderr=True, soft_wrap=True)
 def pipeline(
     events: int = typer.Option(1_000_000, min=10_000, help="How many events to generate and push through."),
     seed: int = typer.Option(1, help="Seed of the synthetic data."),
+    workers: int = typer.Option(1, min=1, max=16, help="Merge worker processes in one consumer group."),
 ) -> None:
     """Publish and merge N events over ten states; print events/s, latency, RSS and the COPY ceiling."""
     from hub.bench import pipeline as bench
@@ -28,15 +29,16 @@ def pipeline(
     s = settings()
     infra.local.up(s)
     db.migrate(s.database)
-    figures = bench.run(s, events, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
+    figures = bench.run(s, events, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), workers)
     table = Table("measure", "value", title=f"pipeline, {figures.events:,} events over {figures.states} states")
     table.add_row("publish (validate, encode, send)", f"{figures.publish_events_per_s:,.0f} events/s")
-    table.add_row("merge (worker, until idle)", f"{figures.merge_events_per_s:,.0f} events/s")
+    processes = "1 worker" if workers == 1 else f"{workers} worker processes"
+    table.add_row(f"merge ({processes}, until idle)", f"{figures.merge_events_per_s:,.0f} events/s")
     table.add_row("raw COPY of the same records (ceiling)", f"{figures.copy_rows_per_s:,.0f} rows/s")
     table.add_row(
         f"latency p50 / p99 ({figures.latency_events:,} events paced)",
         f"{figures.latency_p50_ms or 0:,.0f} ms / {figures.latency_p99_ms or 0:,.0f} ms",
     )
-    table.add_row("worker peak RSS", f"{figures.worker_peak_rss_mb:,.0f} MB")
+    table.add_row("worker peak RSS (largest worker)", f"{figures.worker_peak_rss_mb:,.0f} MB")
     Console().print(table)
     print(json.dumps(figures.as_dict()))

@@ -14,3 +14,13 @@ def test_quantiles_within_bucket_resolution():
 
 def test_empty_histogram_has_no_quantile():
     assert LatencyHistogram().quantile(0.5) is None
+
+
+def test_a_batch_counts_like_its_messages_one_by_one():
+    produced = [1000, 1000, 1000, 1500, 1990, 1990, 1999]
+    one_by_one, batch = LatencyHistogram(), LatencyHistogram()
+    for ms in produced:
+        one_by_one.record(2000.0 - ms)
+    batch.record_batch(2000.0, produced)
+    assert batch.counts == one_by_one.counts
+    assert batch.total == one_by_one.total == 7
