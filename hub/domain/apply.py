@@ -94,11 +94,18 @@ def apply(
         student = view.students[(state, ssid)].fields or {}
         notice = moves.departure(msix_id, state, student, view.enrollment_views(), now)
         _keep(out, view, [notice] if notice else [])
+    # Every arrival of one child is judged against the same final view: build it once per child
+    # (children with many enrollments in one batch made this quadratic). A notice kept for one
+    # enrollment does not change the views, only ``view.notices``, which ``_keep`` reads afresh.
+    context: dict[str, tuple[list[moves.EnrollmentView], moves.Who]] = {}
     for msix_id, rid in arrivals:
         view = children[msix_id]
         fields = view.enrollments[rid].fields
         if fields is None:
             continue
+        if msix_id not in context:
+            context[msix_id] = (view.enrollment_views(), view.who())
+        enrollments, who = context[msix_id]
         changed = moves.EnrollmentView(
             rid[0],
             rid[3],
@@ -106,7 +113,7 @@ def apply(
             fields.get("withdrawal_date"),
             fields.get("facility_city"),
         )
-        _keep(out, view, moves.arrivals(msix_id, changed, view.enrollment_views(), view.who(), now))
+        _keep(out, view, moves.arrivals(msix_id, changed, enrollments, who, now))
     return out
 
 
