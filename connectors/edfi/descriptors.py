@@ -8,7 +8,7 @@ maps like the Ed-Fi default), so ``uri://tx.gov/GradeLevelDescriptor#fifth grade
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -24,6 +24,8 @@ class Tables:
     """table name -> {code value, lower case: exchange code ("" = not reported)}."""
     inverse: dict[str, dict[str, str]]
     """table name -> {exchange code: its first code value in the table}: for writing Ed-Fi files."""
+    _memo: dict[tuple[str, str, str | None], str | Unmapped | None] = field(default_factory=dict)
+    """Descriptor values repeat endlessly in a submission: each is looked up once."""
 
     def code(self, table: str, uri: str, descriptor: str | None = None) -> str | None:
         """The exchange's code for ``uri`` in ``table``; None when the exchange has no code for it.
@@ -31,6 +33,20 @@ class Tables:
         ``descriptor`` is the descriptor the URI must name (the table's own name by default).
         Raises Unmapped with a short reason that quotes at most the code value.
         """
+        key = (table, uri, descriptor)
+        found = self._memo.get(key, self)
+        if found is self:
+            try:
+                found = self._code(table, uri, descriptor)
+            except Unmapped as exc:
+                found = exc
+            if len(self._memo) < 100_000:  # a bound, against a file of endless distinct values
+                self._memo[key] = found
+        if isinstance(found, Unmapped):
+            raise Unmapped(str(found))
+        return found  # type: ignore[return-value]
+
+    def _code(self, table: str, uri: str, descriptor: str | None) -> str | None:
         expected = descriptor or table
         name, value = split(uri)
         if name is not None and name.lower() != expected.lower():

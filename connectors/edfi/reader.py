@@ -28,11 +28,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from connectors.edfi import mapping
 from connectors.edfi.descriptors import tables
 from connectors.edfi.mapping import Extra, Fields, Lookups
 from connectors.edfi.view import ElementProblem, View
-from connectors.edfi.xmlfile import EDFI_NAMESPACE, Broken, Head, Paths, Top, XmlFile
+from connectors.edfi.xmlfile import EDFI_NAMESPACE, TOP_LEVEL, Broken, Head, Paths, Top, XmlFile
 from connectors.items import Accepted, FileSummary, Item, Rejected, SubmissionSummary, Where, rejection
 from connectors.mde.rows import (
     AssessmentRow,
@@ -246,7 +248,7 @@ class _Run:
         counts = self.counts[xml.name]
         paths = Paths(head.namespace)
         handled = _HANDLED[head.interchange]
-        for top in xml.elements():
+        for top in xml.elements(TOP_LEVEL[head.interchange] | handled):
             if isinstance(top, Broken):
                 if first:  # reported once, however many passes read the file
                     counts.rejected += 1
@@ -295,7 +297,8 @@ class _Run:
                 self.where, file, top.line, f"{top.path}/{path}" if path else top.path, row.reason, model.FAMILY, sid
             )
         digest = self._seeds[model].copy()
-        digest.update("\x1f".join(fields.get(column, "") for column in model.columns()).encode())
+        # The mapped values, in the mapping's fixed order: the record's identity for its event id.
+        digest.update(orjson.dumps(fields))
         record: dict[str, Any] = {"event_id": digest.hexdigest()[:32], **self.envelope, **row.__dict__}
         return Accepted(model.FAMILY, row.state_student_id, record)
 

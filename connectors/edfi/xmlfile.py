@@ -68,17 +68,9 @@ class _Counting:
         return data
 
 
-def _events(source: _Counting) -> Any:
-    # No entities resolved and nothing fetched from the network: a state's file may not make the hub
-    # read local files or call out (XXE). Comments and processing instructions are of no use.
-    return etree.iterparse(
-        source,
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+# No entities resolved and nothing fetched from the network: a state's file may not make the hub read
+# local files or call out (XXE). Comments and processing instructions are of no use.
+_SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "remove_comments": True, "remove_pis": True}
 
 
 def _broken(exc: etree.XMLSyntaxError) -> Broken:
@@ -95,6 +87,39 @@ def _local(tag: Any) -> tuple[str, str]:
     return "", text
 
 
+TOP_LEVEL: dict[str, frozenset[str]] = {
+    "InterchangeStudent": frozenset({"Student", "Person"}),
+    "InterchangeStudentEnrollment": frozenset({
+        "StudentSchoolAssociation", "StudentSectionAssociation", "GraduationPlan", "CrisisEvent",
+        "StudentEducationOrganizationResponsibilityAssociation", "StudentEducationOrganizationAssociation",
+        "StudentTransportation", "SectionReference",
+    }),
+    "InterchangeStudentTranscript": frozenset({"StudentAcademicRecord", "CourseTranscript"}),
+    "InterchangeStudentAssessment": frozenset({
+        "StudentAssessment", "AssessmentReference", "AssessmentItemReference", "ObjectiveAssessmentReference",
+    }),
+    "InterchangeStudentProgram": frozenset({
+        "StudentProgramAssociation", "StudentSpecialEducationProgramAssociation", "RestraintEvent",
+        "StudentCTEProgramAssociation", "StudentTitleIPartAProgramAssociation",
+        "StudentMigrantEducationProgramAssociation", "StudentLanguageInstructionProgramAssociation",
+        "StudentHomelessProgramAssociation", "StudentNeglectedOrDelinquentProgramAssociation",
+        "StudentSchoolFoodServiceProgramAssociation",
+    }),
+    "InterchangeEducationOrganization": frozenset({
+        "StateEducationAgency", "EducationServiceCenter", "FeederSchoolAssociation", "LocalEducationAgency",
+        "School", "Location", "ClassPeriod", "Course", "Program", "AccountabilityRating",
+        "EducationOrganizationPeerAssociation", "EducationOrganizationNetwork",
+        "EducationOrganizationNetworkAssociation", "CommunityOrganization", "CommunityProvider",
+        "CommunityProviderLicense", "PostSecondaryInstitution", "OrganizationDepartment",
+    }),
+    "InterchangeAssessmentMetadata": frozenset({
+        "Assessment", "ObjectiveAssessment", "AssessmentItem", "LearningStandard",
+        "AssessmentScoreRangeLearningStandard",
+    }),
+}  # fmt: skip
+"""The top-level elements each interchange's XSD allows (the Data Standard's Interchange-*.xsd)."""
+
+
 class XmlFile:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -106,51 +131,71 @@ class XmlFile:
         """The root element's name and namespace, reading only as far as the root's start tag."""
         with self.path.open("rb") as fh:
             try:
-                for _, element in _events(_Counting(fh)):
+                for _, element in etree.iterparse(_Counting(fh), events=("start",), **_SAFE):
                     namespace, name = _local(element.tag)
                     return Head(name, namespace)
             except etree.XMLSyntaxError as exc:
                 return _broken(exc)
         return Broken(1, 0, "malformed XML: the file is empty")
 
-    def elements(self) -> Iterator[Top | Broken]:
-        """Each top-level element, in file order; a Broken last if the file is not well-formed."""
+    def elements(self, names: frozenset[str]) -> Iterator[Top | Broken]:
+        """Each top-level element called one of ``names`` (any namespace), in file order; a Broken
+        last if the file is not well-formed.
+
+        Only those elements reach Python (libxml2 filters the rest), which is most of the speed: give
+        every name the interchange allows (``TOP_LEVEL``), so each element is seen and then dropped.
+        An element of another name stays in the tree until the next one named is done with.
+        """
         self.bytes_read = 0
         with self.path.open("rb") as fh:
             source = _Counting(fh)
-            depth = 0
-            root_name = ""
             seen: dict[str, int] = {}
+            cut = 0
             try:
-                for event, element in _events(source):
-                    if event == "start":
-                        depth += 1
-                        if depth == 1:
-                            root_name = _local(element.tag)[1]
-                        continue
-                    depth -= 1
-                    if depth != 1:
-                        continue
-                    name = _local(element.tag)[1]
+                for _, element in etree.iterparse(
+                    source, events=("end",), tag=[f"{{*}}{n}" for n in sorted(names)], **_SAFE
+                ):
+                    root = element.getparent()
+                    if root is None or root.getparent() is not None:
+                        continue  # the root itself, or a nested element of the same name (a reference)
+                    tag = element.tag
+                    if not cut:
+                        cut = tag.find("}") + 1
+                    name = tag[cut:]
                     seen[name] = number = seen.get(name, 0) + 1
                     self.bytes_read = source.count
-                    yield Top(name, element, element.sourceline or 0, f"/{root_name}/{name}[{number}]")
-                    # Done with it: drop it and whatever came before it (text, skipped elements).
+                    yield Top(name, element, element.sourceline or 0, f"/{root.tag[cut:]}/{name}[{number}]")
+                    # Done with it: drop it and whatever came before it (text, elements of other names).
                     element.clear(keep_tail=False)
-                    parent = element.getparent()
-                    if parent is not None:
-                        while element.getprevious() is not None:
-                            del parent[0]
+                    while element.getprevious() is not None:
+                        del root[0]
             except etree.XMLSyntaxError as exc:
                 self.bytes_read = self.size
                 yield _broken(exc)
         self.bytes_read = self.size
 
 
+def flatten(element: Any, namespace: str) -> dict[str, str | None]:
+    """``{"Name/FirstName": text}`` for every leaf below ``element`` (the first of each path)."""
+    out: dict[str, str | None] = {}
+    _flatten(element, "", out, len(namespace) + 2 if namespace else 0)
+    return out
+
+
+def _flatten(element: Any, prefix: str, out: dict[str, str | None], cut: int) -> None:
+    for child in element:
+        path = prefix + child.tag[cut:]
+        if len(child):
+            _flatten(child, path + "/", out, cut)
+        elif path not in out:
+            out[path] = child.text
+
+
 class Paths:
     """Clark-notation paths in one namespace, built once: ``p("Name/FirstName")``."""
 
     def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
         self._prefix = "{" + namespace + "}" if namespace else ""
         self._cache: dict[str, str] = {}
 
