@@ -285,17 +285,18 @@ class _Run:
             fields = kind.map(view, self.lookups)
         except ElementProblem as exc:
             return rejection(self.where, file, top.line, f"{top.path}/{exc.path}", exc.reason, model.FAMILY, sid)
-        if model is StudentRow:
-            self.students.add(fields["state_student_id"])
-        elif sid not in self.students:
+        if model is not StudentRow and sid not in self.students:
             reason = f"student {sid!r} is defined by no Student element of this submission"
             return rejection(self.where, file, top.line, f"{top.path}/{kind.student[0]}", reason, model.FAMILY, sid)
         row = validate_row(model, fields, self.context)
         if isinstance(row, Problem):
             path = kind.paths.get(row.column or "")
-            return rejection(
-                self.where, file, top.line, f"{top.path}/{path}" if path else top.path, row.reason, model.FAMILY, sid
-            )
+            # Every Ed-Fi element is an insert: "required for action I" would only puzzle its reader.
+            reason = row.reason.replace(" for action I", "")
+            where = f"{top.path}/{path}" if path else top.path
+            return rejection(self.where, file, top.line, where, reason, model.FAMILY, sid)
+        if model is StudentRow:  # only a child whose record is published is defined
+            self.students.add(row.state_student_id)
         digest = self._seeds[model].copy()
         # The mapped values, in the mapping's fixed order: the record's identity for its event id.
         digest.update(orjson.dumps(fields))
