@@ -164,11 +164,11 @@ class XmlFile:
                     name = tag[cut:]
                     seen[name] = number = seen.get(name, 0) + 1
                     self.bytes_read = source.count
-                    yield Top(name, element, element.sourceline or 0, f"/{root.tag[cut:]}/{name}[{number}]")
-                    # Done with it: drop it and whatever came before it (text, elements of other names).
-                    element.clear(keep_tail=False)
+                    # Drop whatever came before it: elements done with, elements of other names.
                     while element.getprevious() is not None:
                         del root[0]
+                    yield Top(name, element, element.sourceline or 0, f"/{root.tag[cut:]}/{name}[{number}]")
+                    element.clear(keep_tail=False)
             except etree.XMLSyntaxError as exc:
                 self.bytes_read = self.size
                 yield _broken(exc)
