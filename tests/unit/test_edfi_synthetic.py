@@ -101,3 +101,14 @@ def test_summary_counts_every_element(written: dict[str, Path]) -> None:
     # One element a line, after the XML declaration and the root's start tag, before its end tag.
     in_files = sum(p.read_text().count("\n") - 3 for p in folder.iterdir())
     assert sum(f.accepted + f.rejected + f.folded + f.skipped for f in sub.summary.files) == in_files
+
+
+def test_the_benchmark_writes_about_the_elements_asked_for(tmp_path: Path) -> None:
+    from hub.bench.edfi import generate
+
+    written = generate(tmp_path / "TX", 400, seed=3, cohort=40)
+    assert 400 <= written < 400 * 3
+    sub = open_submission(tmp_path / "TX", "TX", AT)
+    items = list(sub.items())
+    assert rejected(items) == [] and len(accepted(items)) > 200
+    assert sum(f.accepted + f.rejected + f.folded + f.skipped for f in sub.summary.files) == written
