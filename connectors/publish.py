@@ -1,16 +1,19 @@
-"""A state's connector, the I/O shell: publish a checked submission's rows to the state's topics.
+"""A state's connector, the I/O shell: publish a checked submission's items to the state's topics.
 
-Valid rows go to ``state.ST.records`` keyed by the state student id (students first, so the hub
-meets a child before their records); each rejected row goes to ``state.ST.rejected`` with its file,
-line, column and reason. A submission refused as a whole publishes nothing.
+Whatever the format (an MDE CSV folder, a folder of Ed-Fi XML interchanges), the reading side yields
+accepted records and rejections (``connectors.items``). Accepted records go to ``state.ST.records``
+keyed by the state student id (students first, so the hub meets a child before their records); each
+rejection goes to ``state.ST.rejected`` with its file, line, column (or element path) and reason. A
+submission refused as a whole publishes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import schemas
-from connectors.mde.reader import Accepted, Submission, SubmissionSummary
+from connectors.items import Accepted, Item, SubmissionSummary
 from hub.config import KafkaSettings
 from producers.producer import Producer
 from producers.topics import Topics
@@ -18,23 +21,40 @@ from producers.topics import Topics
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 
-def publish_mde(
+class Submission(Protocol):
+    """What a connector's reader hands the shell: a fresh stream of items on each ``items()``."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    @property
+    def total_bytes(self) -> int: ...
+
+    @property
+    def summary(self) -> SubmissionSummary: ...
+
+    def items(self) -> Iterator[Item]: ...
+
+
+def publish(
     settings: KafkaSettings,
     submission: Submission,
     progress: Progress | None = None,
     producer: Producer | None = None,
 ) -> SubmissionSummary:
-    """Publish a submission that ``connectors.mde.reader.open_submission`` accepted as a whole.
+    """Publish a submission its reader accepted as a whole.
 
-    With its own producer it returns once Kafka acknowledged every row (or raises DeliveryError);
+    With its own producer it returns once Kafka acknowledged every item (or raises DeliveryError);
     with the caller's ``producer`` (many submissions in a row) the caller's ``flush`` does that.
     """
     if producer is None:
         with Producer(settings) as own:
-            return publish_mde(settings, submission, progress, own)
-    state = submission.manifest.state
+            return publish(settings, submission, progress, own)
     topics = Topics(settings.topic_prefix)
-    records_topic, rejected_topic = topics.records(state), topics.rejected(state)
+    records_topic, rejected_topic = topics.records(submission.state), topics.rejected(submission.state)
     for n, item in enumerate(submission.items()):
         key = (item.key or "").encode()
         if isinstance(item, Accepted):
@@ -46,3 +66,7 @@ def publish_mde(
     if progress is not None:
         progress(submission.total_bytes, submission.total_bytes)
     return submission.summary
+
+
+publish_mde = publish
+"""The name the MDE connector's callers have used."""

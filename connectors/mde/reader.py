@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from connectors.items import Accepted, FileSummary, Item, Rejected, SubmissionSummary, Where, rejection
 from connectors.mde.csvfile import CsvFile
 from connectors.mde.manifest import Manifest, check_counts, check_files, read_manifest
 from connectors.mde.rows import ROW_MODELS, Layout, Problem, Row, RowContext, validate_row
@@ -22,47 +21,7 @@ from hub.errors import SubmissionRejected
 
 _MODELS: dict[str, type[Row]] = {model.FILE: model for model in ROW_MODELS}
 
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """A valid row: ``record`` is the full Avro record of ``family`` (envelope included)."""
-
-    family: str
-    key: str
-    """The Kafka key: the state student id."""
-    record: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A refused row: ``record`` is a RejectedRecord for ``state.ST.rejected``."""
-
-    key: str | None
-    record: dict[str, Any]
-
-
-Item = Accepted | Rejected
-
-
-@dataclass
-class FileSummary:
-    file: str
-    accepted: int = 0
-    rejected: int = 0
-
-
-@dataclass
-class SubmissionSummary:
-    submission_id: str
-    files: list[FileSummary] = field(default_factory=list)
-
-    @property
-    def accepted(self) -> int:
-        return sum(f.accepted for f in self.files)
-
-    @property
-    def rejected(self) -> int:
-        return sum(f.rejected for f in self.files)
+__all__ = ["Accepted", "FileSummary", "Item", "Rejected", "Submission", "SubmissionSummary", "open_submission"]
 
 
 def open_submission(folder: Path, state: str) -> Submission:
@@ -109,6 +68,10 @@ class Submission:
         self._done_bytes = 0
         self._current: CsvFile | None = None
         self._summary = SubmissionSummary(manifest.submission_id)
+
+    @property
+    def state(self) -> str:
+        return self.manifest.state
 
     @property
     def bytes_read(self) -> int:
@@ -175,23 +138,5 @@ def _cell(header: list[str], cells: list[str], column: str) -> str | None:
 def _rejected(
     file: str, line: int, model: type[Row], problem: Problem, student_id: str | None, manifest: Manifest
 ) -> Rejected:
-    rejection_id = hashlib.sha256(
-        "\x1f".join([manifest.submission_id, file, str(line), problem.reason]).encode()
-    ).hexdigest()[:32]
-    record = {
-        "rejection_id": rejection_id,
-        "state": manifest.state,
-        "state_student_id": student_id,
-        "stage": "connector",
-        "submission_id": manifest.submission_id,
-        "file": file,
-        "line": line,
-        "column": problem.column,
-        "reason": problem.reason,
-        "record_family": model.FAMILY,
-        "source_topic": None,
-        "source_partition": None,
-        "source_offset": None,
-        "rejected_at": manifest.submitted_at,
-    }
-    return Rejected(student_id, record)
+    where = Where(manifest.state, manifest.submission_id, manifest.submitted_at)
+    return rejection(where, file, line, problem.column, problem.reason, model.FAMILY, student_id)

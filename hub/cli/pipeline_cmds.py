@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
-from connectors.mde.reader import SubmissionSummary, open_submission
-from connectors.publish import publish_mde
+from connectors import publish as shell
+from connectors.edfi import reader as edfi
+from connectors.items import SubmissionSummary
+from connectors.mde import reader as mde
 from consumers.merge_worker import MergeWorker, WorkerOptions
 from hub.cli.common import settings, state_code
 from hub.errors import UserInputError
@@ -27,25 +30,46 @@ class Format(StrEnum):
 def publish(
     folder: Path = typer.Argument(..., help="The submission folder."),
     state: str = typer.Option(..., "--state", callback=state_code, help="The submitting state (USPS code)."),
-    fmt: Format = typer.Option(Format.mde, "--format", help="mde: an MDE CSV folder."),
+    fmt: Format = typer.Option(
+        Format.mde, "--format", help="mde: an MDE CSV folder; edfi: a folder of Ed-Fi XML interchange files."
+    ),
+    submitted_at: str = typer.Option(
+        "",
+        "--submitted-at",
+        help="edfi: when the state's system produced the files (ISO-8601); default: newest file's time.",
+    ),
 ) -> None:
     """Validate one submission and publish it to the state's topics."""
-    if fmt is not Format.mde:
-        raise UserInputError("--format edfi is not available yet; use --format mde")
     s = settings()
-    submission = open_submission(folder, state)  # refuses a bad submission before anything is sent
+    submission: shell.Submission
+    # Either reader refuses a bad submission as a whole before anything is sent.
+    if fmt is Format.edfi:
+        submission = edfi.open_submission(folder, state, _moment(submitted_at) if submitted_at else None)
+    elif submitted_at:
+        raise UserInputError("--submitted-at is for --format edfi; an MDE submission says it in manifest.json")
+    else:
+        submission = mde.open_submission(folder, state)
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress("[progress.description]{task.description}", *columns, console=console, transient=True) as bar:
         task = bar.add_task(f"publishing {folder.name}", total=None)
-        summary = publish_mde(s.kafka, submission, lambda done, total: bar.update(task, completed=done, total=total))
-    _print_summary(state, summary)
+        summary = shell.publish(s.kafka, submission, lambda done, total: bar.update(task, completed=done, total=total))
+    _print_summary(state, summary, "elements" if fmt is Format.edfi else "rows")
 
 
-def _print_summary(state: str, summary: SubmissionSummary) -> None:
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise UserInputError(f"--submitted-at {text[:40]!r} is not an ISO-8601 timestamp") from None
+
+
+def _print_summary(state: str, summary: SubmissionSummary, unit: str) -> None:
+    width = max((len(f.file) for f in summary.files), default=16)
     for f in summary.files:
-        console.print(f"  {f.file:<16} {f.accepted:>9,} published  {f.rejected:>7,} rejected")
+        more = f"  {f.folded:>7,} folded into records  {f.skipped:>7,} not used" if f.folded or f.skipped else ""
+        console.print(f"  {f.file:<{width}} {f.accepted:>9,} published  {f.rejected:>7,} rejected{more}")
     console.print(
-        f"[bold]{state}[/]: {summary.accepted:,} rows published, {summary.rejected:,} rejected "
+        f"[bold]{state}[/]: {summary.accepted:,} {unit} published, {summary.rejected:,} rejected "
         f"(see `msix rejected --state {state}`); submission {summary.submission_id}"
     )
 

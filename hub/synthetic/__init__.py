@@ -20,7 +20,8 @@ The modules, in the order the data flows:
   (enrollments, moves) -> ``schooling`` (courses, tests) -> ``world`` (``build_world``, ``Truth``);
 - the states' reports: ``columns`` and ``profiles`` (each record system's habits) -> ``versions``
   (a child's dated records) -> ``rows`` (submissions) with ``bad_rows`` (defects on purpose)
-  -> ``writing`` (folders on disk); ``benchmark`` (``events_for``, ``write_events``).
+  -> ``writing`` (folders on disk); ``benchmark`` (``events_for``, ``write_events``);
+  ``edfi`` (each state's records as they stand, written as Ed-Fi interchanges).
 """
 
 from hub.synthetic.bad_rows import BadRow

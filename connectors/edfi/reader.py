@@ -1,0 +1,320 @@
+"""Read one Ed-Fi submission: a folder of XML interchange files, streamed, as accepted and rejected items.
+
+The folder holds any subset of the interchanges below, in any file names, each file named by its root
+element. They are read in passes so every join is by id against what an earlier pass collected, and
+no pass holds more than one element of a file at a time:
+
+1. EducationOrganization (schools, districts, courses) and AssessmentMetadata (assessments): lookups;
+2. StudentProgram (StudentMigrantEducationProgramAssociation) and StudentEnrollment
+   (StudentEducationOrganizationAssociation): what they add to each child's records;
+3. Student: the StudentIdentity records, published first, so the hub meets a child before the rest;
+4. StudentEnrollment (StudentSchoolAssociation), StudentTranscript (CourseTranscript) and
+   StudentAssessment (StudentAssessment): Enrollment, Course and Assessment records.
+
+Every element the exchange uses is mapped (``mapping``) and then validated by the MDE row model of its
+family, so each rule of the exchange is written once. A malformed file, an element that breaks a rule,
+a descriptor no table maps, a reference to a student no Student element defines: each is a rejected
+item with file, line, element path (in ``column``) and reason, and the rest goes on. Event ids come from
+the state, the submission time and the record's content, so republishing changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from connectors.edfi import mapping
+from connectors.edfi.descriptors import tables
+from connectors.edfi.mapping import Extra, Fields, Lookups
+from connectors.edfi.view import ElementProblem, View
+from connectors.edfi.xmlfile import EDFI_NAMESPACE, TOP_LEVEL, Broken, Head, Paths, Top, XmlFile
+from connectors.items import Accepted, FileSummary, Item, Rejected, SubmissionSummary, Where, rejection
+from connectors.mde.rows import (
+    AssessmentRow,
+    CourseRow,
+    EnrollmentRow,
+    Problem,
+    Row,
+    RowContext,
+    StudentRow,
+    validate_row,
+)
+from hub.errors import SubmissionRejected
+
+Lookup = Callable[[View, Lookups], None]
+Mapper = Callable[[View, Lookups], Fields]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKind:
+    """An element that becomes a record of the exchange."""
+
+    model: type[Row]
+    map: Mapper
+    paths: dict[str, str]
+    """MDE column -> the element's child that holds it, for rejections."""
+    student: tuple[str, ...]
+    """Where the element names its student."""
+
+
+def _school(v: View, found: Lookups) -> None:
+    key, value = mapping.school(v)
+    found.schools[key] = value
+
+
+def _district(v: View, found: Lookups) -> None:
+    key, value = mapping.district(v)
+    found.districts[key] = value
+
+
+def _course(v: View, found: Lookups) -> None:
+    key, value = mapping.course_def(v)
+    found.courses[key] = value
+
+
+def _assessment(v: View, found: Lookups) -> None:
+    key, value = mapping.assessment_def(v)
+    found.assessments[key] = value
+
+
+def _extra(fold: Callable[[View, Extra], None]) -> Lookup:
+    def apply(v: View, found: Lookups) -> None:
+        sid = mapping.student_of(v)
+        extra = found.extras.get(sid) or Extra()
+        fold(v, extra)  # raises before it changes anything
+        found.extras[sid] = extra
+
+    return apply
+
+
+_STUDENT_REF = ("StudentReference/StudentIdentity/StudentUniqueId", "StudentReference/StudentLookup/StudentUniqueId")
+_RECORD_REF = tuple(f"StudentAcademicRecordReference/StudentAcademicRecordIdentity/{p}" for p in _STUDENT_REF)
+
+STUDENT = RecordKind(
+    StudentRow, lambda v, found: mapping.student(v, found.extras), mapping.STUDENT_PATHS, ("StudentUniqueId",)
+)
+ENROLLMENT = RecordKind(EnrollmentRow, mapping.enrollment, mapping.ENROLLMENT_PATHS, _STUDENT_REF)
+COURSE = RecordKind(CourseRow, mapping.course, mapping.COURSE_PATHS, _RECORD_REF)
+ASSESSMENT = RecordKind(AssessmentRow, mapping.assessment, mapping.ASSESSMENT_PATHS, _STUDENT_REF)
+
+Handler = Lookup | RecordKind
+_MIGRANT = _extra(mapping.migrant_program_association)
+_EDORG = _extra(mapping.education_organization_association)
+
+PASSES: tuple[tuple[str, dict[str, Handler]], ...] = (
+    ("InterchangeEducationOrganization", {"School": _school, "LocalEducationAgency": _district, "Course": _course}),
+    ("InterchangeAssessmentMetadata", {"Assessment": _assessment}),
+    ("InterchangeStudentProgram", {"StudentMigrantEducationProgramAssociation": _MIGRANT}),
+    ("InterchangeStudentEnrollment", {"StudentEducationOrganizationAssociation": _EDORG}),
+    ("InterchangeStudent", {"Student": STUDENT}),
+    ("InterchangeStudentEnrollment", {"StudentSchoolAssociation": ENROLLMENT}),
+    ("InterchangeStudentTranscript", {"CourseTranscript": COURSE}),
+    ("InterchangeStudentAssessment", {"StudentAssessment": ASSESSMENT}),
+)  # fmt: skip
+"""(interchange, {element: handler}) in reading order."""
+
+INTERCHANGES = frozenset(interchange for interchange, _ in PASSES)
+_HANDLED: dict[str, frozenset[str]] = {
+    i: frozenset(name for interchange, handlers in PASSES if interchange == i for name in handlers)
+    for i in INTERCHANGES
+}
+_STUDENTS_DONE = 1 + next(n for n, (_, handlers) in enumerate(PASSES) if "Student" in handlers)
+"""Index of the first pass after the Student pass: children named only by associations are rejected there."""
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def open_submission(folder: Path, state: str, submitted_at: datetime | None = None) -> EdfiSubmission:
+    """Check ``folder`` as a whole (it exists, it has .xml files); raise SubmissionRejected if not.
+
+    ``submitted_at`` (the records' source time: newer wins in the hub) defaults to the newest file's
+    modification time, so the same files give the same events however often they are published.
+    """
+    if not folder.is_dir():
+        raise SubmissionRejected(f"no such folder: {folder}")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
+    if not files:
+        raise SubmissionRejected(f"no Ed-Fi interchange files (*.xml) in {folder}")
+    if submitted_at is None:
+        newest = max(p.stat().st_mtime_ns for p in files) // 1_000_000
+        submitted_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=newest)
+    else:
+        moment = submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)
+        submitted_at = moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+    identity = {
+        "format": "edfi",
+        "state": state,
+        "submitted_at": submitted_at.isoformat(),
+        "files": {p.name: p.stat().st_size for p in files},
+    }
+    submission_id = hashlib.sha256(_CANONICAL.encode(identity).encode()).hexdigest()[:32]
+    return EdfiSubmission(files, Where(state, submission_id, submitted_at))
+
+
+class EdfiSubmission:
+    """A checked Ed-Fi folder, ready to stream. Each call of ``items()`` is a fresh pass over it."""
+
+    def __init__(self, files: list[Path], where: Where) -> None:
+        self.where = where
+        self.state = where.state
+        self.files = files
+        self._heads: dict[str, Head | Broken] = {p.name: XmlFile(p).head() for p in files}
+        self.total_bytes = sum(p.stat().st_size * self._visits(p.name) for p in files)
+        self._done_bytes = 0
+        self._current: XmlFile | None = None
+        self._summary = SubmissionSummary(where.submission_id)
+
+    def _visits(self, name: str) -> int:
+        head = self._heads[name]
+        if not isinstance(head, Head) or head.interchange not in INTERCHANGES:
+            return 0
+        return sum(1 for interchange, _ in PASSES if interchange == head.interchange)
+
+    @property
+    def bytes_read(self) -> int:
+        return self._done_bytes + (self._current.bytes_read if self._current else 0)
+
+    @property
+    def summary(self) -> SubmissionSummary:
+        """Per file: records published, rejected, folded into others, skipped; complete after ``items()``."""
+        return self._summary
+
+    def items(self) -> Iterator[Item]:
+        self._done_bytes = 0
+        self._summary = SubmissionSummary(self.where.submission_id)
+        counts = {p.name: FileSummary(p.name) for p in self.files}
+        self._summary.files = list(counts.values())
+        yield from self._unreadable(counts)
+        run = _Run(self.where, counts)
+        for number, (interchange, handlers) in enumerate(PASSES):
+            if number == _STUDENTS_DONE:
+                yield from run.orphans()
+            for path in self.files:
+                head = self._heads[path.name]
+                if not isinstance(head, Head) or head.interchange != interchange or not _edfi(head):
+                    continue
+                self._current = XmlFile(path)
+                first = number == min(n for n, (i, _) in enumerate(PASSES) if i == interchange)
+                yield from run.file(self._current, head, handlers, first)
+                self._done_bytes += self._current.size
+                self._current = None
+
+    def _unreadable(self, counts: dict[str, FileSummary]) -> Iterator[Rejected]:
+        for path in self.files:
+            head = self._heads[path.name]
+            if isinstance(head, Broken):
+                reason, line = head.reason, head.line
+            elif head.interchange not in INTERCHANGES:
+                known = ", ".join(sorted(INTERCHANGES))
+                reason, line = f"root element {head.interchange[:60]!r} is not an interchange read here ({known})", 1
+            elif not _edfi(head):
+                reason, line = f"namespace {head.namespace[:60]!r} is not an Ed-Fi 5.x or 6.x namespace", 1
+            else:
+                continue
+            counts[path.name].rejected += 1
+            yield rejection(self.where, path.name, line, None, reason, None, None)
+
+
+def _edfi(head: Head) -> bool:
+    return bool(EDFI_NAMESPACE.match(head.namespace))
+
+
+class _Run:
+    """One pass through the submission: lookups, the children defined so far, event id seeds."""
+
+    def __init__(self, where: Where, counts: dict[str, FileSummary]) -> None:
+        self.where = where
+        self.counts = counts
+        self.lookups = Lookups()
+        self.students: set[str] = set()
+        self.tables = tables()
+        self.context = RowContext(today=where.submitted_at.date())
+        self.envelope = {"state": where.state, "source_ts": where.submitted_at, "submission_id": where.submission_id}
+        self._seeds = {
+            kind.model: hashlib.sha256(
+                "\x1f".join([where.state, kind.model.FAMILY, where.submitted_at.isoformat(), ""]).encode()
+            )
+            for kind in (STUDENT, ENROLLMENT, COURSE, ASSESSMENT)
+        }
+
+    def file(self, xml: XmlFile, head: Head, handlers: dict[str, Handler], first: bool) -> Iterator[Item]:
+        counts = self.counts[xml.name]
+        paths = Paths(head.namespace)
+        handled = _HANDLED[head.interchange]
+        for top in xml.elements(TOP_LEVEL[head.interchange] | handled):
+            if isinstance(top, Broken):
+                if first:  # reported once, however many passes read the file
+                    counts.rejected += 1
+                    yield rejection(self.where, xml.name, top.line, None, top.reason, None, None)
+                return
+            handler = handlers.get(top.name)
+            if handler is None:
+                counts.skipped += first and top.name not in handled
+                continue
+            view = View(top.element, paths, self.tables)
+            if isinstance(handler, RecordKind):
+                item = self._record(xml.name, top, view, handler)
+                if isinstance(item, Accepted):
+                    counts.accepted += 1
+                else:
+                    counts.rejected += 1
+                yield item
+                continue
+            try:
+                handler(view, self.lookups)
+            except ElementProblem as exc:
+                counts.rejected += 1
+                yield rejection(self.where, xml.name, top.line, f"{top.path}/{exc.path}", exc.reason, None, _sid(view))
+                continue
+            counts.folded += 1
+            sid = _sid(view)
+            if sid is not None:
+                self.lookups.extras[sid].origins.append((xml.name, top.line, top.path))
+
+    def _record(self, file: str, top: Top, view: View, kind: RecordKind) -> Item:
+        model = kind.model
+        sid = view.text(*kind.student)
+        try:
+            fields = kind.map(view, self.lookups)
+        except ElementProblem as exc:
+            return rejection(self.where, file, top.line, f"{top.path}/{exc.path}", exc.reason, model.FAMILY, sid)
+        if model is not StudentRow and sid not in self.students:
+            reason = f"student {sid!r} is defined by no Student element of this submission"
+            return rejection(self.where, file, top.line, f"{top.path}/{kind.student[0]}", reason, model.FAMILY, sid)
+        row = validate_row(model, fields, self.context)
+        if isinstance(row, Problem):
+            path = kind.paths.get(row.column or "")
+            # Every Ed-Fi element is an insert: "required for action I" would only puzzle its reader.
+            reason = row.reason.replace(" for action I", "")
+            where = f"{top.path}/{path}" if path else top.path
+            return rejection(self.where, file, top.line, where, reason, model.FAMILY, sid)
+        if model is StudentRow:  # only a child whose record is published is defined
+            self.students.add(row.state_student_id)
+        digest = self._seeds[model].copy()
+        # The mapped values, in the mapping's fixed order: the record's identity for its event id.
+        digest.update(orjson.dumps(fields))
+        record: dict[str, Any] = {"event_id": digest.hexdigest()[:32], **self.envelope, **row.__dict__}
+        return Accepted(model.FAMILY, row.state_student_id, record)
+
+    def orphans(self) -> Iterator[Rejected]:
+        """Associations naming a child that no Student element defined."""
+        for sid, extra in self.lookups.extras.items():
+            if sid in self.students:
+                continue
+            for file, line, path in extra.origins:
+                counts = self.counts[file]
+                counts.folded -= 1
+                counts.rejected += 1
+                reason = f"student {sid!r} is defined by no Student element of this submission"
+                yield rejection(self.where, file, line, f"{path}/StudentReference", reason, None, sid)
+
+
+def _sid(view: View) -> str | None:
+    return view.text(*_STUDENT_REF)

@@ -1,0 +1,206 @@
+"""One Ed-Fi interchange file, read as a stream of its top-level elements.
+
+lxml's ``iterparse`` builds each top-level element (a Student, a StudentSchoolAssociation...) and
+hands it over whole; once the caller is done with it, the element and every sibling before it are
+removed from the tree, so memory stays flat whatever the file's size. Bytes are counted as libxml2
+reads them, for a progress bar. A file that is not well-formed XML stops at the first error, which is
+reported with its line and column: what came before it has been read, nothing after it can be.
+
+Namespaces: every Ed-Fi Data Standard 5.x and 6.x namespace (``http://ed-fi.org/5.2.0``,
+``http://ed-fi.org/6.1.0``...) is accepted, and elements are found by local name within the file's own
+namespace, so one mapping reads every version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+EDFI_NAMESPACE = re.compile(r"^http://ed-fi\.org/[56]\.[0-9]+(\.[0-9]+)?(-[A-Za-z0-9.]+)?$")
+"""Ed-Fi Data Standard 5.x and 6.x bulk XML namespaces."""
+
+
+@dataclass(frozen=True, slots=True)
+class Top:
+    """A top-level element of an interchange, complete."""
+
+    name: str
+    """Its local name, e.g. ``Student``."""
+    element: Any
+    """The lxml element; valid only until the stream moves on."""
+    line: int
+    path: str
+    """e.g. ``/InterchangeStudent/Student[3]``: the third Student of the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """Where and why the file stopped being readable."""
+
+    line: int
+    column: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What the root element says: which interchange, in which namespace."""
+
+    interchange: str
+    namespace: str
+
+
+class _Counting:
+    """A binary file whose bytes read so far are counted."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(size)
+        self.count += len(data)
+        return data
+
+
+# No entities resolved and nothing fetched from the network: a state's file may not make the hub read
+# local files or call out (XXE). Comments and processing instructions are of no use.
+_SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "remove_comments": True, "remove_pis": True}
+
+
+def _broken(exc: etree.XMLSyntaxError) -> Broken:
+    line, column = exc.position if exc.position else (exc.lineno or 0, 0)
+    message = str(exc.msg or exc).split(" Bytes:")[0].strip()  # never quote the file's bytes back
+    return Broken(line or 0, column or 0, f"malformed XML: {message[:160]}")
+
+
+def _local(tag: Any) -> tuple[str, str]:
+    text = str(tag)
+    if text.startswith("{"):
+        namespace, _, name = text[1:].partition("}")
+        return namespace, name
+    return "", text
+
+
+TOP_LEVEL: dict[str, frozenset[str]] = {
+    "InterchangeStudent": frozenset({"Student", "Person"}),
+    "InterchangeStudentEnrollment": frozenset({
+        "StudentSchoolAssociation", "StudentSectionAssociation", "GraduationPlan", "CrisisEvent",
+        "StudentEducationOrganizationResponsibilityAssociation", "StudentEducationOrganizationAssociation",
+        "StudentTransportation", "SectionReference",
+    }),
+    "InterchangeStudentTranscript": frozenset({"StudentAcademicRecord", "CourseTranscript"}),
+    "InterchangeStudentAssessment": frozenset({
+        "StudentAssessment", "AssessmentReference", "AssessmentItemReference", "ObjectiveAssessmentReference",
+    }),
+    "InterchangeStudentProgram": frozenset({
+        "StudentProgramAssociation", "StudentSpecialEducationProgramAssociation", "RestraintEvent",
+        "StudentCTEProgramAssociation", "StudentTitleIPartAProgramAssociation",
+        "StudentMigrantEducationProgramAssociation", "StudentLanguageInstructionProgramAssociation",
+        "StudentHomelessProgramAssociation", "StudentNeglectedOrDelinquentProgramAssociation",
+        "StudentSchoolFoodServiceProgramAssociation",
+    }),
+    "InterchangeEducationOrganization": frozenset({
+        "StateEducationAgency", "EducationServiceCenter", "FeederSchoolAssociation", "LocalEducationAgency",
+        "School", "Location", "ClassPeriod", "Course", "Program", "AccountabilityRating",
+        "EducationOrganizationPeerAssociation", "EducationOrganizationNetwork",
+        "EducationOrganizationNetworkAssociation", "CommunityOrganization", "CommunityProvider",
+        "CommunityProviderLicense", "PostSecondaryInstitution", "OrganizationDepartment",
+    }),
+    "InterchangeAssessmentMetadata": frozenset({
+        "Assessment", "ObjectiveAssessment", "AssessmentItem", "LearningStandard",
+        "AssessmentScoreRangeLearningStandard",
+    }),
+}  # fmt: skip
+"""The top-level elements each interchange's XSD allows (the Data Standard's Interchange-*.xsd)."""
+
+
+class XmlFile:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        self.size = path.stat().st_size
+        self.bytes_read = 0
+
+    def head(self) -> Head | Broken:
+        """The root element's name and namespace, reading only as far as the root's start tag."""
+        with self.path.open("rb") as fh:
+            try:
+                for _, element in etree.iterparse(_Counting(fh), events=("start",), **_SAFE):
+                    namespace, name = _local(element.tag)
+                    return Head(name, namespace)
+            except etree.XMLSyntaxError as exc:
+                return _broken(exc)
+        return Broken(1, 0, "malformed XML: the file is empty")
+
+    def elements(self, names: frozenset[str]) -> Iterator[Top | Broken]:
+        """Each top-level element called one of ``names`` (any namespace), in file order; a Broken
+        last if the file is not well-formed.
+
+        Only those elements reach Python (libxml2 filters the rest), which is most of the speed: give
+        every name the interchange allows (``TOP_LEVEL``), so each element is seen and then dropped.
+        An element of another name stays in the tree until the next one named is done with.
+        """
+        self.bytes_read = 0
+        with self.path.open("rb") as fh:
+            source = _Counting(fh)
+            seen: dict[str, int] = {}
+            cut = 0
+            try:
+                for _, element in etree.iterparse(
+                    source, events=("end",), tag=[f"{{*}}{n}" for n in sorted(names)], **_SAFE
+                ):
+                    root = element.getparent()
+                    if root is None or root.getparent() is not None:
+                        continue  # the root itself, or a nested element of the same name (a reference)
+                    tag = element.tag
+                    if not cut:
+                        cut = tag.find("}") + 1
+                    name = tag[cut:]
+                    seen[name] = number = seen.get(name, 0) + 1
+                    self.bytes_read = source.count
+                    # Drop whatever came before it: elements done with, elements of other names.
+                    while element.getprevious() is not None:
+                        del root[0]
+                    yield Top(name, element, element.sourceline or 0, f"/{root.tag[cut:]}/{name}[{number}]")
+                    element.clear(keep_tail=False)
+            except etree.XMLSyntaxError as exc:
+                self.bytes_read = self.size
+                yield _broken(exc)
+        self.bytes_read = self.size
+
+
+def flatten(element: Any, namespace: str) -> dict[str, str | None]:
+    """``{"Name/FirstName": text}`` for every leaf below ``element`` (the first of each path)."""
+    out: dict[str, str | None] = {}
+    _flatten(element, "", out, len(namespace) + 2 if namespace else 0)
+    return out
+
+
+def _flatten(element: Any, prefix: str, out: dict[str, str | None], cut: int) -> None:
+    for child in element:
+        path = prefix + child.tag[cut:]
+        if len(child):
+            _flatten(child, path + "/", out, cut)
+        elif path not in out:
+            out[path] = child.text
+
+
+class Paths:
+    """Clark-notation paths in one namespace, built once: ``p("Name/FirstName")``."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self._prefix = "{" + namespace + "}" if namespace else ""
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        found = self._cache.get(path)
+        if found is None:
+            found = self._cache[path] = "/".join(self._prefix + step for step in path.split("/"))
+        return found

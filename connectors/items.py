@@ -1,0 +1,100 @@
+"""What every connector yields, whatever the submission's format: accepted records and rejections.
+
+A connector's reading side is pure: it yields ``Accepted`` (a full Avro record for the state's records
+topic) and ``Rejected`` (a RejectedRecord for its rejected topic) items, and counts them per file.
+``connectors.publish`` sends them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A valid record: ``record`` is the full Avro record of ``family`` (envelope included)."""
+
+    family: str
+    key: str
+    """The Kafka key: the state student id."""
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A refused row or element: ``record`` is a RejectedRecord for ``state.ST.rejected``."""
+
+    key: str | None
+    record: dict[str, Any]
+
+
+Item = Accepted | Rejected
+
+
+@dataclass
+class FileSummary:
+    file: str
+    accepted: int = 0
+    rejected: int = 0
+    folded: int = 0
+    """Ed-Fi: elements whose values went into other records (schools, associations)."""
+    skipped: int = 0
+    """Ed-Fi: elements the exchange has no use for."""
+
+
+@dataclass
+class SubmissionSummary:
+    submission_id: str
+    files: list[FileSummary] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The submission a rejection belongs to."""
+
+    state: str
+    submission_id: str
+    submitted_at: datetime
+
+
+def rejection(
+    where: Where,
+    file: str,
+    line: int | None,
+    column: str | None,
+    reason: str,
+    family: str | None,
+    student_id: str | None,
+) -> Rejected:
+    """A connector-stage RejectedRecord; its id is derived from where and why, so republishing the
+    same submission gives the same id. ``column`` is a CSV column or an Ed-Fi element path."""
+    parts = [where.submission_id, file, str(line), reason] + ([column] if column and column.startswith("/") else [])
+    rejection_id = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    record = {
+        "rejection_id": rejection_id,
+        "state": where.state,
+        "state_student_id": student_id,
+        "stage": "connector",
+        "submission_id": where.submission_id,
+        "file": file,
+        "line": line,
+        "column": column,
+        "reason": reason,
+        "record_family": family,
+        "source_topic": None,
+        "source_partition": None,
+        "source_offset": None,
+        "rejected_at": where.submitted_at,
+    }
+    return Rejected(student_id, record)
