@@ -1,12 +1,15 @@
-"""Finding a child: fuzzy names (pg_trgm word similarity, ranked), birth date, state id, MSIX id.
+"""Finding a child: fuzzy names (ranked), birth date, state student id, MSIX id.
 
-Searches the normalized names of ``state_identity`` (one row per state that reported the child)
-through the trigram index of migration 0002, then reads the shown names from each child's newest
-student record. The name expression must stay identical to the index's for the planner to use it.
+Names are searched word by word (see migration 0002_web): each query word is expanded to the
+vocabulary words like it (trigram similarity, or the word as a prefix), and the state identities
+holding one of those for every query word are ranked by pg_trgm's word similarity of the whole
+name. A query with a digit is an id: a state student id or an MSIX id, matched exactly.
+Shown names come from each child's newest student record, as the consolidated record has them.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,26 +18,36 @@ from sqlalchemy import Connection, text
 
 from hub.domain.identity import normalize_name
 
-# `<%` is pg_trgm's word-similarity operator: true when the query is similar enough to some run of
-# words of the name (`pg_trgm.word_similarity_threshold`, set per transaction below). The rank adds
-# strict word similarity (whole words: "GARSIA" is nearer "GARCIA" than "GARZA") and a little of
-# the whole name's similarity (fewer extra words rank higher).
-_HITS = """
-WITH hits AS (
-    SELECT msix_id,
-           CASE WHEN state_student_id = :raw OR msix_id = :raw THEN 2.0
-                WHEN :name = '' THEN 1.0
-                ELSE word_similarity(:name, (first_name || ' ' || last_name_1 || ' ' || last_name_2))
-                     + strict_word_similarity(:name, (first_name || ' ' || last_name_1 || ' ' || last_name_2))
-                     + 0.2 * similarity(:name, (first_name || ' ' || last_name_1 || ' ' || last_name_2))
-           END AS score
-    FROM state_identity
-    WHERE ({match}) {born}
-)
-SELECT msix_id, max(score) AS score FROM hits GROUP BY msix_id ORDER BY score DESC, msix_id LIMIT :limit
+MAX_WORDS = 4
+NAME = "(first_name || ' ' || last_name_1 || ' ' || last_name_2)"
+PARTS = "(ARRAY[first_name, last_name_1, last_name_2])"  # as indexed by migration 0002_web
+
+# A query word stands for the vocabulary words that are like it:
+# - `%`, pg_trgm's similarity above `pg_trgm.similarity_threshold` (set below): GARSIA finds GARCIA;
+# - one letter off (Levenshtein distance 1), which trigrams miss in short words: CRIZ finds CRUZ;
+# - LIKE '%W%', the word inside a name part kept as one: JOSE in MARIAJOSE (María José).
+_EXPAND = """(SELECT coalesce(array_agg(word), '{{}}') FROM name_word
+  WHERE word % :w{i} OR word LIKE :p{i} OR (length(word) BETWEEN :n{i} - 1 AND :n{i} + 1
+                                          AND levenshtein_less_equal(word, :w{i}, 1) <= 1))"""
+SIMILARITY_THRESHOLD = 0.3
+
+# Rank: word similarity (the query inside the name), strict word similarity (whole words: GARSIA is
+# nearer GARCIA than GARZA), and a little of the whole name's similarity (fewer extra words first).
+_NAMES = f"""
+SELECT msix_id, max(word_similarity(:name, {NAME}) + strict_word_similarity(:name, {NAME})
+                    + 0.2 * similarity(:name, {NAME})) AS score
+FROM state_identity WHERE ({{words}}) {{born}}
+GROUP BY msix_id ORDER BY score DESC, msix_id LIMIT :limit
 """
 
-_NAME_MATCH = ":name <% (first_name || ' ' || last_name_1 || ' ' || last_name_2)"
+_IDS = """
+SELECT DISTINCT msix_id, 3.0 AS score FROM state_identity
+WHERE (state_student_id = :raw OR msix_id = :raw) {born} ORDER BY msix_id LIMIT :limit
+"""
+
+_BORN = """
+SELECT DISTINCT msix_id, 1.0 AS score FROM state_identity WHERE true {born} ORDER BY msix_id LIMIT :limit
+"""
 
 _SHOWN = """
 SELECT DISTINCT ON (si.msix_id) si.msix_id, r.fields
@@ -50,9 +63,6 @@ SELECT msix_id, array_agg(DISTINCT state ORDER BY state) FROM state_identity WHE
 """
 
 
-WORD_THRESHOLD = 0.5
-
-
 @dataclass(frozen=True, slots=True)
 class Query:
     text: str  # a name, a state student id or an MSIX id; may be empty when birth_date is given
@@ -60,42 +70,57 @@ class Query:
     limit: int = 25
 
     @property
-    def name(self) -> str:
-        """The name as ``state_identity`` keeps names: upper case, accents and punctuation dropped."""
-        return " ".join(filter(None, (normalize_name(w) for w in self.text.split())))
+    def words(self) -> list[str]:
+        """The name's words as ``state_identity`` keeps names: upper case, accents and punctuation dropped."""
+        return [w for w in (normalize_name(part) for part in self.text.split()) if w][:MAX_WORDS]
+
+    @property
+    def is_id(self) -> bool:
+        return any(ch.isdigit() for ch in self.text)
+
+
+def _match_words(n: int) -> str:
+    """Every query word found among a name's parts; from three words on, every word but one (a state
+    that does not report the second surname must not hide the child). Each combination is an AND of
+    GIN lookups, and the planner ORs their bitmaps: selective however common each word is."""
+    need = n if n < 3 else n - 1
+    combos = itertools.combinations(range(n), need)
+    return " OR ".join("(" + " AND ".join(f"{PARTS} && {_EXPAND.format(i=i)}" for i in combo) + ")" for combo in combos)
 
 
 def search(conn: Connection, query: Query) -> list[dict[str, Any]]:
-    raw, name = query.text.strip(), query.name
-    clauses = []
-    if raw:
-        clauses += ["state_student_id = :raw", "msix_id = :raw"]
-    if name:
-        clauses.append(_NAME_MATCH)
-    if not clauses:  # birth date alone
-        clauses.append("true")
+    params: dict[str, Any] = {"raw": query.text.strip(), "born": query.birth_date, "limit": query.limit}
     born = "AND birth_date = :born" if query.birth_date else ""
-    params = {"raw": raw, "name": name, "born": query.birth_date, "limit": query.limit}
-    # 0.5 rather than pg_trgm's 0.6: one wrong letter in a short surname still matches.
-    conn.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": str(WORD_THRESHOLD)})
-    hits = conn.execute(text(_HITS.format(match=" OR ".join(clauses), born=born)), params).all()
+    words = query.words
+    if query.is_id:
+        sql = _IDS.format(born=born)
+    elif words:
+        for i, w in enumerate(words):
+            params[f"w{i}"], params[f"p{i}"], params[f"n{i}"] = w, f"%{w}%", len(w)
+        params["name"] = " ".join(words)
+        sql = _NAMES.format(words=_match_words(len(words)), born=born)
+    elif query.birth_date:
+        sql = _BORN.format(born=born)
+    else:
+        return []
+        conn.execute(
+            text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"), {"t": str(SIMILARITY_THRESHOLD)}
+        )
+    hits = conn.execute(text(sql), params).all()
     ids = [h.msix_id for h in hits]
     if not ids:
         return []
     shown: dict[str, dict[str, Any]] = dict(conn.execute(text(_SHOWN), {"ids": ids}).tuples().all())
     states: dict[str, list[str]] = dict(conn.execute(text(_STATES), {"ids": ids}).tuples().all())
-    out = []
-    for hit in hits:
-        fields = shown.get(hit.msix_id) or {}
-        out.append(
-            {
-                "msix_id": hit.msix_id,
-                "first_name": fields.get("first_name"),
-                "last_name_1": fields.get("last_name_1"),
-                "last_name_2": fields.get("last_name_2"),
-                "birth_date": fields.get("birth_date"),
-                "states": list(states.get(hit.msix_id, [])),
-                "score": round(float(hit.score), 3),
-            }
-        )
-    return out
+    return [
+        {
+            "msix_id": hit.msix_id,
+            "first_name": (shown.get(hit.msix_id) or {}).get("first_name"),
+            "last_name_1": (shown.get(hit.msix_id) or {}).get("last_name_1"),
+            "last_name_2": (shown.get(hit.msix_id) or {}).get("last_name_2"),
+            "birth_date": (shown.get(hit.msix_id) or {}).get("birth_date"),
+            "states": list(states.get(hit.msix_id, [])),
+            "score": round(float(hit.score), 3),
+        }
+        for hit in hits
+    ]

@@ -19,6 +19,10 @@ web_user = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Every normalized name part of every state identity (kept by a trigger of migration 0002_web): the
+# small vocabulary that fuzzy search expands a query's words against.
+name_word = Table("name_word", metadata, Column("word", Text, primary_key=True))
+
 # Bearer tokens and browser sessions alike: only a SHA-256 of the secret is kept, so a copy of the
 # table does not let anyone in. A browser session also carries its CSRF token for forms.
 web_session = Table(
