@@ -6,7 +6,8 @@ from importlib import resources
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -39,6 +40,7 @@ def create_app(engine: Engine, web: WebSettings) -> FastAPI:
     app.include_router(pages.router)
     app.add_exception_handler(NotSignedIn, _to_login)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
     return app
 
 
@@ -49,6 +51,31 @@ async def _to_login(request: Request, exc: Exception) -> Response:
 
 def _quote(value: str) -> str:
     return quote(value, safe="/")
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    """JSON for the API (FastAPI's own handler), a page for people."""
+    assert isinstance(exc, RequestValidationError)
+    if _is_api(request):
+        return await request_validation_exception_handler(request, exc)
+    detail = "; ".join(str(e.get("msg", "")) for e in exc.errors())
+    return _page(request, 422, detail, None)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/metrics", "/openapi.json")
+
+
+def _page(request: Request, status: int, detail: str, headers: dict[str, str] | None) -> Response:
+    state: AppState = request.app.state.hub
+    context = {
+        "status": status,
+        "title": TITLES.get(status, "Error"),
+        "detail": detail,
+        "session": None,
+        "can_read": False,
+    }
+    return state.templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -31,7 +31,8 @@ def login(request: Request, conn: Connection, username: str, password: str, kind
     wait = state.throttle.retry_after(keys, monotonic())
     if wait > 0:
         raise HTTPException(429, "too many failed logins; try again later", headers={"Retry-After": str(int(wait) + 1)})
-    found = people.credentials(conn, username)
+    # A name with control characters is no one's (and PostgreSQL text cannot hold NUL).
+    found = people.credentials(conn, username) if username.isprintable() else None
     if not security.verify_password(found[1] if found else None, password) or found is None:
         state.throttle.failed(keys, monotonic())
         log.info("login failed", username=username, kind=kind)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import HTTPException
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Connection, select
 
 from hub import requirements
@@ -22,10 +23,15 @@ from producers.topics import is_state_code
 NOTICES_SHOWN = 200
 
 
+def invalid(where: str, name: str, message: str) -> RequestValidationError:
+    """A 422 shaped like FastAPI's own (the OpenAPI document promises that shape for every 422)."""
+    return RequestValidationError([{"type": "value_error", "loc": [where, name], "msg": message, "input": None}])
+
+
 def check_state(state: str) -> str:
     code = state.strip().upper()
     if not is_state_code(code):
-        raise HTTPException(422, f"{state!r} is not a USPS state or territory code")
+        raise invalid("query", "state", "not a USPS state or territory code")
     return code
 
 
@@ -33,9 +39,10 @@ def record(
     conn: Connection, user: User, msix_id: str, action: str, detail: str | None, client: str | None
 ) -> dict[str, Any]:
     """The consolidated record, its reading audited in the same transaction; 404 when unknown."""
-    if not msix.is_valid(msix_id):
-        raise HTTPException(422, "not an MSIX id: 12 digits with a valid check digit")
-    found = reads.consolidated(conn, msix_id)
+    if len(msix_id) != 12 or not msix_id.isdigit():
+        raise invalid("path", "msix_id", "not an MSIX id: 12 digits")
+    # A wrong check digit is an id no child has (a mistyped one, caught before any lookup).
+    found = reads.consolidated(conn, msix_id) if msix.is_valid(msix_id) else None
     if found is None:
         raise HTTPException(404, "no child with this MSIX id")
     people.audit(conn, user, action, msix_id, detail, client)

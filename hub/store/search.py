@@ -89,7 +89,8 @@ def _match_words(n: int) -> str:
 
 
 def search(conn: Connection, query: Query) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {"raw": query.text.strip(), "born": query.birth_date, "limit": query.limit}
+    raw = "".join(ch for ch in query.text if ch.isprintable()).strip()  # PostgreSQL text holds no NUL
+    params: dict[str, Any] = {"raw": raw, "born": query.birth_date, "limit": query.limit}
     born = "AND birth_date = :born" if query.birth_date else ""
     words = query.words
     if query.is_id:

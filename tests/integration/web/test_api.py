@@ -108,8 +108,8 @@ def test_search_by_state_id_msix_id_and_birth_date(client: TestClient, counselor
 
     assert ids(q="CA-88120") == [ana_id]
     assert ids(q=ana_id) == [ana_id]
-    born = client.get("/api/students", params={"birth_date": "2007-03-02"}, headers=counselor).json()
-    assert sorted(r["first_name"] for r in born) == ["Ana", "Juan"]
+    born = client.get("/api/students", params={"q": "a", "birth_date": "2007-03-02"}, headers=counselor).json()
+    assert sorted(r["first_name"] for r in born) == ["Ana", "Juan"]  # "a" is in both names
     assert ids(q="Ana", birth_date="2007-03-02") == [ana_id]
     assert ids(q="Ana", birth_date="2001-01-01") == []
 
@@ -119,8 +119,12 @@ def test_search_refusals(client: TestClient, counselor: dict[str, str]) -> None:
     manager = token(client, "sam")
     assert client.get("/api/students", params={"q": "Ana"}, headers=manager).status_code == 403
     assert client.get("/api/students", headers=counselor).status_code == 422
-    assert client.get("/api/students", params={"birth_date": "2007-02-30"}, headers=counselor).status_code == 422
+    assert client.get("/api/students", params={"birth_date": "2007-03-02"}, headers=counselor).status_code == 422
+    bad_date = {"q": "Ana", "birth_date": "2007-02-30"}
+    assert client.get("/api/students", params=bad_date, headers=counselor).status_code == 422
     assert client.get("/api/students", params={"q": "a" * 101}, headers=counselor).status_code == 422
+    misspelt = {"q": "Ana", "birthdate": "2007-03-02"}
+    assert client.get("/api/students", params=misspelt, headers=counselor).status_code == 422
 
 
 # --- the record -------------------------------------------------------------------------------------
@@ -144,7 +148,8 @@ def test_record_refusals(client: TestClient, counselor: dict[str, str], ana_id: 
     assert client.get(f"/api/students/{ana_id}", headers=token(client, "sam")).status_code == 403
     assert client.get(f"/api/students/{UNKNOWN_ID}", headers=counselor).status_code == 404
     assert client.get("/api/students/12345", headers=counselor).status_code == 422
-    assert client.get(f"/api/students/{ana_id[:11]}{(int(ana_id[11]) + 1) % 10}", headers=counselor).status_code == 422
+    mistyped = f"{ana_id[:11]}{(int(ana_id[11]) + 1) % 10}"  # a wrong check digit: no child has it
+    assert client.get(f"/api/students/{mistyped}", headers=counselor).status_code == 404
 
 
 # --- credits ----------------------------------------------------------------------------------------
@@ -168,7 +173,7 @@ def test_ana_graduates_in_florida_if_she_passes_this_semester(
 
 
 def test_texas_asks_for_more_than_she_will_have(client: TestClient, counselor: dict[str, str], ana_id: str) -> None:
-    c = client.get(f"/api/students/{ana_id}/credits", params={"state": "tx"}, headers=counselor).json()
+    c = client.get(f"/api/students/{ana_id}/credits", params={"state": "TX"}, headers=counselor).json()
     assert c["state"] == "TX" and c["graduates_if_current_courses_passed"] is False
     missing = c["missing_if_current_passed"]
     assert missing["Languages other than English"] == 1.0 and missing["total"] == 26 - ana.EARNED - ana.IN_PROGRESS
