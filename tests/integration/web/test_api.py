@@ -296,3 +296,13 @@ def test_health_metrics_and_openapi(client: TestClient) -> None:
 def test_users_add_refuses_with_one_line(ana_hub: Hub, args: tuple[str, str, str], password: str, reason: str) -> None:
     done = add_user(ana_hub, *args, password=password)
     assert done.returncode == 2 and reason in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_command_line_views_and_exports_are_audited(client: TestClient, ana_hub: Hub, ana_id: str) -> None:
+    ana_hub.msix("student", "find", "--state", "CA", "--state-id", "CA-88120", "--json")
+    exported = ana_hub.msix("export", "--jsonl", "--state", "CA").stdout
+    assert [json.loads(line)["msix_id"] for line in exported.splitlines()] == [ana_id]
+    log = client.get("/api/audit", headers=token(client, "root")).json()
+    by_cli = [(e["action"], e["msix_id"], e["detail"], e["role"]) for e in log if e["client"] == "cli"]
+    assert ("export", None, "state=CA", "operator") in by_cli
+    assert ("view", ana_id, "cli", "operator") in by_cli

@@ -45,7 +45,8 @@ def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch")
     op.create_table("name_word", sa.Column("word", sa.Text, primary_key=True))
-    op.execute("CREATE INDEX name_word_trgm ON name_word USING gin (word gin_trgm_ops)")
+    # GiST, not GIN: it orders by trigram distance (`word <-> 'GARSIA'`), the nearest words first.
+    op.execute("CREATE INDEX name_word_trgm ON name_word USING gist (word gist_trgm_ops)")
     op.execute(ADD_WORDS)
     # A trigger with transition tables fires for one kind of event: one for inserts, one for updates
     # (the worker's upsert fires both, each with its own rows).
