@@ -75,9 +75,25 @@ class DatabaseSettings(BaseSettings):
         return DatabaseSettings(url=parts._replace(path="/" + name).geturl())
 
 
+class WebSettings(BaseSettings):
+    """``msix serve``: where it listens and how long logins last."""
+
+    model_config = SettingsConfigDict(env_prefix="MSIX_WEB_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_minutes: int = 60  # a bearer token's life
+    session_minutes: int = 480  # a browser session's life (a school day)
+    # Secure cookies are sent over HTTPS only; browsers make an exception for localhost and 127.0.0.1.
+    cookie_secure: bool = True
+    login_attempts: int = 5  # failed logins allowed per user name and per client in `login_window_s`
+    login_window_s: int = 300
+
+
 class Settings(BaseModel):
     """Everything an entry point needs; each part reads its own ``MSIX_*`` variables once."""
 
     home: HomeSettings = Field(default_factory=HomeSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    web: WebSettings = Field(default_factory=WebSettings)

@@ -5,6 +5,8 @@
 # 1. System packages: PostgreSQL's server programs, a Java 17+ runtime, Maven. Installed with
 #    apt-get when we are root (`apt-get update` once, only if something is missing); otherwise the
 #    exact command is printed and the script fails.
+#    Also Debian's Chromium: the browser tests drive it through Playwright (`executable_path`), so
+#    Playwright never downloads a browser of its own.
 # 2. Apache Kafka's jars, fetched by Maven from infra/kafka/pom.xml into $MSIX_CACHE/kafka-libs
 #    (default ~/.cache/msix/kafka-libs), again only when the pom changed since the last copy.
 #    No jar ever goes into the repository.
@@ -53,6 +55,7 @@ missing=()
 have_postgres || missing+=(postgresql)
 have_java || missing+=(JAVA)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if ((${#missing[@]})); then
     if [[ "$(id -u)" -eq 0 ]]; then

@@ -28,10 +28,12 @@ app.command("rejected")(read_cmds.rejected)
 
 
 def _register_optional() -> None:
-    from hub.cli import bench_cmds, demo_cmds
+    from hub.cli import bench_cmds, demo_cmds, web_cmds
 
     app.command("demo")(demo_cmds.demo)
     app.add_typer(bench_cmds.bench_app, name="bench")
+    app.command("serve")(web_cmds.serve)
+    app.add_typer(web_cmds.users_app, name="users")
 
 
 def main() -> None:

@@ -65,3 +65,23 @@ def edfi(
     table.add_row("connector peak RSS", f"{figures.peak_rss_mb:,.0f} MB")
     Console().print(table)
     print(json.dumps(figures.as_dict()))
+
+
+@bench_app.command("api")
+def api(
+    children: int = typer.Option(100_000, min=5_000, help="Consolidated children to load (kept for later runs)."),
+    seed: int = typer.Option(1, help="Seed of the synthetic data."),
+    requests: int = typer.Option(2_000, min=100, help="Requests measured for each endpoint."),
+) -> None:
+    """Latency of the record, search and credits endpoints with N children (p50, p95, p99)."""
+    from hub.bench import api as bench
+
+    s = settings()
+    infra.local.up(s)
+    figures = bench.run(s, children, seed, requests, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
+    table = Table("endpoint", "p50", "p95", "p99", "max", title=f"API, {figures.children:,} consolidated children")
+    for name, lat in bench.iter_lines(figures):
+        table.add_row(name, f"{lat.p50_ms} ms", f"{lat.p95_ms} ms", f"{lat.p99_ms} ms", f"{lat.max_ms} ms")
+    Console().print(table)
+    console.print(f"searches that found their child: {figures.search_hit_rate:.1%}")
+    print(json.dumps(figures.as_dict()))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 
 import typer
@@ -12,11 +13,18 @@ from hub.cli.common import print_json, settings, state_code
 from hub.domain import msix_id as msix
 from hub.domain.records import json_fields
 from hub.errors import UserInputError
-from hub.store import db, reads
+from hub.store import db, people, reads
+from hub.store.people import User
 from producers.topics import Topics
 
 student_app = typer.Typer(help="One child's consolidated record.", no_args_is_help=True)
 notices_app = typer.Typer(help="Move notices for a destination state.", no_args_is_help=True)
+
+
+def operator() -> User:
+    """Who runs the command line, for the audit log: the operating system's user, as an operator."""
+    return User(getpass.getuser(), "operator", None)
+
 
 JSON_OPT = typer.Option(True, "--json/--no-json", help="Print JSON (the only format for now).")
 
@@ -29,9 +37,11 @@ def find(
 ) -> None:
     """The consolidated record of a state's student."""
     engine = db.engine(settings().database)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         found = reads.find_msix_id(conn, state, state_id)
         record = reads.consolidated(conn, found) if found else None
+        if record is not None:
+            people.audit(conn, operator(), "view", record["msix_id"], "cli", "cli")
     if record is None:
         raise UserInputError(f"no student {state_id!r} from {state}")
     print_json(record)
@@ -43,8 +53,10 @@ def show(msix_id: str = typer.Argument(..., help="The 12-digit MSIX id."), json_
     if not msix.is_valid(msix_id):
         raise UserInputError(f"{msix_id!r} is not an MSIX id (12 digits with a valid check digit)")
     engine = db.engine(settings().database)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         record = reads.consolidated(conn, msix_id)
+        if record is not None:
+            people.audit(conn, operator(), "view", msix_id, "cli", "cli")
     if record is None:
         raise UserInputError(f"no child with MSIX id {msix_id}")
     print_json(record)
@@ -56,7 +68,10 @@ def export(
 ) -> None:
     """Every consolidated record, one JSON object a line."""
     code = state_code(state) if state else None
-    for record in reads.export(db.engine(settings().database), code):
+    engine = db.engine(settings().database)
+    with engine.begin() as conn:  # one audit row for the export, written before any record leaves
+        people.audit(conn, operator(), "export", None, f"state={code or 'all'}", "cli")
+    for record in reads.export(engine, code):
         print_json(record, lines=True)
 
 

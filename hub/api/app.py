@@ -1,0 +1,91 @@
+"""The web application and HTTP API (``msix serve``), built by ``create_app``."""
+
+from __future__ import annotations
+
+from importlib import resources
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hub.api.deps import AppState, NotSignedIn
+from hub.api.metrics import Metrics
+from hub.api.routes import api, ops, pages
+from hub.api.security import LoginThrottle
+from hub.config import WebSettings
+
+TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 422: "Not understood", 429: "Too many tries"}
+
+
+def create_app(engine: Engine, web: WebSettings) -> FastAPI:
+    app = FastAPI(
+        title="MSIX hub",
+        version="0.1.0",
+        summary="Migrant students' consolidated records: search, records, credits, reports, move notices.",
+    )
+    here = resources.files("hub.api")
+    templates = Jinja2Templates(directory=str(here / "templates"))
+    app.state.hub = AppState(engine, web, LoginThrottle(web.login_attempts, web.login_window_s), templates)
+    app.state.metrics = Metrics()
+    app.middleware("http")(app.state.metrics.middleware)
+    app.mount("/static", StaticFiles(directory=str(here / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(ops.router)
+    app.include_router(pages.router)
+    app.add_exception_handler(NotSignedIn, _to_login)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    return app
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="/")
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    """JSON for the API (FastAPI's own handler), a page for people."""
+    assert isinstance(exc, RequestValidationError)
+    if _is_api(request):
+        return await request_validation_exception_handler(request, exc)
+    detail = "; ".join(str(e.get("msg", "")) for e in exc.errors())
+    return _page(request, 422, detail, None)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/metrics", "/openapi.json")
+
+
+def _page(request: Request, status: int, detail: str, headers: dict[str, str] | None) -> Response:
+    state: AppState = request.app.state.hub
+    context = {
+        "status": status,
+        "title": TITLES.get(status, "Error"),
+        "detail": detail,
+        "session": None,
+        "can_read": False,
+    }
+    return state.templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """JSON for the API (FastAPI's own handler), a page for people."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/metrics"):
+        return await http_exception_handler(request, exc)
+    state: AppState = request.app.state.hub
+    context = {"status": exc.status_code, "title": TITLES.get(exc.status_code, "Error"), "detail": exc.detail,
+               "session": None, "can_read": False}  # fmt: skip
+    return state.templates.TemplateResponse(
+        request, "error.html", context, status_code=exc.status_code, headers=exc.headers
+    )

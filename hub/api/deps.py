@@ -1,0 +1,97 @@
+"""What routes share: the app's state, a database transaction, the signed-in user, role checks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Connection, Engine
+
+from hub.api import security
+from hub.api.security import LoginThrottle
+from hub.config import WebSettings
+from hub.store import people
+from hub.store.people import User
+
+SESSION_COOKIE = "msix_session"
+LOGIN_CSRF_COOKIE = "msix_login_csrf"
+
+
+@dataclass
+class AppState:
+    engine: Engine
+    web: WebSettings
+    throttle: LoginThrottle
+    templates: Jinja2Templates
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.hub
+    return state
+
+
+def transaction(request: Request) -> Iterator[Connection]:
+    """One transaction a request: a record read and its audit row commit together."""
+    with app_state(request).engine.begin() as conn:
+        yield conn
+
+
+Conn = Annotated[Connection, Depends(transaction)]
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/token")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def monotonic() -> float:
+    return time.monotonic()
+
+
+def client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+class NotSignedIn(Exception):
+    """A page asked for by a browser without a session: answered with a redirect to the login page."""
+
+
+def _session(request: Request, conn: Connection, bearer: HTTPAuthorizationCredentials | None) -> people.Session | None:
+    if bearer is not None:
+        return people.find_session(conn, security.token_hash(bearer.credentials), "bearer", now())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return people.find_session(conn, security.token_hash(cookie), "cookie", now())
+    return None
+
+
+def api_user(
+    request: Request, conn: Conn, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    """The API's caller, by bearer token (or the browser's session cookie, for links like the report)."""
+    found = _session(request, conn, bearer)
+    if found is None:
+        raise HTTPException(401, "not signed in, or the token has expired", headers={"WWW-Authenticate": "Bearer"})
+    return found.user
+
+
+def page_session(request: Request, conn: Conn) -> people.Session:
+    found = _session(request, conn, None)
+    if found is None:
+        raise NotSignedIn
+    return found
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+PageSession = Annotated[people.Session, Depends(page_session)]
+
+
+def forbid_unless(allowed: bool) -> None:
+    if not allowed:
+        raise HTTPException(403, "your role may not do this")

@@ -1,0 +1,167 @@
+"""Server-rendered pages: sign in and out, search, the record, credits, move notices.
+
+Same rules as the API (roles, audit); a browser session is a cookie (HttpOnly, SameSite=Strict,
+Secure), and every form that changes something carries a CSRF token checked against the session.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hub import requirements
+from hub.api import roles, security, service
+from hub.api.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Conn, PageSession, app_state, client
+from hub.api.login import login
+from hub.domain.record_view import SUBJECTS, courses_by_year, flags
+from hub.store import people
+from hub.store.search import Query, search
+
+router = APIRouter(include_in_schema=False)
+
+ENROLLMENT_TYPES = {"01": "school", "02": "residency only", "03": "MEP summer", "04": "MEP year-round"}
+STATUSES = {
+    "earned": "earned",
+    "in_progress": "in progress",
+    "duplicate": "same course, counted once",
+    "no_credit": "no credit",
+}
+
+
+def render(
+    request: Request, template: str, session: people.Session | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    can_read = session is not None and roles.may_read_records(session.user.role)
+    context.update(session=session, can_read=can_read)
+    return app_state(request).templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _safe_next(value: str) -> str:
+    """Only a path on this site: never `//elsewhere` or an absolute URL (an open redirect)."""
+    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/search"
+
+
+def _login_page(request: Request, next_: str, status: int = 200, error: str = "", username: str = "") -> HTMLResponse:
+    csrf = security.new_secret()
+    page = render(
+        request, "login.html", None, status, csrf=csrf, next=_safe_next(next_), error=error, username=username
+    )
+    page.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=app_state(request).web.cookie_secure,
+        path="/login",
+    )
+    return page
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/search") -> HTMLResponse:
+    return _login_page(request, next)
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    conn: Conn,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/search",
+) -> Response:
+    if not security.same(csrf, request.cookies.get(LOGIN_CSRF_COOKIE)):
+        return _login_page(request, next, 400, "The form expired. Please sign in again.", username)
+    try:
+        session = login(request, conn, username, password, "cookie")
+    except HTTPException as exc:
+        error = (
+            "Too many failed sign-ins. Wait a few minutes."
+            if exc.status_code == 429
+            else "Wrong user name or password."
+        )
+        return _login_page(request, next, exc.status_code, error, username)
+    web = app_state(request).web
+    page = RedirectResponse(_safe_next(next), status_code=303)
+    page.set_cookie(
+        SESSION_COOKIE, session.secret, max_age=session.minutes * 60, httponly=True, samesite="strict",
+        secure=web.cookie_secure, path="/",
+    )  # fmt: skip
+    page.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return page
+
+
+@router.post("/logout")
+def logout(request: Request, conn: Conn, session: PageSession, csrf: Annotated[str, Form()] = "") -> Response:
+    if not security.same(csrf, session.csrf):
+        raise HTTPException(400, "the form expired; reload the page")
+    people.close_session(conn, security.token_hash(request.cookies.get(SESSION_COOKIE, "")))
+    page = RedirectResponse("/login", status_code=303)
+    page.delete_cookie(SESSION_COOKIE, path="/")
+    return page
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/search", status_code=303)
+
+
+@router.get("/search")
+def search_page(request: Request, conn: Conn, session: PageSession, q: str = "", birth_date: str = "") -> HTMLResponse:
+    if not roles.may_read_records(session.user.role):
+        raise HTTPException(403, "your role may not search students")
+    results, error = None, ""
+    born = None
+    if birth_date:
+        try:
+            born = date.fromisoformat(birth_date)
+        except ValueError:
+            error = "The birth date must be a date like 2007-05-14."
+    if not error and (q.strip() or born):
+        results = search(conn, Query(q[:100], born))
+    return render(request, "search.html", session, q=q, birth_date=birth_date, results=results, error=error)
+
+
+def _name(record: dict[str, Any]) -> str:
+    s = record.get("student", {})
+    return (
+        " ".join(p for p in (s.get("first_name"), s.get("last_name_1"), s.get("last_name_2")) if p) or record["msix_id"]
+    )
+
+
+@router.get("/students/{msix_id}")
+def record_page(request: Request, conn: Conn, session: PageSession, msix_id: str) -> HTMLResponse:
+    if not roles.may_read_records(session.user.role):
+        raise HTTPException(403, "your role may not read student records")
+    found = service.record(conn, session.user, msix_id, "view", "page", client(request))
+    return render(
+        request, "record.html", session, record=found, name=_name(found), flags=flags(found),
+        years=courses_by_year(found.get("courses", [])), subjects=SUBJECTS, enrollment_types=ENROLLMENT_TYPES,
+    )  # fmt: skip
+
+
+@router.get("/students/{msix_id}/credits")
+def credits_page(request: Request, conn: Conn, session: PageSession, msix_id: str, state: str = "") -> HTMLResponse:
+    if not roles.may_read_records(session.user.role):
+        raise HTTPException(403, "your role may not read student records")
+    code = service.check_state(state) if state else session.user.state or "default"
+    found = service.record(conn, session.user, msix_id, "credits", code, client(request))
+    summary = service.credits(found, code)
+    missing = [(a["area"], a["missing_if_current_passed"]) for a in summary["areas"] if a["missing_if_current_passed"]]
+    states = sorted(requirements.available() - {requirements.DEFAULT} | {code})
+    return render(
+        request, "credits.html", session, c=summary, name=_name(found), state=code, states=states,
+        missing=missing, statuses=STATUSES,
+    )  # fmt: skip
+
+
+@router.get("/notices")
+def notices_page(request: Request, conn: Conn, session: PageSession, state: str = "") -> HTMLResponse:
+    code = service.check_state(state or session.user.state or "")
+    if not roles.may_read_notices(session.user.role, session.user.state, code):
+        raise HTTPException(403, "you may read only your own state's move notices")
+    return render(request, "notices.html", session, state=code, notices=service.notices(conn, code))

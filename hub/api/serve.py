@@ -1,0 +1,14 @@
+"""The app as uvicorn's factory, for ``msix serve --workers N`` (each process reads the settings)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from hub.api.app import create_app
+from hub.config import Settings
+from hub.store import db
+
+
+def app() -> FastAPI:
+    s = Settings()
+    return create_app(db.engine(s.database), s.web)

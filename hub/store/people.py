@@ -1,0 +1,96 @@
+"""Accounts, sessions and the audit log in PostgreSQL (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from hub.store.web_tables import audit_log, web_session, web_user
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    role: str
+    state: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    user: User
+    kind: str
+    csrf: str | None
+
+
+def add_user(conn: Connection, username: str, role: str, state: str | None, password_hash: str) -> bool:
+    """Create the account; False when the name is taken (nothing changed)."""
+    stmt = pg_insert(web_user).values(username=username, role=role, state=state, password_hash=password_hash)
+    return conn.execute(stmt.on_conflict_do_nothing().returning(web_user.c.username)).first() is not None
+
+
+def credentials(conn: Connection, username: str) -> tuple[User, str] | None:
+    row = conn.execute(select(web_user).where(web_user.c.username == username)).mappings().first()
+    if row is None:
+        return None
+    return User(row["username"], row["role"], row["state"]), row["password_hash"]
+
+
+def set_password_hash(conn: Connection, username: str, password_hash: str) -> None:
+    conn.execute(web_user.update().where(web_user.c.username == username).values(password_hash=password_hash))
+
+
+def open_session(
+    conn: Connection, token_hash: str, username: str, kind: str, csrf: str | None, expires_at: datetime
+) -> None:
+    conn.execute(
+        insert(web_session).values(
+            token_hash=token_hash, username=username, kind=kind, csrf=csrf, expires_at=expires_at
+        )
+    )
+
+
+def find_session(conn: Connection, token_hash: str, kind: str, now: datetime) -> Session | None:
+    s, u = web_session, web_user
+    row = conn.execute(
+        select(u.c.username, u.c.role, u.c.state, s.c.kind, s.c.csrf)
+        .select_from(s.join(u, s.c.username == u.c.username))
+        .where(s.c.token_hash == token_hash, s.c.kind == kind, s.c.expires_at > now)
+    ).first()
+    if row is None:
+        return None
+    return Session(User(row.username, row.role, row.state), row.kind, row.csrf)
+
+
+def close_session(conn: Connection, token_hash: str) -> None:
+    conn.execute(delete(web_session).where(web_session.c.token_hash == token_hash))
+
+
+def purge_sessions(conn: Connection, now: datetime) -> int:
+    return conn.execute(delete(web_session).where(web_session.c.expires_at <= now)).rowcount
+
+
+def audit(
+    conn: Connection, user: User, action: str, msix_id: str | None, detail: str | None, client: str | None
+) -> None:
+    conn.execute(
+        insert(audit_log).values(
+            username=user.username,
+            role=user.role,
+            user_state=user.state,
+            action=action,
+            msix_id=msix_id,
+            detail=detail,
+            client=client,
+        )
+    )
+
+
+def audit_entries(conn: Connection, msix_id: str | None, limit: int) -> list[dict[str, Any]]:
+    query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+    if msix_id is not None:
+        query = query.where(audit_log.c.msix_id == msix_id)
+    return [dict(r) for r in conn.execute(query).mappings()]

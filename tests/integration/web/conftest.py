@@ -1,0 +1,69 @@
+"""One hub a module for the web tests: Ana's three states published through the real pipeline once,
+accounts made with the real ``msix users add``, then many requests against it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.config import KafkaSettings, Settings
+from infra.local import postgres
+from producers.admin import admin_client, apply_topics
+from producers.topics import Topics
+from tests.integration.conftest import TEMPLATE_DB, TEST_STATES, Hub
+from tests.integration.web import ana
+
+PASSWORD = "correct horse battery"
+USERS = {
+    "carmen": ("counselor", "FL"),
+    "rita": ("registrar", "TX"),
+    "sam": ("state_data_manager", "FL"),
+    "dana": ("data_admin", ""),
+    "root": ("admin", ""),
+}
+
+
+@pytest.fixture(scope="module")
+def ana_hub(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    tag = "w" + uuid.uuid4().hex[:10]
+    database = f"msix_{tag}"
+    postgres.ensure_database(stack, database, template=TEMPLATE_DB)
+    settings = Settings(
+        home=stack.home,
+        kafka=KafkaSettings(bootstrap=stack.kafka.bootstrap, topic_prefix=f"{tag}."),
+        database=stack.database.with_database(database),
+    )
+    apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(TEST_STATES))
+    hub = Hub(settings, tmp_path_factory.mktemp("ana"))
+    for make, state in ((ana.texas, "TX"), (ana.others, "TX"), (ana.california, "CA"), (ana.florida, "FL")):
+        hub.msix("publish", "--state", state, "--format", "mde", str(make(hub.root)))
+    hub.msix("worker", "--until-idle")
+    for name, (role, state) in USERS.items():
+        done = add_user(hub, name, role, state)
+        assert done.returncode == 0, done.stderr
+    yield hub
+    postgres.drop_database(stack, database)
+    admin = admin_client(settings.kafka)
+    names = [t for t in admin.list_topics(timeout=10).topics if t.startswith(settings.kafka.topic_prefix)]
+    if names:
+        for future in admin.delete_topics(names, operation_timeout=30).values():
+            future.result()
+
+
+def add_user(hub: Hub, name: str, role: str, state: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", "hub", "users", "add", name, "--role", role, "--password-stdin"]
+    if state:
+        args += ["--state", state]
+    env, cwd = hub.env(), hub.root
+    return subprocess.run(args, input=password + "\n", env=env, capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+def screenshots_dir() -> Path:
+    out = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out

@@ -1,0 +1,105 @@
+"""The pages' rules without a browser: sign-in with CSRF, redirects, roles, audit (see test_browser
+for the pages in Chromium)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+from hub.config import WebSettings
+from hub.domain.msix_id import from_serial
+from hub.store import db
+from tests.integration.conftest import Hub
+from tests.integration.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.integration
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+def client(ana_hub: Hub) -> Iterator[TestClient]:
+    app = create_app(db.engine(ana_hub.settings.database), WebSettings(cookie_secure=False))
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+def sign_in(client: TestClient, user: str, password: str = PASSWORD, next_: str = "/search") -> object:
+    form = client.get("/login", params={"next": next_})
+    csrf = CSRF.search(form.text)
+    assert csrf
+    return client.post("/login", data={"username": user, "password": password, "csrf": csrf.group(1), "next": next_})
+
+
+def test_pages_need_a_session(client: TestClient) -> None:
+    answer = client.get("/search", params={"q": "Ana"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/search%3Fq%3DAna"
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_follows_next(client: TestClient) -> None:
+    answer = sign_in(client, "carmen", next_="/notices")
+    assert answer.status_code == 303 and answer.headers["location"] == "/notices"  # type: ignore[attr-defined]
+    cookie = answer.headers["set-cookie"].lower()  # type: ignore[attr-defined]
+    assert "msix_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    page = client.get("/search", params={"q": "ana garcia"})
+    assert page.status_code == 200 and "García" in page.text and '<label for="q">' in page.text
+
+
+def test_sign_in_refuses_a_form_without_its_csrf_token(client: TestClient) -> None:
+    client.get("/login")
+    answer = client.post("/login", data={"username": "carmen", "password": PASSWORD, "csrf": "forged"})
+    assert answer.status_code == 400 and "msix_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_wrong_password_shows_the_form_again(client: TestClient) -> None:
+    answer = sign_in(client, "carmen", "nope")
+    assert answer.status_code == 401 and "Wrong user name or password" in answer.text  # type: ignore[attr-defined]
+
+
+def test_next_never_leaves_the_site(client: TestClient) -> None:
+    answer = sign_in(client, "carmen", next_="//evil.example/x")
+    assert answer.headers["location"] == "/search"  # type: ignore[attr-defined]
+
+
+def test_sign_out_needs_the_sessions_csrf_token_and_ends_the_session(client: TestClient) -> None:
+    sign_in(client, "carmen")
+    page = client.get("/search")
+    csrf = CSRF.search(page.text)
+    assert csrf
+    assert client.post("/logout", data={"csrf": "forged"}).status_code == 400
+    assert client.get("/search").status_code == 200
+    assert client.post("/logout", data={"csrf": csrf.group(1)}).status_code == 303
+    assert client.get("/search").status_code == 303
+
+
+def test_record_and_credits_pages_are_audited(client: TestClient) -> None:
+    sign_in(client, "rita")
+    found = client.get("/search", params={"q": "CA-88120"})
+    msix_id = re.search(r'href="/students/(\d{12})"', found.text)
+    assert msix_id
+    record = client.get(f"/students/{msix_id.group(1)}")
+    assert record.status_code == 200
+    for section in ("Enrollment timeline", "Course history", "Assessments", "Programs and health", "Salinas"):
+        assert section in record.text
+    credits = client.get(f"/students/{msix_id.group(1)}/credits", params={"state": "FL"})
+    assert "Graduates if the current courses are passed." in credits.text
+    sign_in(client, "root")
+    log = client.get("/api/audit", params={"msix_id": msix_id.group(1)}).json()
+    seen = [(e["action"], e["detail"]) for e in log if e["username"] == "rita"]
+    assert seen[:2] == [("credits", "FL"), ("view", "page")]
+
+
+def test_page_refusals(client: TestClient) -> None:
+    sign_in(client, "sam")  # a state data manager: notices of their own state only
+    assert client.get("/search").status_code == 403
+    assert client.get("/notices").status_code == 200
+    assert client.get("/notices", params={"state": "TX"}).status_code == 403
+    sign_in(client, "carmen")
+    assert client.get("/students/12345").status_code == 422
+    assert client.get("/students/100000000000/credits", params={"state": "ZZ"}).status_code == 422
+    missing = client.get(f"/students/{from_serial(99_999_999_999)}")
+    assert missing.status_code == 404 and "Back to the search" in missing.text
+    assert client.get("/search", params={"birth_date": "2007-13-01"}).status_code == 200
