@@ -22,9 +22,10 @@ from consumers.kafka_config import consumer_config, position
 from consumers.latency import LatencyHistogram
 from consumers.outbox_relay import RelayThread
 from hub.config import Settings
-from hub.domain.identity import ExactMatcher, Matcher
+from hub.domain.identity import Matcher
 from hub.domain.records import Event
 from hub.errors import InfraError
+from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.store import db, effects
 from producers.admin import admin_client
 from producers.producer import Producer
@@ -78,7 +79,7 @@ class MergeWorker:
         self.options = options or WorkerOptions()
         self.topics = Topics(settings.kafka.topic_prefix)
         self.group_id = settings.kafka.topic_prefix + self.options.group_id
-        self.matcher = matcher or ExactMatcher()
+        self.matcher = matcher or ProbabilisticMatcher(Thresholds(settings.identity.upper, settings.identity.lower))
         self.clock = clock
         self.totals = WorkerTotals()
         self._stopping = False

@@ -75,9 +75,21 @@ class DatabaseSettings(BaseSettings):
         return DatabaseSettings(url=parts._replace(path="/" + name).geturl())
 
 
+class IdentitySettings(BaseSettings):
+    """Identity matching: the score thresholds (log2 Bayes factor, see ``hub.identity.model``) and
+    how long a near match may wait for a data admin before it is escalated."""
+
+    model_config = SettingsConfigDict(env_prefix="MSIX_IDENTITY_", extra="ignore")
+
+    upper: float = Field(default=16.0, description="at or above: linked automatically")
+    lower: float = Field(default=10.0, description="at or above (and below upper): a near-match worklist item")
+    escalate_after_hours: float = Field(default=72.0, gt=0, description="an open worklist item escalates after this")
+
+
 class Settings(BaseModel):
     """Everything an entry point needs; each part reads its own ``MSIX_*`` variables once."""
 
     home: HomeSettings = Field(default_factory=HomeSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
