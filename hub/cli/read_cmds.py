@@ -12,7 +12,7 @@ from hub.cli.common import print_json, settings, state_code
 from hub.domain import msix_id as msix
 from hub.domain.records import json_fields
 from hub.errors import UserInputError
-from hub.store import db, reads
+from hub.store import db, identity_admin, reads
 from producers.topics import Topics
 
 student_app = typer.Typer(help="One child's consolidated record.", no_args_is_help=True)
@@ -44,7 +44,8 @@ def show(msix_id: str = typer.Argument(..., help="The 12-digit MSIX id."), json_
         raise UserInputError(f"{msix_id!r} is not an MSIX id (12 digits with a valid check digit)")
     engine = db.engine(settings().database)
     with engine.connect() as conn:
-        record = reads.consolidated(conn, msix_id)
+        # A merged-away id is an alias: it still finds the child.
+        record = reads.consolidated(conn, identity_admin.resolve(conn, msix_id))
     if record is None:
         raise UserInputError(f"no child with MSIX id {msix_id}")
     print_json(record)
