@@ -22,7 +22,7 @@ from consumers.kafka_config import consumer_config, position
 from consumers.latency import LatencyHistogram
 from consumers.outbox_relay import RelayThread
 from hub.config import Settings
-from hub.domain.identity import Matcher
+from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
 from hub.errors import InfraError
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
@@ -67,6 +67,12 @@ class WorkerTotals:
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
 
 
+def _matcher(settings: Settings) -> Matcher:
+    if settings.identity.matcher == "exact":
+        return ExactMatcher()
+    return ProbabilisticMatcher(Thresholds(settings.identity.upper, settings.identity.lower))
+
+
 class MergeWorker:
     def __init__(
         self,
@@ -79,7 +85,7 @@ class MergeWorker:
         self.options = options or WorkerOptions()
         self.topics = Topics(settings.kafka.topic_prefix)
         self.group_id = settings.kafka.topic_prefix + self.options.group_id
-        self.matcher = matcher or ProbabilisticMatcher(Thresholds(settings.identity.upper, settings.identity.lower))
+        self.matcher = matcher or _matcher(settings)
         self.clock = clock
         self.totals = WorkerTotals()
         self._stopping = False

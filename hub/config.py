@@ -7,6 +7,7 @@ Only this module reads the environment. Names and defaults are the outside contr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
@@ -81,6 +82,9 @@ class IdentitySettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MSIX_IDENTITY_", extra="ignore")
 
+    matcher: Literal["probabilistic", "exact"] = Field(
+        default="probabilistic", description="exact: only exact agreement links, no worklist (the old rule)"
+    )
     upper: float = Field(default=16.0, description="at or above: linked automatically")
     lower: float = Field(default=10.0, description="at or above (and below upper): a near-match worklist item")
     escalate_after_hours: float = Field(default=72.0, gt=0, description="an open worklist item escalates after this")

@@ -26,9 +26,12 @@ from datetime import date
 from typing import Any
 
 from hub.domain.identity import Candidate, IdentityFacts, facts_from_fields
+from hub.identity.features import prepare
+from hub.identity.fit import fit
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
+from hub.identity.model import FIELDS, Field, levels
 
-PER_KEY = 100
+PER_KEY = 30  # as hub.store.identity_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +89,14 @@ class Figures:
         }
 
 
-def run_matcher(stored: Sequence[Record], incoming: Sequence[Record], thresholds: Thresholds) -> Figures:
-    matcher = ProbabilisticMatcher(thresholds)
+def run_matcher(
+    stored: Sequence[Record],
+    incoming: Sequence[Record],
+    thresholds: Thresholds,
+    fields: tuple[Field, ...] = FIELDS,
+    label: str = "hub matcher",
+) -> Figures:
+    matcher = ProbabilisticMatcher(thresholds, fields)
     started = time.perf_counter()
     index: dict[str, list[Candidate]] = {}
     entity_of = {r.uid: r.entity for r in stored}
@@ -96,7 +105,7 @@ def run_matcher(stored: Sequence[Record], incoming: Sequence[Record], thresholds
             block = index.setdefault(key, [])
             if len(block) < PER_KEY:
                 block.append(Candidate(r.uid, r.facts))
-    fig = Figures("hub matcher", len(incoming), _true_matches(stored, incoming))
+    fig = Figures(label, len(incoming), _true_matches(stored, incoming))
     for r in incoming:
         found = [c for key in matcher.blocking_keys(r.facts) for c in index.get(key, ())]
         decision = matcher.decide(r.facts, found)
@@ -109,6 +118,28 @@ def run_matcher(stored: Sequence[Record], incoming: Sequence[Record], thresholds
     fig.seconds = time.perf_counter() - started
     fig.notes = {"upper": thresholds.upper, "lower": thresholds.lower}
     return fig
+
+
+def fitted_fields(stored: Sequence[Record], incoming: Sequence[Record], seed: int = 1) -> tuple[Field, ...]:
+    """m and u estimated from the data without its truth (``hub.identity.fit``): candidate pairs
+    from the blocking keys, and 200,000 random pairs."""
+    import random
+
+    matcher = ProbabilisticMatcher()
+    index: dict[str, list[Record]] = {}
+    for r in stored:
+        for key in matcher.blocking_keys(r.facts):
+            block = index.setdefault(key, [])
+            if len(block) < PER_KEY:
+                block.append(r)
+    pairs = []
+    for r in incoming:
+        a = prepare(r.facts)
+        seen = {c.uid: c for key in matcher.blocking_keys(r.facts) for c in index.get(key, ())}
+        pairs += [levels(a, prepare(c.facts)) for c in seen.values()]
+    rng = random.Random(seed)  # noqa: S311 - sampling, nothing secret
+    randoms = [levels(prepare(rng.choice(incoming).facts), prepare(rng.choice(stored).facts)) for _ in range(200_000)]
+    return fit(pairs, randoms)
 
 
 def _true_matches(stored: Sequence[Record], incoming: Sequence[Record]) -> int:

@@ -35,10 +35,12 @@ class Features:
     birth: date | None
     parents_first: frozenset[str]
     parents_last: frozenset[str]
+    keys: tuple[str, ...]
+    """Blocking keys (``matcher``), computed once with the rest."""
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(w for w in text.split(" ") if w)
+    return tuple(text.split())
 
 
 def _surnames(facts: IdentityFacts) -> tuple[str, ...]:
@@ -58,17 +60,39 @@ def code(word: str) -> str:
 def prepare(facts: IdentityFacts) -> Features:
     first_words = _words(facts.first_name)
     surnames = _surnames(facts)
+    first_code = code(canonical(first_words[0])) if first_words else ""
+    surname_codes = tuple(code(w) for w in surnames)
     return Features(
         facts=facts,
         first=facts.first_name,
         first_words=first_words,
         first_and_middle=first_words + _words(facts.middle_name),
-        first_code=code(canonical(first_words[0])) if first_words else "",
+        first_code=first_code,
         surnames=surnames,
-        surname_codes=tuple(code(w) for w in surnames),
+        surname_codes=surname_codes,
         birth=facts.birth_date,
         parents_first=frozenset(w for n in (facts.parent1_first_name, facts.parent2_first_name) for w in _words(n)[:1]),
         parents_last=frozenset(
             w for n in (facts.parent1_last_name, facts.parent2_last_name) for w in _words(n) if w not in PARTICLES
         ),
+        keys=blocking_keys(facts, first_code, surname_codes[:2]),
     )
+
+
+def blocking_keys(facts: IdentityFacts, first_code: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """See ``matcher``: E, F, N, S and X keys."""
+    keys: list[str] = []
+    first = facts.first_name
+    if facts.birth_date is not None:
+        d = facts.birth_date
+        lo, hi = sorted((d.month, d.day))
+        bucket = f"{d.year}-{lo:02d}-{hi:02d}"
+        if first:
+            keys.append(f"E|{first}|{d.isoformat()}")
+        if first_code:
+            keys.append(f"F|{bucket}|{first_code}")
+            keys.extend(f"N|{d.year}|{facts.sex}|{first_code}|{c}" for c in codes)
+        keys.extend(f"S|{bucket}|{c}" for c in codes)
+    if first_code and codes:
+        keys.append(f"X|{first_code}|{'|'.join(sorted(codes))}")
+    return tuple(dict.fromkeys(keys))

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from hub.domain.identity import Candidate, IdentityFacts, MatchDecision, NearMatch
 from hub.identity import compare
 from hub.identity.features import Features, prepare
-from hub.identity.model import Score, score
+from hub.identity.model import FIELDS, Field, Score, score
 
 # Defaults chosen on the benchmark's training seed (README, "Identity matching").
 UPPER = 16.0
@@ -51,31 +51,13 @@ class Thresholds:
     lower: float = LOWER
 
 
-def blocking_keys(f: Features) -> list[str]:
-    facts = f.facts
-    keys: list[str] = []
-    codes = f.surname_codes[:2]
-    if facts.birth_date is not None:
-        d = facts.birth_date
-        lo, hi = sorted((d.month, d.day))
-        bucket = f"{d.year}-{lo:02d}-{hi:02d}"
-        if f.first:
-            keys.append(f"E|{f.first}|{d.isoformat()}")
-        if f.first_code:
-            keys.append(f"F|{bucket}|{f.first_code}")
-            keys.extend(f"N|{d.year}|{facts.sex}|{f.first_code}|{c}" for c in codes)
-        keys.extend(f"S|{bucket}|{c}" for c in codes)
-    if f.first_code and codes:
-        keys.append(f"X|{f.first_code}|{'|'.join(sorted(codes))}")
-    return list(dict.fromkeys(keys))
-
-
 class ProbabilisticMatcher:
-    def __init__(self, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, thresholds: Thresholds | None = None, fields: tuple[Field, ...] = FIELDS) -> None:
         self.thresholds = thresholds or Thresholds()
+        self.fields = fields
 
     def blocking_keys(self, facts: IdentityFacts) -> list[str]:
-        return blocking_keys(prepare(facts))
+        return list(prepare(facts).keys)
 
     def lock_keys(self, facts: IdentityFacts) -> list[str]:
         """One key per identity, the birth date with day and month in either order: the two reports
@@ -96,7 +78,7 @@ class ProbabilisticMatcher:
             if c.facts.state == facts.state or who in seen:
                 continue
             seen.add(who)
-            s = score(incoming, prepare(c.facts))
+            s = score(incoming, prepare(c.facts), self.fields)
             if c.msix_id not in best or s.total > best[c.msix_id][0].total:
                 best[c.msix_id] = (s, c)
         ranked = sorted(best.values(), key=lambda sc: (-sc[0].total, sc[1].msix_id))

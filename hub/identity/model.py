@@ -105,10 +105,14 @@ class Score:
         return tuple(str(p) for p in self.parts if p.level != compare.MISSING)
 
 
-def score(a: Features, b: Features) -> Score:
+def levels(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> tuple[str, ...]:
+    return tuple(f.compare(a, b) for f in fields)
+
+
+def score(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> Score:
     parts = []
     total = 0.0
-    for f in FIELDS:
+    for f in fields:
         level = f.compare(a, b)
         w = f.weight(level)
         total += w
