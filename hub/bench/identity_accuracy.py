@@ -95,8 +95,9 @@ def run_matcher(
     thresholds: Thresholds,
     fields: tuple[Field, ...] = FIELDS,
     label: str = "hub matcher",
+    first_name_rule: bool = True,
 ) -> Figures:
-    matcher = ProbabilisticMatcher(thresholds, fields)
+    matcher = ProbabilisticMatcher(thresholds, fields, first_name_rule)
     started = time.perf_counter()
     index: dict[str, list[Candidate]] = {}
     entity_of = {r.uid: r.entity for r in stored}

@@ -71,6 +71,11 @@ def identity(
         figures = [bench.run_matcher(stored, incoming, thresholds)]
         fitted = bench.fitted_fields(stored, incoming)
         figures.append(bench.run_matcher(stored, incoming, thresholds, fitted, "hub matcher, m/u fitted by EM"))
+        figures.append(
+            bench.run_matcher(
+                stored, incoming, thresholds, fitted, "fitted, other first names may link", first_name_rule=False
+            )
+        )
         if splink:
             figures += bench.run_splink(stored, incoming, say)
         table = Table("method", "precision", "recall", "F1", "worklist", "seconds", title=name)

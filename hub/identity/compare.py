@@ -24,9 +24,17 @@ def similar(a: str, b: str) -> bool:
     return JaroWinkler.similarity(a, b) >= TYPO
 
 
+def names_swapped(a: Features, b: Features) -> bool:
+    """One state wrote the given name as the surname and the surname as the given name."""
+    return bool(a.first and b.first and a.surnames and b.surnames) and (
+        a.first_words[0] in b.surnames and b.first_words[0] in a.surnames
+    )
+
+
 def first_name(a: Features, b: Features) -> str:
     """exact > nickname (Pepe/José, Lupe/Guadalupe) > compound (Juan Carlos / Juan, or a first name
-    given as the middle one) > typo (Jaro-Winkler ≥ 0.9 or the same Metaphone code) > disagree."""
+    given as the middle one) > typo (Jaro-Winkler ≥ 0.9 or the same Metaphone code) > swapped (the
+    given name and the surname exchanged) > disagree."""
     if not a.first or not b.first:
         return MISSING
     if a.first == b.first:
@@ -37,6 +45,8 @@ def first_name(a: Features, b: Features) -> str:
         return "compound"
     if similar(a.first, b.first) or (a.first_code == b.first_code and similar(a.first[:1], b.first[:1])):
         return "typo"
+    if names_swapped(a, b):
+        return "swapped"
     return DISAGREE
 
 
@@ -71,6 +81,8 @@ def surnames(a: Features, b: Features) -> str:
         return "typo"
     if set(sa) & set(sb):
         return "partial"
+    if names_swapped(a, b):
+        return "swapped"
     return DISAGREE
 
 

@@ -87,6 +87,7 @@ def blocking_keys(facts: IdentityFacts, first_code: str, codes: tuple[str, ...])
         d = facts.birth_date
         lo, hi = sorted((d.month, d.day))
         bucket = f"{d.year}-{lo:02d}-{hi:02d}"
+        keys.append(f"D|{d.isoformat()}")
         if first:
             keys.append(f"E|{first}|{d.isoformat()}")
         if first_code:
@@ -94,5 +95,6 @@ def blocking_keys(facts: IdentityFacts, first_code: str, codes: tuple[str, ...])
             keys.extend(f"N|{d.year}|{facts.sex}|{first_code}|{c}" for c in codes)
         keys.extend(f"S|{bucket}|{c}" for c in codes)
     if first_code and codes:
-        keys.append(f"X|{first_code}|{'|'.join(sorted(codes))}")
+        # Sorted together: the same key when a state swaps the given name and the surname.
+        keys.append(f"X|{'|'.join(sorted((first_code, *codes)))}")
     return tuple(dict.fromkeys(keys))

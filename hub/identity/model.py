@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hub.identity import compare
 from hub.identity.features import Features
@@ -42,23 +42,26 @@ class Field:
     compare: Comparison
     levels: dict[str, tuple[float, float]]
     """level -> (m, u)"""
+    weights: dict[str, float] = field(default_factory=dict, compare=False)
+    """level -> log2(m/u), computed once (scoring reads it for every pair)"""
+
+    def __post_init__(self) -> None:
+        weights = {lvl: math.log2(m / u) for lvl, (m, u) in self.levels.items()}
+        object.__setattr__(self, "weights", weights | {compare.MISSING: 0.0})
 
     def weight(self, level: str) -> float:
-        if level == compare.MISSING:
-            return 0.0
-        m, u = self.levels[level]
-        return math.log2(m / u)
+        return self.weights[level]
 
 
 # fmt: off
 FIELDS: tuple[Field, ...] = (
     Field("first name", compare.first_name, {
         "exact": (0.84, 0.02), "nickname": (0.05, 0.002), "compound": (0.04, 0.004),
-        "typo": (0.05, 0.006), "disagree": (0.02, 0.968),
+        "typo": (0.05, 0.006), "swapped": (0.005, 0.0005), "disagree": (0.015, 0.9675),
     }),
     Field("surnames", compare.surnames, {
         "both": (0.55, 0.002), "one": (0.30, 0.03), "swapped": (0.04, 0.0004),
-        "typo": (0.06, 0.004), "partial": (0.03, 0.01), "disagree": (0.02, 0.954),
+        "typo": (0.06, 0.004), "partial": (0.03, 0.01), "disagree": (0.015, 0.9535),
     }),
     Field("birth date", compare.birth_date, {
         "exact": (0.93, 0.0003), "swapped": (0.025, 0.0003), "digit": (0.03, 0.004),
@@ -91,10 +94,15 @@ class Agreement:
 @dataclass(frozen=True, slots=True)
 class Score:
     total: float
-    parts: tuple[Agreement, ...]
+    fields: tuple[Field, ...]
+    levels: tuple[str, ...]
 
-    def level(self, field: str) -> str:
-        return next(p.level for p in self.parts if p.field == field)
+    @property
+    def parts(self) -> tuple[Agreement, ...]:
+        return tuple(Agreement(f.name, lvl, f.weights[lvl]) for f, lvl in zip(self.fields, self.levels, strict=True))
+
+    def level(self, name: str) -> str:
+        return next(lvl for f, lvl in zip(self.fields, self.levels, strict=True) if f.name == name)
 
     @property
     def probability(self) -> float:
@@ -110,11 +118,6 @@ def levels(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> tupl
 
 
 def score(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> Score:
-    parts = []
-    total = 0.0
-    for f in fields:
-        level = f.compare(a, b)
-        w = f.weight(level)
-        total += w
-        parts.append(Agreement(f.name, level, w))
-    return Score(round(total, 2), tuple(parts))
+    found = tuple(f.compare(a, b) for f in fields)
+    total = sum(f.weights[lvl] for f, lvl in zip(fields, found, strict=True))
+    return Score(round(total, 2), fields, found)

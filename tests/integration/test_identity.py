@@ -112,10 +112,17 @@ def test_automatic_link_near_match_confirm_and_validated_merge(hub: Hub) -> None
     assert history == [("alice", "requested merge"), ("bob", "validated merge")]
 
 
-def test_reject_user_merge_rekeys_notices_and_split(hub: Hub) -> None:
+def test_reject_user_merge_rekeys_notices_and_split(hub: Hub, monkeypatch) -> None:
     three_states(hub)
     jose, mi_child, luis = msix_of(hub, "TX", "TX-1"), msix_of(hub, "MI", "MI-1"), msix_of(hub, "WA", "WA-1")
-    item_id = jsonl(hub.msix("worklist", "list", "--json").stdout)[0]["item_id"]
+    [item] = jsonl(hub.msix("worklist", "list", "--json").stdout)
+    assert not item["escalated"]
+    monkeypatch.setenv("MSIX_IDENTITY_ESCALATE_AFTER_HOURS", "0.00001")  # an item not acted on for 36 ms
+    [item] = jsonl(hub.msix("worklist", "list", "--json").stdout)
+    assert item["escalated"]
+    assert rows(hub, "SELECT actor, action FROM identity_history") == [("hub", "escalated")]
+    monkeypatch.delenv("MSIX_IDENTITY_ESCALATE_AFTER_HOURS")
+    item_id = item["item_id"]
     hub.msix("worklist", "reject", str(item_id), "--as", "alice")
     assert jsonl(hub.msix("worklist", "list", "--json").stdout) == []
     assert jsonl(hub.msix("worklist", "list", "--status", "rejected", "--json").stdout)[0]["item_id"] == item_id

@@ -50,6 +50,7 @@ def level(field, **over):
         ({"first_name": "Juan"}, "disagree"),
         ({"first_name": "Ángel", "middle_name": ""}, "compound"),  # the middle name given as the first
         ({"first_name": ""}, "missing"),
+        ({"first_name": "Ramírez", "last_name_1": "José", "last_name_2": "", "middle_name": ""}, "swapped"),
     ],
 )
 def test_first_name(over, expect):
@@ -70,6 +71,7 @@ def test_first_name(over, expect):
         ({"last_name_2": "Pérez"}, "partial"),
         ({"last_name_1": "García", "last_name_2": "Pérez"}, "disagree"),
         ({"last_name_1": "", "last_name_2": ""}, "missing"),
+        ({"first_name": "Ramírez", "last_name_1": "José", "last_name_2": ""}, "swapped"),  # given name and surname
     ],
 )
 def test_surnames(over, expect):
@@ -229,6 +231,8 @@ def test_blocking_keys_survive_each_defect():
         {"birth_date": date(2010, 3, 5)},
         {"birth_date": None},
         {"first_name": "Jsoe"},
+        {"first_name": "Ramírez", "last_name_1": "José", "last_name_2": ""},
+        {"first_name": "Juan", "last_name_1": "García", "last_name_2": ""},  # only the date is left
     ):
         assert base & set(m.blocking_keys(features("MI", "M1", **over).facts)), over
 
