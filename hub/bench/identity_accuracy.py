@@ -31,7 +31,7 @@ from hub.identity.fit import fit
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.identity.model import FIELDS, Field, levels
 
-PER_KEY = 30  # as hub.store.identity_match
+PER_KEY = 10  # as hub.store.identity_match
 
 
 @dataclass(frozen=True, slots=True)

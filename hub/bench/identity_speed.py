@@ -63,24 +63,31 @@ def _stored(seed: int, count: int) -> Iterator[tuple[IdentityFacts, int, Family,
                 return
 
 
-def run(base: Settings, stored: int, lookups: int, seed: int, log: Report) -> SpeedFigures:
-    name = f"msix_idspeed{int(time.time())}"
-    postgres.ensure_database(base, name)
+def run(base: Settings, stored: int, lookups: int, seed: int, log: Report, database: str = "") -> SpeedFigures:
+    """``database``: time look-ups against a database an earlier run loaded and kept (no load)."""
+    name = database or f"msix_idspeed{int(time.time())}"
     settings = base.database.with_database(name)
-    db.migrate(settings)
     matcher = ProbabilisticMatcher(Thresholds(base.identity.upper, base.identity.lower))
     rng = random.Random(seed + 1)  # noqa: S311 - synthetic data, nothing secret
-    sample: list[tuple[Family, Child]] = []
+    # Stored children that come back from another state: the first ones generated (families are
+    # drawn independently, so the first are as good a sample as any).
+    sample = [(fam, child) for _, _, fam, child in _stored(seed, lookups // 2)]
+    load_s, blocks = 0.0, 0
+    if not database:
+        postgres.ensure_database(base, name)
+        db.migrate(settings)
     try:
         with psycopg.connect(settings.libpq_url, autocommit=False) as conn:
-            started = time.perf_counter()
-            blocks = _load(conn, _stored(seed, stored), matcher, sample, lookups, rng, log)
-            load_s = time.perf_counter() - started
-            log(f"loaded {stored:,} children and {blocks:,} blocking rows in {load_s:.0f} s; timing look-ups")
+            if not database:
+                started = time.perf_counter()
+                blocks = _load(conn, _stored(seed, stored), matcher, log)
+                load_s = time.perf_counter() - started
+                log(f"loaded {stored:,} children and {blocks:,} blocking rows in {load_s:.0f} s into {name}")
             incoming = _incoming(seed, sample, lookups, rng)
             times, candidates, linked, near = _time(conn, incoming, matcher)
     finally:
-        postgres.drop_database(base, name)
+        if not database:
+            _drop(base, name, log)
     times.sort()
     return SpeedFigures(
         stored=stored,
@@ -96,13 +103,17 @@ def run(base: Settings, stored: int, lookups: int, seed: int, log: Report) -> Sp
     )
 
 
+def _drop(base: Settings, name: str, log: Report) -> None:
+    try:
+        postgres.drop_database(base, name)
+    except Exception as exc:  # autovacuum may still be at work on it: keep the figures, say so
+        log(f"could not drop database {name} ({exc}); drop it later, or time against it with --database")
+
+
 def _load(
     conn: psycopg.Connection,
     rows: Iterator[tuple[IdentityFacts, int, Family, Child]],
     matcher: ProbabilisticMatcher,
-    sample: list[tuple[Family, Child]],
-    keep: int,
-    rng: random.Random,
     log: Report,
 ) -> int:
     blocks = 0
@@ -114,16 +125,12 @@ def _load(
         facts_rows: list[tuple[object, ...]] = []
         block_rows: list[tuple[str, str, str]] = []
         children: list[tuple[str]] = []
-        for n, (facts, _key, fam, child) in enumerate(rows, start=1):
+        for n, (facts, _key, _fam, _child) in enumerate(rows, start=1):
             msix = from_serial(10_000_000_000 + n)
             children.append((msix,))
             facts_rows.append((facts.state, facts.state_student_id, msix, *fact_values(facts)))
             for k in matcher.blocking_keys(facts):
                 block_rows.append((k, facts.state, facts.state_student_id))
-            if len(sample) < keep:
-                sample.append((fam, child))
-            elif rng.random() < keep / n:
-                sample[rng.randrange(keep)] = (fam, child)
             if len(children) == 50_000:
                 blocks += _flush(cur, cols, children, facts_rows, block_rows)
                 log(f"  {n:,} children")

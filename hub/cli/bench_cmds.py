@@ -98,13 +98,16 @@ def identity_speed(
     stored: int = typer.Option(1_000_000, min=1000, help="Children stored before the look-ups."),
     lookups: int = typer.Option(2000, min=100, help="Identities matched one at a time, each timed."),
     seed: int = typer.Option(3),
+    database: str = typer.Option("", help="Time against a database an earlier run loaded (same seed and N)."),
 ) -> None:
     """Matching one incoming identity against N stored children, database look-up included: p50, p99."""
     from hub.bench import identity_speed as bench
 
     s = settings()
     infra.local.up(s)
-    figures = bench.run(s, stored, lookups, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
+    figures = bench.run(
+        s, stored, lookups, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), database
+    )
     table = Table("measure", "value", title=f"one identity against {figures.stored:,} children")
     table.add_row("look-ups timed", f"{figures.lookups:,}")
     table.add_row("p50 / p99 / max", f"{figures.p50_ms} / {figures.p99_ms} / {figures.max_ms} ms")

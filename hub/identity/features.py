@@ -87,7 +87,7 @@ def blocking_keys(facts: IdentityFacts, first_code: str, codes: tuple[str, ...])
         d = facts.birth_date
         lo, hi = sorted((d.month, d.day))
         bucket = f"{d.year}-{lo:02d}-{hi:02d}"
-        keys.append(f"D|{d.isoformat()}")
+        keys.append(f"D|{d.isoformat()}|{facts.sex}")
         if first:
             keys.append(f"E|{first}|{d.isoformat()}")
         if first_code:

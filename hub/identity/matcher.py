@@ -4,7 +4,7 @@ Blocking: an incoming identity is compared only with the identities that share o
 (looked up through an index, one query per batch). The keys are built so that every defect of the
 noise model leaves at least one key intact:
 
-- ``D`` the birth date alone (new first name and new surname: a crowd, capped like every block);
+- ``D`` the birth date and sex (a new first name and a new surname: a crowd, capped like every block);
 - ``E`` exact first name and birth date (a common surname in a crowd of namesakes);
 - ``F`` birth date with day and month in either order, and the first name's phonetic code
   (nicknames resolved first: Pepe and José share a key);

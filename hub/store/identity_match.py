@@ -17,7 +17,7 @@ from hub.domain.linking import Links
 # At most this many identities per blocking key. A key shared by more (a very common name in one
 # birth year) is near useless for finding a child; the other keys of the identity still find it,
 # and the cap keeps one batch's candidate search bounded, whatever the data.
-PER_KEY = 30
+PER_KEY = 10
 
 _FACTS = ", ".join(f"si.{c}" for c in FACT_COLUMNS)
 
