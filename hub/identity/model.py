@@ -16,7 +16,7 @@ what they add once the child's surnames agree (the parent's first name, mostly).
 
 ``m`` says how often one child's two records still agree at that level: states drop accents and
 second surnames, take nicknames, mistype dates; the ``m`` values follow the rates of those defects
-in the hub's noise model (``hub.bench.identity_noise``), set by hand and checked on a training seed
+in the hub's noise model (``hub.synthetic.identities``), set by hand and checked on a training seed
 (never on the seeds the benchmark reports). The decision thresholds are on the score (``matcher``).
 
 The score converts to a probability with a prior: among the candidates a blocking query returns,
