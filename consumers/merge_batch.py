@@ -15,7 +15,7 @@ from consumers.decoding import DeadLetter
 from hub.domain import apply, linking
 from hub.domain.identity import Matcher, facts_from_fields
 from hub.domain.records import Event
-from hub.store import effects, snapshot
+from hub.store import effects, identity_match, snapshot
 from producers.topics import Topics
 
 
@@ -78,6 +78,8 @@ def process(
             applied = _apply(cur, new_events, links, now)
             t = result.lap("apply", t)
             effects.write_identities(cur, links, matcher)
+            identity_match.write_blocks(cur, links, matcher)
+            identity_match.open_worklist(cur, links, now)
             overtaken = effects.write_records(cur, applied.records)
             t = result.lap("write", t)
             notices = _notices(cur, applied, topics)
@@ -101,11 +103,14 @@ def _link(
     keys = {(e.state, e.state_student_id) for e in events}
     known = snapshot.known_students(cur, keys)
     blocking: set[str] = set()
+    locks: set[str] = set()
     for e in events:
         if e.family == "student" and (e.state, e.state_student_id) not in known:
-            blocking.update(matcher.blocking_keys(facts_from_fields(e.state, e.state_student_id, e.fields)))
-    effects.lock_identities(cur, sorted(blocking))
-    found = snapshot.candidates(cur, sorted(blocking))
+            facts = facts_from_fields(e.state, e.state_student_id, e.fields)
+            blocking.update(matcher.blocking_keys(facts))
+            locks.update(matcher.lock_keys(facts))
+    effects.lock_identities(cur, sorted(locks))
+    found = identity_match.candidates(cur, sorted(blocking))
     return linking.link(events, known, found, matcher, allocate, now)
 
 

@@ -25,6 +25,7 @@ from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
 from hub.errors import InfraError
+from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.store import db, effects
 from producers.admin import admin_client
 from producers.producer import Producer
@@ -66,6 +67,12 @@ class WorkerTotals:
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
 
 
+def _matcher(settings: Settings) -> Matcher:
+    if settings.identity.matcher == "exact":
+        return ExactMatcher()
+    return ProbabilisticMatcher(Thresholds(settings.identity.upper, settings.identity.lower))
+
+
 class MergeWorker:
     def __init__(
         self,
@@ -78,7 +85,7 @@ class MergeWorker:
         self.options = options or WorkerOptions()
         self.topics = Topics(settings.kafka.topic_prefix)
         self.group_id = settings.kafka.topic_prefix + self.options.group_id
-        self.matcher = matcher or ExactMatcher()
+        self.matcher = matcher or _matcher(settings)
         self.clock = clock
         self.totals = WorkerTotals()
         self._stopping = False

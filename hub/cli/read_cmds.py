@@ -13,7 +13,7 @@ from hub.cli.common import print_json, settings, state_code
 from hub.domain import msix_id as msix
 from hub.domain.records import json_fields
 from hub.errors import UserInputError
-from hub.store import db, people, reads
+from hub.store import db, identity_admin, people, reads
 from hub.store.people import User
 from producers.topics import Topics
 
@@ -54,9 +54,11 @@ def show(msix_id: str = typer.Argument(..., help="The 12-digit MSIX id."), json_
         raise UserInputError(f"{msix_id!r} is not an MSIX id (12 digits with a valid check digit)")
     engine = db.engine(settings().database)
     with engine.begin() as conn:
-        record = reads.consolidated(conn, msix_id)
+        # A merged-away id is an alias: it still finds the child.
+        resolved = identity_admin.resolve(conn, msix_id)
+        record = reads.consolidated(conn, resolved)
         if record is not None:
-            people.audit(conn, operator(), "view", msix_id, "cli", "cli")
+            people.audit(conn, operator(), "view", resolved, "cli", "cli")
     if record is None:
         raise UserInputError(f"no child with MSIX id {msix_id}")
     print_json(record)

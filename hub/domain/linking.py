@@ -1,5 +1,6 @@
 """Linking a batch of events to children: the same state and state id is always the same child;
-a state's first report of a student is matched across states by the ``Matcher``.
+a state's first report of a student is matched across states by the ``Matcher``: linked to a child,
+or a new child, provisional when it is a near match (a worklist item for a data admin).
 
 Pure: what the store knows comes in as arguments, new MSIX ids come from ``allocate``.
 """
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hub.domain.identity import Candidate, IdentityFacts, Matcher, facts_from_fields
+from hub.domain.identity import Candidate, IdentityFacts, MatchDecision, Matcher, NearMatch, facts_from_fields
 from hub.domain.records import Event
 
 StudentKey = tuple[str, str]  # (state, state_student_id)
@@ -30,6 +31,18 @@ class IdentityChange:
     occurred_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class NearMatchItem:
+    """A new, provisional child that may be one of ``candidates``: a worklist item."""
+
+    msix_id: str
+    state: str
+    state_student_id: str
+    score: float
+    reasons: tuple[str, ...]
+    candidates: tuple[NearMatch, ...]
+
+
 @dataclass
 class Links:
     by_student: dict[StudentKey, str] = field(default_factory=dict)
@@ -37,6 +50,7 @@ class Links:
     facts: dict[StudentKey, IdentityFacts] = field(default_factory=dict)  # to store, newest per key
     new_keys: set[StudentKey] = field(default_factory=set)
     changes: list[IdentityChange] = field(default_factory=list)
+    near: list[NearMatchItem] = field(default_factory=list)
 
 
 def link(
@@ -55,9 +69,12 @@ def link(
             links.facts[key] = facts
         if key in links.by_student:
             continue
-        msix_id, change_kind, reason = _place(facts, candidates, matcher, allocate)
+        msix_id, change_kind, decision = _place(facts, candidates, matcher, allocate)
+        reason = "; ".join(decision.reasons)
         if change_kind == "created":
             links.new_children.append(msix_id)
+            if decision.near:
+                links.near.append(NearMatchItem(msix_id, *key, decision.score or 0.0, decision.reasons, decision.near))
         links.by_student[key] = msix_id
         links.new_keys.add(key)
         links.changes.append(_change(change_kind, msix_id, key, reason, now))
@@ -67,20 +84,22 @@ def link(
     return links
 
 
+_NO_FACTS = MatchDecision(None, ("records arrived before the student's identity",))
+
+
 def _place(
     facts: IdentityFacts | None,
     candidates: dict[str, list[Candidate]],
     matcher: Matcher,
     allocate: Callable[[], str],
-) -> tuple[str, str, str]:
+) -> tuple[str, str, MatchDecision]:
     if facts is None:
-        return allocate(), "created", "records arrived before the student's identity"
+        return allocate(), "created", _NO_FACTS
     found = [c for k in matcher.blocking_keys(facts) for c in candidates.get(k, [])]
     decision = matcher.decide(facts, found)
-    reason = "; ".join(decision.reasons)
     if decision.msix_id is not None:
-        return decision.msix_id, "linked", reason
-    return allocate(), "created", reason
+        return decision.msix_id, "linked", decision
+    return allocate(), "created", decision
 
 
 def _change(kind: str, msix_id: str, key: StudentKey, reason: str, now: datetime) -> IdentityChange:

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 
 from hub.domain.apply import RecordId
-from hub.domain.identity import IdentityFacts, Matcher
+from hub.domain.identity import FACT_COLUMNS, IdentityFacts, Matcher, fact_values
 from hub.domain.linking import IdentityChange, Links
 from hub.domain.merge import Stored
 from hub.domain.moves import Notice
@@ -106,27 +106,9 @@ def write_identities(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> Non
     def row(key: tuple[str, str]) -> tuple[Any, ...]:
         f = links.facts.get(key, empty)
         blocking = matcher.blocking_keys(f) if key in links.facts else []
-        return (
-            *key,
-            links.by_student[key],
-            f.first_name,
-            f.last_name_1,
-            f.last_name_2,
-            f.birth_date,
-            f.sex,
-            f.multiple_birth,
-            blocking[0] if blocking else None,
-        )
+        return (*key, links.by_student[key], *fact_values(f), blocking[0] if blocking else None)
 
-    facts_cols = (
-        "first_name",
-        "last_name_1",
-        "last_name_2",
-        "birth_date",
-        "sex",
-        "multiple_birth",
-        "blocking_key",
-    )
+    facts_cols = (*FACT_COLUMNS, "blocking_key")
     _copy_upsert(
         cur,
         "state_identity",

@@ -1,7 +1,7 @@
 """Finding a child: fuzzy names (ranked), birth date, state student id, MSIX id.
 
 Names are searched word by word against ``name_word``, the vocabulary of every name part (see
-migration 0002_web): identities with every query word as a name part first; then, for a word no
+migration 0003_web): identities with every query word as a name part first; then, for a word no
 name has (a typo), identities with a word like it. A query with a digit is an id: a state student
 id or an MSIX id, matched exactly.
 Shown names come from each child's newest student record, as the consolidated record has them.
@@ -20,7 +20,7 @@ from hub.domain.identity import normalize_name
 
 MAX_WORDS = 4
 NAME = "(first_name || ' ' || last_name_1 || ' ' || last_name_2)"
-PARTS = "(ARRAY[first_name, last_name_1, last_name_2])"  # as indexed by migration 0002_web
+PARTS = "(ARRAY[first_name, last_name_1, last_name_2])"  # as indexed by migration 0003_web
 EXPANSIONS = 8  # vocabulary words a query word may stand for
 CANDIDATES = 1000  # identities scored at most, a stage: bounds the cost of a very common name
 

@@ -10,7 +10,6 @@ from typing import Any
 import psycopg
 
 from hub.domain.apply import ChildView
-from hub.domain.identity import Candidate, IdentityFacts
 from hub.domain.merge import Stored
 from hub.domain.moves import Notice
 from hub.domain.records import fields_from_json
@@ -28,21 +27,6 @@ def known_students(cur: psycopg.Cursor, keys: Iterable[tuple[str, str]]) -> dict
              JOIN batch_student k ON si.state = k.state AND si.state_student_id = k.ssid"""
     )
     return {(st, ssid): msix for st, ssid, msix in cur}
-
-
-def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
-    found: dict[str, list[Candidate]] = {}
-    if not blocking_keys:
-        return found
-    cur.execute(
-        """SELECT blocking_key, msix_id, state, state_student_id, first_name, last_name_1, last_name_2,
-                  birth_date, sex, multiple_birth
-             FROM state_identity WHERE blocking_key = ANY(%s)""",
-        (list(blocking_keys),),
-    )
-    for key, msix, *facts in cur:
-        found.setdefault(key, []).append(Candidate(msix, IdentityFacts(*facts)))
-    return found
 
 
 def children(cur: psycopg.Cursor, msix_ids: Sequence[str]) -> dict[str, ChildView]:

@@ -19,7 +19,7 @@ web_user = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# Every normalized name part of every state identity (kept by a trigger of migration 0002_web): the
+# Every normalized name part of every state identity (kept by a trigger of migration 0003_web): the
 # small vocabulary that fuzzy search expands a query's words against.
 name_word = Table("name_word", metadata, Column("word", Text, primary_key=True))
 

@@ -6,15 +6,15 @@ is untouched); a query word is expanded to the similar vocabulary words through 
 and identities holding one of them for every query word are found through a GIN index on the array
 of their name parts. That stays fast however many children share a common name part.
 
-Revision ID: 0002_web
-Revises: 0001
+Revision ID: 0003_web
+Revises: 0002_identity
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_web"
-down_revision = "0001"
+revision = "0003_web"
+down_revision = "0002_identity"
 branch_labels = None
 depends_on = None
 

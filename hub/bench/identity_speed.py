@@ -1,0 +1,201 @@
+"""``msix bench identity-speed``: matching one incoming identity against N stored children.
+
+On a database of its own: N children (one state identity each, from the synthetic families, with
+the noise model's defects) are loaded with their blocking rows by COPY, the way the worker leaves
+them. Then identities arrive one at a time (half are other states' reports of stored children, half
+are new children), and each is timed from its facts to its decision, through the worker's own code:
+the candidate search in PostgreSQL (``identity_match.candidates``: the keys COPY'd to a temp table,
+one indexed join), then the matcher's decision. Each look-up runs in its own transaction, as a
+worker's batch of one would.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+
+import psycopg
+
+from hub.config import Settings
+from hub.domain.identity import FACT_COLUMNS, IdentityFacts, fact_values, facts_from_fields
+from hub.domain.msix_id import from_serial
+from hub.identity.features import prepare
+from hub.identity.matcher import ProbabilisticMatcher, Thresholds
+from hub.store import db, identity_match
+from hub.synthetic.identities import STATES, families, report
+from hub.synthetic.people import Child, Family
+from infra.local import postgres
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class SpeedFigures:
+    stored: int
+    block_rows: int
+    lookups: int
+    load_seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    mean_candidates: float
+    linked: int
+    near: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def _stored(seed: int, count: int) -> Iterator[tuple[IdentityFacts, int, Family, Child]]:
+    """(facts, child key, family, child) for ``count`` children, one report each."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, nothing secret
+    made = 0
+    for fam in families(seed, count):
+        for child in fam.children:
+            state = rng.choice(STATES)
+            r = report(rng, fam, child, state, f"{state}{child.key:09d}")
+            yield facts_from_fields(r.state, r.state_student_id, r.fields), child.key, fam, child
+            made += 1
+            if made == count:
+                return
+
+
+def run(base: Settings, stored: int, lookups: int, seed: int, log: Report, database: str = "") -> SpeedFigures:
+    """``database``: time look-ups against a database an earlier run loaded and kept (no load)."""
+    name = database or f"msix_idspeed{int(time.time())}"
+    settings = base.database.with_database(name)
+    matcher = ProbabilisticMatcher(Thresholds(base.identity.upper, base.identity.lower))
+    rng = random.Random(seed + 1)  # noqa: S311 - synthetic data, nothing secret
+    # Stored children that come back from another state: the first ones generated (families are
+    # drawn independently, so the first are as good a sample as any).
+    sample = [(fam, child) for _, _, fam, child in _stored(seed, lookups // 2)]
+    load_s, blocks = 0.0, 0
+    if not database:
+        postgres.ensure_database(base, name)
+        db.migrate(settings)
+    try:
+        with psycopg.connect(settings.libpq_url, autocommit=False) as conn:
+            if not database:
+                started = time.perf_counter()
+                blocks = _load(conn, _stored(seed, stored), matcher, log)
+                load_s = time.perf_counter() - started
+                log(f"loaded {stored:,} children and {blocks:,} blocking rows in {load_s:.0f} s into {name}")
+            incoming = _incoming(seed, sample, lookups, rng)
+            times, candidates, linked, near = _time(conn, incoming, matcher)
+    finally:
+        if not database:
+            _drop(base, name, log)
+    times.sort()
+    return SpeedFigures(
+        stored=stored,
+        block_rows=blocks,
+        lookups=len(times),
+        load_seconds=round(load_s, 1),
+        p50_ms=round(statistics.median(times), 2),
+        p99_ms=round(times[int(len(times) * 0.99) - 1], 2),
+        max_ms=round(times[-1], 2),
+        mean_candidates=round(statistics.fmean(candidates), 1),
+        linked=linked,
+        near=near,
+    )
+
+
+def _drop(base: Settings, name: str, log: Report) -> None:
+    try:
+        postgres.drop_database(base, name)
+    except Exception as exc:  # autovacuum may still be at work on it: keep the figures, say so
+        log(f"could not drop database {name} ({exc}); drop it later, or time against it with --database")
+
+
+def _load(
+    conn: psycopg.Connection,
+    rows: Iterator[tuple[IdentityFacts, int, Family, Child]],
+    matcher: ProbabilisticMatcher,
+    log: Report,
+) -> int:
+    blocks = 0
+    cols = ", ".join(("state", "state_student_id", "msix_id", *FACT_COLUMNS))
+    with conn.cursor() as cur:
+        # The index is built once at the end: faster than keeping it up to date row by row.
+        cur.execute("ALTER TABLE identity_block DROP CONSTRAINT identity_block_pkey")
+        cur.execute("DROP INDEX identity_block_student")
+        facts_rows: list[tuple[object, ...]] = []
+        block_rows: list[tuple[str, str, str]] = []
+        children: list[tuple[str]] = []
+        for n, (facts, _key, _fam, _child) in enumerate(rows, start=1):
+            msix = from_serial(10_000_000_000 + n)
+            children.append((msix,))
+            facts_rows.append((facts.state, facts.state_student_id, msix, *fact_values(facts)))
+            for k in matcher.blocking_keys(facts):
+                block_rows.append((k, facts.state, facts.state_student_id))
+            if len(children) == 50_000:
+                blocks += _flush(cur, cols, children, facts_rows, block_rows)
+                log(f"  {n:,} children")
+        blocks += _flush(cur, cols, children, facts_rows, block_rows)
+        cur.execute("ALTER TABLE identity_block ADD PRIMARY KEY (block_key, state, state_student_id)")
+        cur.execute("CREATE INDEX identity_block_student ON identity_block (state, state_student_id)")
+        cur.execute("ANALYZE")
+    conn.commit()
+    return blocks
+
+
+def _flush(
+    cur: psycopg.Cursor,
+    cols: str,
+    children: list[tuple[str]],
+    facts_rows: list[tuple[object, ...]],
+    block_rows: list[tuple[str, str, str]],
+) -> int:
+    with cur.copy("COPY child (msix_id) FROM STDIN") as copy:
+        for row in children:
+            copy.write_row(row)
+    with cur.copy(f"COPY state_identity ({cols}) FROM STDIN") as copy:
+        for facts_row in facts_rows:
+            copy.write_row(facts_row)
+    with cur.copy("COPY identity_block (block_key, state, state_student_id) FROM STDIN") as copy:
+        for block_row in block_rows:
+            copy.write_row(block_row)
+    count = len(block_rows)
+    children.clear()
+    facts_rows.clear()
+    block_rows.clear()
+    return count
+
+
+def _incoming(seed: int, sample: list[tuple[Family, Child]], lookups: int, rng: random.Random) -> list[IdentityFacts]:
+    """Half: another state's report of a stored child; half: children never stored."""
+    out: list[IdentityFacts] = []
+    for fam, child in sample[: lookups // 2]:
+        r = report(rng, fam, child, "ZZ", f"ZZ{child.key:09d}")
+        out.append(facts_from_fields(r.state, r.state_student_id, r.fields))
+    for fam in families(seed + 10_000, lookups):
+        for child in fam.children:
+            if len(out) >= lookups:
+                return out
+            r = report(rng, fam, child, "ZZ", f"ZZN{child.key:09d}")
+            out.append(facts_from_fields(r.state, r.state_student_id, r.fields))
+    return out
+
+
+def _time(
+    conn: psycopg.Connection, incoming: list[IdentityFacts], matcher: ProbabilisticMatcher
+) -> tuple[list[float], list[int], int, int]:
+    prepare.cache_clear()  # nothing computed during the load is reused: each look-up starts cold
+    times: list[float] = []
+    candidates: list[int] = []
+    linked = near = 0
+    with conn.cursor() as cur:
+        for facts in incoming:
+            started = time.perf_counter()
+            found = identity_match.candidates(cur, matcher.blocking_keys(facts))
+            unique = {(c.facts.state, c.facts.state_student_id): c for cs in found.values() for c in cs}
+            decision = matcher.decide(facts, list(unique.values()))
+            conn.commit()
+            times.append((time.perf_counter() - started) * 1000)
+            candidates.append(len(unique))
+            linked += decision.msix_id is not None
+            near += bool(decision.near)
+    return times, candidates, linked, near

@@ -1,0 +1,150 @@
+"""Field comparisons: each says how well one fact of two identities agrees, as a named level.
+
+Levels run from the strongest agreement to disagreement; ``missing`` when either side did not
+report the fact (it then weighs nothing, rather than counting against the pair). The weight of each
+level is in ``model``; here only what counts as which level.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rapidfuzz.distance import JaroWinkler
+
+from hub.identity.features import Features
+from hub.identity.nicknames import equivalent
+
+MISSING = "missing"
+DISAGREE = "disagree"
+# Jaro-Winkler at or above this: a typo (one letter dropped, doubled or swapped in a short name).
+TYPO = 0.9
+
+
+def similar(a: str, b: str) -> bool:
+    return JaroWinkler.similarity(a, b) >= TYPO
+
+
+def names_swapped(a: Features, b: Features) -> bool:
+    """One state wrote the given name as the surname and the surname as the given name."""
+    return bool(a.first and b.first and a.surnames and b.surnames) and (
+        a.first_words[0] in b.surnames and b.first_words[0] in a.surnames
+    )
+
+
+def first_name(a: Features, b: Features) -> str:
+    """exact > nickname (Pepe/José, Lupe/Guadalupe) > compound (Juan Carlos / Juan, or a first name
+    given as the middle one) > typo (Jaro-Winkler ≥ 0.9 or the same Metaphone code) > swapped (the
+    given name and the surname exchanged) > disagree."""
+    if not a.first or not b.first:
+        return MISSING
+    if a.first == b.first:
+        return "exact"
+    if equivalent(a.first, b.first) or _nickname_word(a.first_words, b.first_words):
+        return "nickname"
+    if _compound(a, b):
+        return "compound"
+    if similar(a.first, b.first) or (a.first_code == b.first_code and similar(a.first[:1], b.first[:1])):
+        return "typo"
+    if names_swapped(a, b):
+        return "swapped"
+    return DISAGREE
+
+
+def _nickname_word(wa: tuple[str, ...], wb: tuple[str, ...]) -> bool:
+    """José Luis / Pepe: a one-word name that is a nickname of a word of the other."""
+    if min(len(wa), len(wb)) != 1:
+        return False
+    return any(x != y and equivalent(x, y) for x in wa for y in wb)
+
+
+def _compound(a: Features, b: Features) -> bool:
+    """One name is the other with a word left out: Juan Carlos / Juan, María José / José, or a
+    first name one state keeps as the middle name (first Juan, middle Carlos / first Juan Carlos)."""
+    return set(a.first_words) <= set(b.first_and_middle) or set(b.first_words) <= set(a.first_and_middle)
+
+
+def surnames(a: Features, b: Features) -> str:
+    """both (two or more surname words, the same, in order; joined or split alike) > one (the only
+    surname either has is one of the other's: one versus two surnames, paternal or maternal) >
+    swapped (the same two, in the other order) > typo (the same words but one letter off) > partial
+    (two each, one in common) > disagree."""
+    sa, sb = a.surnames, b.surnames
+    if not sa or not sb:
+        return MISSING
+    if sa == sb:
+        return "both" if len(sa) >= 2 else "one"
+    if len(sa) == len(sb) and sorted(sa) == sorted(sb):
+        return "swapped"
+    if (len(sa) == 1 and sa[0] in sb) or (len(sb) == 1 and sb[0] in sa):
+        return "one"
+    if _aligned_typo(sa, sb) or (_aligned_typo(sa[:1], sb[:1]) and min(len(sa), len(sb)) == 1):
+        return "typo"
+    if set(sa) & set(sb):
+        return "partial"
+    if names_swapped(a, b):
+        return "swapped"
+    return DISAGREE
+
+
+def _aligned_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
+    if len(sa) != len(sb):
+        return False
+    return all(x == y or similar(x, y) for x, y in zip(sa, sb, strict=True))
+
+
+def birth_date(a: Features, b: Features) -> str:
+    """exact > day/month transposed (3/4 vs 4/3) > one digit off (a typo in the ISO form) > disagree."""
+    da, db = a.birth, b.birth
+    if da is None or db is None:
+        return MISSING
+    if da == db:
+        return "exact"
+    if da.year == db.year and da.month == db.day and da.day == db.month:
+        return "swapped"
+    if _one_digit_off(da, db):
+        return "digit"
+    return DISAGREE
+
+
+def _one_digit_off(a: date, b: date) -> bool:
+    return sum(x != y for x, y in zip(a.isoformat(), b.isoformat(), strict=True)) == 1
+
+
+def sex(a: Features, b: Features) -> str:
+    sa, sb = a.facts.sex, b.facts.sex
+    if not sa or not sb or "X" in (sa, sb):
+        return MISSING
+    return "agree" if sa == sb else DISAGREE
+
+
+def middle_name(a: Features, b: Features) -> str:
+    ma, mb = a.facts.middle_name, b.facts.middle_name
+    if not ma or not mb:
+        return MISSING
+    return "agree" if ma == mb or similar(ma, mb) or (ma[:1] == mb and len(mb) == 1) else DISAGREE
+
+
+def birthplace(a: Features, b: Features) -> str:
+    """city (same country where both say, and the city alike) > country (the same country, the city
+    missing or other) > disagree (another country, or another city in the same one)."""
+    fa, fb = a.facts, b.facts
+    if fa.birth_country and fb.birth_country and fa.birth_country != fb.birth_country:
+        return DISAGREE
+    if fa.birth_city and fb.birth_city:
+        return "city" if similar(fa.birth_city, fb.birth_city) else DISAGREE
+    if fa.birth_country and fb.birth_country:
+        return "country"
+    return MISSING
+
+
+def parents(a: Features, b: Features) -> str:
+    """name (a parent's first name and a parent's surname in common) > first (a first name in
+    common) > disagree."""
+    if not a.parents_first or not b.parents_first:
+        return MISSING
+    first = bool(a.parents_first & b.parents_first) or any(
+        similar(x, y) for x in a.parents_first for y in b.parents_first
+    )
+    if not first:
+        return DISAGREE
+    return "name" if a.parents_last & b.parents_last else "first"

@@ -1,0 +1,130 @@
+"""The probabilistic matcher the pipeline runs: blocking keys, lock keys and three-way decisions.
+
+Blocking: an incoming identity is compared only with the identities that share one of its keys
+(looked up through an index, one query per batch). The keys are built so that every defect of the
+noise model leaves at least one key intact:
+
+- ``D`` the birth date and sex (a new first name and a new surname: a crowd, capped like every block);
+- ``E`` exact first name and birth date (a common surname in a crowd of namesakes);
+- ``F`` birth date with day and month in either order, and the first name's phonetic code
+  (nicknames resolved first: Pepe and José share a key);
+- ``S`` the same date, and a surname's phonetic code, one key per surname (a new first name, one
+  surname or two, swapped surnames);
+- ``N`` birth year, sex, first-name code and one surname's code (a typo in the day or month);
+- ``X`` the first-name code and the first two surnames' codes in any order, no date (no or a
+  mistyped birth date; given name and surname exchanged).
+
+Decision, on the best-scoring child (the best of its state identities; ``model.score``):
+
+- link, when the score reaches ``upper``, no other child does, the first names are not different,
+  and, for a multiple birth, the first names are the same: twins share surnames, birth date and
+  parents, and their first names are what tells them apart;
+- near match, between ``lower`` and ``upper`` (or above, when a rule forbids linking): a new child,
+  provisional, with a worklist item naming the candidates for a data admin;
+- a new child, below ``lower``.
+
+Another identity of the same state is never a candidate: a state's two ids are two children by that
+state's own word (a data admin can still merge them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hub.domain.identity import Candidate, IdentityFacts, MatchDecision, NearMatch
+from hub.identity import compare
+from hub.identity.features import Features, prepare
+from hub.identity.model import FIELDS, Field, Score, score
+
+# Defaults chosen on the benchmark's training seed (README, "Identity matching").
+UPPER = 16.0
+LOWER = 10.0
+MAX_NEAR = 3
+# A second child within this many bits of the best (2^6: 64 times less likely) makes the link
+# ambiguous: a data admin chooses.
+MARGIN = 6.0
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    upper: float = UPPER
+    lower: float = LOWER
+
+
+class ProbabilisticMatcher:
+    def __init__(
+        self, thresholds: Thresholds | None = None, fields: tuple[Field, ...] = FIELDS, first_name_rule: bool = True
+    ) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self.fields = fields
+        # Off only in the benchmark, to show what the rule costs on data without multiple births.
+        self.first_name_rule = first_name_rule
+
+    def blocking_keys(self, facts: IdentityFacts) -> list[str]:
+        return list(prepare(facts).keys)
+
+    def lock_keys(self, facts: IdentityFacts) -> list[str]:
+        """One key per identity, the birth date with day and month in either order: the two reports
+        of one child that two workers may link at the same moment nearly always share it."""
+        d = facts.birth_date
+        if d is None:
+            f = prepare(facts)
+            return [f"L|{f.first_code}|{f.surname_codes[:1]}"]
+        lo, hi = sorted((d.month, d.day))
+        return [f"L|{d.year}-{lo:02d}-{hi:02d}"]
+
+    def decide(self, facts: IdentityFacts, candidates: Sequence[Candidate]) -> MatchDecision:
+        incoming = prepare(facts)
+        best: dict[str, tuple[Score, Candidate]] = {}
+        seen: set[tuple[str, str]] = set()
+        for c in candidates:
+            who = (c.facts.state, c.facts.state_student_id)
+            if c.facts.state == facts.state or who in seen:
+                continue
+            seen.add(who)
+            s = score(incoming, prepare(c.facts), self.fields)
+            if c.msix_id not in best or s.total > best[c.msix_id][0].total:
+                best[c.msix_id] = (s, c)
+        ranked = sorted(best.values(), key=lambda sc: (-sc[0].total, sc[1].msix_id))
+        if not ranked or ranked[0][0].total < self.thresholds.lower:
+            top = f"best score {ranked[0][0].total:+.1f}" if ranked else "no candidate"
+            return MatchDecision(None, (f"new child: {top} < {self.thresholds.lower:g}",))
+        top_score, best_candidate = ranked[0]
+        blocked = self._why_not(incoming, prepare(best_candidate.facts), top_score, ranked[1:])
+        if top_score.total >= self.thresholds.upper and blocked is None:
+            reasons = (f"linked: score {top_score.total:+.1f} ≥ {self.thresholds.upper:g}", *top_score.reasons())
+            return MatchDecision(best_candidate.msix_id, reasons, top_score.total)
+        near = tuple(
+            NearMatch(c.msix_id, c.facts.state, c.facts.state_student_id, s.total, s.reasons())
+            for s, c in ranked[:MAX_NEAR]
+            if s.total >= self.thresholds.lower
+        )
+        why = blocked or f"score {top_score.total:+.1f} between {self.thresholds.lower:g} and {self.thresholds.upper:g}"
+        return MatchDecision(None, (f"near match, for review: {why}", *top_score.reasons()), top_score.total, near)
+
+    def _why_not(self, a: Features, b: Features, top: Score, others: list[tuple[Score, Candidate]]) -> str | None:
+        """A rule that forbids linking however high the score, or None."""
+        if top.total < self.thresholds.upper:
+            return None
+        why = _forbidden(a, b, top, self.first_name_rule)
+        if why is not None:
+            return why
+        # Another child that could be linked too, and not far behind: a person must choose.
+        for s, c in others:
+            if s.total < max(self.thresholds.upper, top.total - MARGIN):
+                break
+            if _forbidden(a, prepare(c.facts), s, self.first_name_rule) is None:
+                return "two children score above the threshold"
+        return None
+
+
+def _forbidden(a: Features, b: Features, s: Score, first_name_rule: bool = True) -> str | None:
+    first = s.level("first name")
+    if (a.facts.multiple_birth or b.facts.multiple_birth) and first != "exact":
+        return "multiple birth, and the first names differ"
+    # Twins whose states did not flag the multiple birth look like this: a different first name,
+    # and everything else alike.
+    if first_name_rule and first == compare.DISAGREE:
+        return "the first names differ"
+    return None

@@ -1,0 +1,104 @@
+"""The matcher's side of a batch: candidates through the blocking index, blocking rows, worklist items.
+
+Every function runs in the caller's transaction (the merge worker's batch transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import orjson
+import psycopg
+
+from hub.domain.identity import FACT_COLUMNS, Candidate, IdentityFacts, Matcher
+from hub.domain.linking import Links
+
+# At most this many identities per blocking key. A key shared by more (a very common name in one
+# birth year) is near useless for finding a child; the other keys of the identity still find it,
+# and the cap keeps one batch's candidate search bounded, whatever the data.
+PER_KEY = 10
+
+_FACTS = ", ".join(f"si.{c}" for c in FACT_COLUMNS)
+
+
+def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
+    """The identities that share a key with the batch, by key: one query, index look-ups only."""
+    found: dict[str, list[Candidate]] = {}
+    if not blocking_keys:
+        return found
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_block (block_key text) ON COMMIT DELETE ROWS")
+    with cur.copy("COPY batch_block (block_key) FROM STDIN") as copy:
+        for key in blocking_keys:
+            copy.write_row((key,))
+    cur.execute(
+        f"""SELECT k.block_key, si.msix_id, si.state, si.state_student_id, {_FACTS}
+              FROM batch_block k
+              CROSS JOIN LATERAL (
+                  SELECT b.state, b.state_student_id FROM identity_block b
+                   WHERE b.block_key = k.block_key LIMIT {PER_KEY}) b
+              JOIN state_identity si ON si.state = b.state AND si.state_student_id = b.state_student_id"""
+    )
+    for key, msix, state, ssid, *facts in cur:
+        found.setdefault(key, []).append(Candidate(msix, _facts(state, ssid, facts)))
+    return found
+
+
+def _facts(state: str, ssid: str, values: Sequence[object]) -> IdentityFacts:
+    return IdentityFacts(state, ssid, **dict(zip(FACT_COLUMNS, values, strict=True)))  # type: ignore[arg-type]
+
+
+def write_blocks(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> None:
+    """The blocking rows of every identity reported in the batch: an update may change its keys."""
+    if not links.facts:
+        return
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_identity_block (LIKE identity_block) ON COMMIT DELETE ROWS")
+    with cur.copy("COPY batch_identity_block (block_key, state, state_student_id) FROM STDIN") as copy:
+        for (state, ssid), facts in links.facts.items():
+            for key in matcher.blocking_keys(facts):
+                copy.write_row((key, state, ssid))
+    updated = links.facts.keys() - links.new_keys
+    if updated:  # a new identity has no rows yet: only an update can leave stale keys
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_updated (state text, ssid text) ON COMMIT DELETE ROWS")
+        with cur.copy("COPY batch_updated FROM STDIN") as copy:
+            for student in updated:
+                copy.write_row(student)
+        cur.execute(
+            """DELETE FROM identity_block b USING batch_updated u
+                WHERE b.state = u.state AND b.state_student_id = u.ssid"""
+        )
+    cur.execute("""INSERT INTO identity_block SELECT DISTINCT * FROM batch_identity_block ON CONFLICT DO NOTHING""")
+
+
+def open_worklist(cur: psycopg.Cursor, links: Links, now: datetime) -> None:
+    """A worklist item for each provisional child of the batch."""
+    if not links.near:
+        return
+    rows = [
+        (
+            n.msix_id,
+            n.state,
+            n.state_student_id,
+            n.score,
+            orjson.dumps(list(n.reasons)).decode(),
+            orjson.dumps(
+                [
+                    {
+                        "msix_id": c.msix_id,
+                        "state": c.state,
+                        "state_student_id": c.state_student_id,
+                        "score": c.score,
+                        "reasons": list(c.reasons),
+                    }
+                    for c in n.candidates
+                ]
+            ).decode(),
+            now,
+        )
+        for n in links.near
+    ]
+    cur.executemany(
+        """INSERT INTO worklist_item (msix_id, state, state_student_id, score, reasons, candidates, created_at)
+           VALUES (%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s) ON CONFLICT (state, state_student_id) DO NOTHING""",
+        rows,
+    )

@@ -1,0 +1,242 @@
+"""The probabilistic matcher: every comparison's levels, and the decisions they lead to."""
+
+from datetime import date
+
+import pytest
+
+from hub.domain.identity import Candidate, facts_from_fields
+from hub.identity import compare
+from hub.identity.features import prepare
+from hub.identity.matcher import ProbabilisticMatcher, Thresholds
+from hub.identity.model import FIELDS, score
+from hub.identity.nicknames import canonical, equivalent
+
+CHILD = {
+    "first_name": "José",
+    "middle_name": "Ángel",
+    "last_name_1": "Ramírez",
+    "last_name_2": "López",
+    "birth_date": date(2010, 3, 4),
+    "sex": "M",
+    "multiple_birth": "N",
+    "birth_city": "Apatzingán",
+    "birth_state": "Michoacán",
+    "birth_country": "MX",
+    "parent1_first_name": "Juan",
+    "parent1_last_name": "Ramírez",
+    "parent2_first_name": "María",
+    "parent2_last_name": "López",
+}
+
+
+def features(state="TX", ssid="T1", **over):
+    return prepare(facts_from_fields(state, ssid, CHILD | over))
+
+
+def level(field, **over):
+    return getattr(compare, field)(features(), features("MI", "M1", **over))
+
+
+@pytest.mark.parametrize(
+    ("over", "expect"),
+    [
+        ({}, "exact"),
+        ({"first_name": "JOSE"}, "exact"),  # accents and case
+        ({"first_name": "Pepe"}, "nickname"),
+        ({"first_name": "Joe"}, "nickname"),
+        ({"first_name": "José Luis"}, "compound"),
+        ({"first_name": "Jsoe"}, "typo"),
+        ({"first_name": "Josee"}, "typo"),
+        ({"first_name": "Juan"}, "disagree"),
+        ({"first_name": "Ángel", "middle_name": ""}, "compound"),  # the middle name given as the first
+        ({"first_name": ""}, "missing"),
+        ({"first_name": "Ramírez", "last_name_1": "José", "last_name_2": "", "middle_name": ""}, "swapped"),
+    ],
+)
+def test_first_name(over, expect):
+    assert level("first_name", **over) == expect
+
+
+@pytest.mark.parametrize(
+    ("over", "expect"),
+    [
+        ({}, "both"),
+        ({"last_name_1": "Ramírez López", "last_name_2": ""}, "both"),  # joined by a space
+        ({"last_name_1": "Ramírez-López", "last_name_2": ""}, "both"),  # hyphenated
+        ({"last_name_1": "López", "last_name_2": "Ramírez"}, "swapped"),
+        ({"last_name_1": "López Ramírez", "last_name_2": ""}, "swapped"),
+        ({"last_name_2": ""}, "one"),  # paternal only
+        ({"last_name_1": "López", "last_name_2": ""}, "one"),  # maternal only
+        ({"last_name_1": "Ramriez"}, "typo"),
+        ({"last_name_2": "Pérez"}, "partial"),
+        ({"last_name_1": "García", "last_name_2": "Pérez"}, "disagree"),
+        ({"last_name_1": "", "last_name_2": ""}, "missing"),
+        ({"first_name": "Ramírez", "last_name_1": "José", "last_name_2": ""}, "swapped"),  # given name and surname
+    ],
+)
+def test_surnames(over, expect):
+    assert level("surnames", **over) == expect
+
+
+def test_surname_particles_are_not_compared():
+    a = features(last_name_1="De la Cruz", last_name_2="")
+    b = features("MI", "M1", last_name_1="Cruz", last_name_2="")
+    assert compare.surnames(a, b) == "one"
+
+
+@pytest.mark.parametrize(
+    ("born", "expect"),
+    [
+        (date(2010, 3, 4), "exact"),
+        (date(2010, 4, 3), "swapped"),
+        (date(2010, 3, 5), "digit"),
+        (date(2011, 3, 4), "digit"),
+        (date(2010, 3, 14), "digit"),
+        (date(2010, 5, 6), "disagree"),
+        (None, "missing"),
+    ],
+)
+def test_birth_date(born, expect):
+    assert level("birth_date", birth_date=born) == expect
+
+
+@pytest.mark.parametrize(
+    ("field", "over", "expect"),
+    [
+        ("sex", {}, "agree"),
+        ("sex", {"sex": "F"}, "disagree"),
+        ("sex", {"sex": ""}, "missing"),
+        ("middle_name", {"middle_name": "Angel"}, "agree"),
+        ("middle_name", {"middle_name": "Luis"}, "disagree"),
+        ("middle_name", {"middle_name": ""}, "missing"),
+        ("birthplace", {}, "city"),
+        ("birthplace", {"birth_city": "Apatzingan"}, "city"),
+        ("birthplace", {"birth_city": ""}, "country"),
+        ("birthplace", {"birth_city": "Uruapan"}, "disagree"),
+        ("birthplace", {"birth_country": "GT", "birth_city": ""}, "disagree"),
+        ("birthplace", {"birth_city": "", "birth_country": ""}, "missing"),
+        ("parents", {}, "name"),
+        ("parents", {"parent1_first_name": "", "parent1_last_name": ""}, "name"),  # the mother alone
+        ("parents", {"parent1_last_name": "García", "parent2_first_name": "", "parent2_last_name": ""}, "first"),
+        ("parents", {"parent1_first_name": "Pedro", "parent2_first_name": "Rosa"}, "disagree"),
+        ("parents", {"parent1_first_name": "", "parent2_first_name": ""}, "missing"),
+    ],
+)
+def test_other_fields(field, over, expect):
+    assert level(field, **over) == expect
+
+
+def test_nicknames():
+    assert equivalent("PEPE", "JOSE") and equivalent("LUPE", "GUADALUPE") and equivalent("BETO", "HUMBERTO")
+    assert not equivalent("ROBERTO", "ALBERTO")  # a shared nickname does not make two names one
+    assert canonical("PEPE") == canonical("JOSE") == "JOSE"
+    assert canonical("CAMI") == "CAMILA"
+
+
+def test_missing_weighs_nothing_and_every_level_has_a_weight():
+    for f in FIELDS:
+        assert f.weight(compare.MISSING) == 0
+        assert f.weight("disagree") < 0
+        assert all(f.weight(lvl) > f.weight("disagree") for lvl in f.levels if lvl != "disagree")
+
+
+def test_score_reasons_name_fields_and_weights_not_values():
+    s = score(features(), features("MI", "M1", first_name="Pepe"))
+    reasons = s.reasons()
+    assert any(r.startswith("first name: nickname +") for r in reasons)
+    assert not any("PEPE" in r or "RAMIREZ" in r for r in reasons)
+
+
+def decide(incoming, *stored, thresholds=None):
+    m = ProbabilisticMatcher(thresholds or Thresholds(16, 10))
+    cands = [Candidate(f"C{i}", s.facts) for i, s in enumerate(stored)]
+    return m.decide(incoming.facts, cands)
+
+
+@pytest.mark.parametrize(
+    ("over", "outcome", "why"),
+    [
+        ({}, "link", "the same child, another state"),
+        ({"first_name": "JOSE", "last_name_1": "RAMIREZ LOPEZ", "last_name_2": ""}, "link", "joined surnames, caps"),
+        ({"last_name_1": "López", "last_name_2": "Ramírez"}, "link", "swapped surnames"),
+        ({"birth_date": date(2010, 4, 3)}, "link", "day and month swapped, all else agrees"),
+        ({"first_name": "Pepe"}, "link", "nickname"),
+        ({"last_name_2": "", "birth_city": "", "parent1_first_name": "", "parent2_first_name": ""}, "link", "fewer"),
+        ({"first_name": "Luis"}, "review", "another first name: never automatic"),
+        (
+            {"birth_date": date(2010, 3, 5), "last_name_2": "", "middle_name": "", "birth_city": ""}
+            | {"birth_country": "", "parent1_first_name": "", "parent2_first_name": ""},
+            "review",
+            "one digit off, little else",
+        ),
+        ({"first_name": "Luis", "birth_date": date(2013, 7, 9), "middle_name": "Pablo"}, "new", "a brother"),
+        ({"first_name": "Ana", "sex": "F", "birth_date": date(2008, 1, 20), "middle_name": ""}, "new", "a sister"),
+    ],
+)
+def test_decisions(over, outcome, why):
+    d = decide(features("MI", "M1", **over), features())
+    got = "link" if d.msix_id else "review" if d.near else "new"
+    assert got == outcome, (why, d.reasons)
+    assert d.reasons
+
+
+def test_twins_with_other_first_names_are_never_linked_automatically():
+    twin = {"multiple_birth": "Y"}
+    d = decide(features("MI", "M1", first_name="Jesús", **twin), features(**twin))
+    assert d.msix_id is None and d.near and "multiple birth" in d.reasons[0]
+    # even a nickname: a twin is told apart by the first name alone
+    d = decide(features("MI", "M1", first_name="Pepe", **twin), features(**twin))
+    assert d.msix_id is None and d.near
+    # the same twin, reported by another state, links
+    d = decide(features("MI", "M1", **twin), features(**twin))
+    assert d.msix_id == "C0"
+
+
+def test_twins_flag_set_by_one_state_only_still_protects():
+    d = decide(features("MI", "M1", first_name="Jesús", multiple_birth="Y"), features())
+    assert d.msix_id is None
+
+
+def test_best_child_wins_and_near_lists_the_rest():
+    brother = features("FL", "F1", first_name="Luis", birth_date=date(2012, 6, 1), middle_name="")
+    d = decide(features("MI", "M1"), brother, features())
+    assert d.msix_id == "C1"
+
+
+def test_two_linkable_children_close_together_go_to_a_person():
+    same = features("FL", "F1")
+    d = decide(features("MI", "M1"), same, features())
+    assert d.msix_id is None and "two children" in d.reasons[0]
+    assert {n.msix_id for n in d.near} == {"C0", "C1"}
+
+
+def test_same_state_candidates_are_not_compared():
+    d = decide(features("TX", "T2"), features())
+    assert d.msix_id is None and not d.near
+
+
+def test_thresholds_are_settings():
+    loose = decide(features("MI", "M1", first_name="Luis"), features(), thresholds=Thresholds(60, 50))
+    assert loose.msix_id is None and not loose.near  # nothing reaches 50: a new child
+
+
+def test_blocking_keys_survive_each_defect():
+    m = ProbabilisticMatcher()
+    base = set(m.blocking_keys(features().facts))
+    for over in (
+        {"first_name": "Pepe"},
+        {"last_name_1": "López", "last_name_2": "Ramírez"},
+        {"last_name_2": ""},
+        {"birth_date": date(2010, 4, 3)},
+        {"birth_date": date(2010, 3, 5)},
+        {"birth_date": None},
+        {"first_name": "Jsoe"},
+        {"first_name": "Ramírez", "last_name_1": "José", "last_name_2": ""},
+        {"first_name": "Juan", "last_name_1": "García", "last_name_2": ""},  # only the date is left
+    ):
+        assert base & set(m.blocking_keys(features("MI", "M1", **over).facts)), over
+
+
+def test_lock_key_is_shared_by_a_day_month_swap():
+    m = ProbabilisticMatcher()
+    assert m.lock_keys(features().facts) == m.lock_keys(features(birth_date=date(2010, 4, 3)).facts)
