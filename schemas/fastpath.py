@@ -160,14 +160,14 @@ def compile_decoder(schema: dict[str, Any]) -> Decoder:
 # exactly fastavro's bytes or fastavro's error, as before; the unit tests compare both byte for byte.
 
 Encoder = Callable[[Any, bytearray], None]
-"""Appends the datum of one record (a mapping) to the buffer; raises Fallback (or any error) if it cannot."""
+"""Appends the datum of one record (a mapping) to the buffer; raises Fallback, KeyError (a field
+without default is missing) or another error when it cannot."""
 
 
 class Fallback(Exception):
     """The compiled encoder does not handle this record: let fastavro write it (or refuse it)."""
 
 
-_MISSING = object()
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 
@@ -264,9 +264,9 @@ def _write_field(field: dict[str, Any]) -> str:
         # Only the null default of a union with null: a missing field is written as null.
         if not (isinstance(schema, list) and field["default"] is None and "null" in schema):
             raise Unsupported(f"default of {name}")
-        fetch = f"    v = get({name!r}, _MISSING)\n    if v is _MISSING:\n        v = None; missing += 1\n"
+        fetch = f"    try: v = record[{name!r}]\n    except KeyError: v = None; missing += 1\n"
     else:
-        fetch = f"    v = get({name!r}, _MISSING)\n    if v is _MISSING: raise _Fallback\n"
+        fetch = f"    v = record[{name!r}]\n"  # a KeyError falls back like any other error
     if isinstance(schema, list):
         if len(schema) != 2 or "null" not in schema:
             raise Unsupported(repr(schema))
@@ -287,12 +287,11 @@ def compile_encoder(schema: dict[str, Any]) -> Encoder:
     body = "".join(_write_field(f) for f in fields)
     # Every field of the schema was found or counted missing: the record has others if it is longer.
     source = (
-        f"def encode(record, out):\n    get = record.get\n    missing = 0\n{body}"
+        f"def encode(record, out):\n    missing = 0\n{body}"
         f"    if len(record) + missing != {len(fields)}: raise _Fallback\n"
     )
     namespace: dict[str, Any] = {
         "_Fallback": Fallback,
-        "_MISSING": _MISSING,
         "_SMALL": _SMALL,
         "_zigzag": _zigzag,
         "_days": _days,
