@@ -35,8 +35,16 @@ class Top:
     element: Any
     """The lxml element; valid only until the stream moves on."""
     line: int
-    path: str
-    """e.g. ``/InterchangeStudent/Student[3]``: the third Student of the file."""
+    root: str
+    """The interchange's local name, e.g. ``InterchangeStudent``."""
+    number: int
+    """1 for the file's first element of this name."""
+
+    @property
+    def path(self) -> str:
+        """e.g. ``/InterchangeStudent/Student[3]``: the third Student of the file (for rejections only,
+        so built only when asked for)."""
+        return f"/{self.root}/{self.name}[{self.number}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +160,7 @@ class XmlFile:
             source = _Counting(fh)
             seen: dict[str, int] = {}
             cut = 0
+            root_name = ""
             try:
                 for _, element in etree.iterparse(
                     source, events=("end",), tag=[f"{{*}}{n}" for n in sorted(names)], **_SAFE
@@ -162,13 +171,14 @@ class XmlFile:
                     tag = element.tag
                     if not cut:
                         cut = tag.find("}") + 1
+                        root_name = root.tag[cut:]
                     name = tag[cut:]
                     seen[name] = number = seen.get(name, 0) + 1
                     self.bytes_read = source.count
                     # Drop whatever came before it: elements done with, elements of other names.
                     while element.getprevious() is not None:
                         del root[0]
-                    yield Top(name, element, element.sourceline or 0, f"/{root.tag[cut:]}/{name}[{number}]")
+                    yield Top(name, element, element.sourceline or 0, root_name, number)
                     element.clear(keep_tail=False)
             except etree.XMLSyntaxError as exc:
                 self.bytes_read = self.size
