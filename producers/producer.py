@@ -34,7 +34,7 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
         # Room for a large submission in the client's queue before produce() has to wait.
         "queue.buffering.max.messages": 500_000,
         # Only failed deliveries come back to Python: a report per delivered message cost the Ed-Fi
-        # benchmark about 1.5 µs of CPU a message (5.2 -> 3.6 µs a message on 40,000 messages) and
+        # benchmark about 1.5 µs of CPU a message (5.0-5.4 -> 3.4-3.8 µs on 40,000 messages) and
         # nothing reads them; flush() still waits for every message, and a failure is still raised.
         "delivery.report.only.error": True,
     }
