@@ -33,6 +33,10 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
         "delivery.timeout.ms": 120_000,
         # Room for a large submission in the client's queue before produce() has to wait.
         "queue.buffering.max.messages": 500_000,
+        # Only failed deliveries come back to Python: a report per delivered message cost the Ed-Fi
+        # benchmark about 1.5 µs of CPU a message (5.0-5.4 -> 3.4-3.8 µs on 40,000 messages) and
+        # nothing reads them; flush() still waits for every message, and a failure is still raised.
+        "delivery.report.only.error": True,
     }
 
 
@@ -43,7 +47,6 @@ class Producer:
         self._config = producer_config(settings) | (extra or {})
         self._producer: confluent_kafka.Producer | None = None  # connects on first send
         self._failures: list[str] = []
-        self.delivered = 0
 
     def _client(self) -> confluent_kafka.Producer:
         if self._producer is None:
@@ -51,9 +54,7 @@ class Producer:
         return self._producer
 
     def _on_delivery(self, err: confluent_kafka.KafkaError | None, msg: confluent_kafka.Message) -> None:
-        if err is None:
-            self.delivered += 1
-        else:
+        if err is not None:
             self._failures.append(f"{msg.topic()}: {err.str()}")
 
     def send(self, topic: str, key: bytes, value: bytes) -> None:

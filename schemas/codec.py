@@ -2,7 +2,8 @@
 
 Everything schema-related is worked out once per schema version when a `Codec` is built: the parsed
 writer schema, the 10-byte header, and for every known fingerprint the (writer, current reader) pair
-that Avro schema resolution needs. A call then only runs fastavro's schemaless writer or reader.
+that Avro schema resolution needs, and the compiled encoder and decoder of ``fastpath`` where the
+schema's types allow them. A call then runs one of those, or fastavro's schemaless writer or reader.
 
 Python values: str, int, None; `datetime.date` for ``date``; a timezone-aware `datetime.datetime` for
 ``timestamp-millis`` (read back in UTC, to the millisecond); `decimal.Decimal` for ``decimal``.
@@ -46,6 +47,8 @@ class _WritePlan:
     header: bytes
     parsed: dict[str, Any]
     timestamp_fields: tuple[str, ...]
+    fast: fastpath.Encoder | None = None
+    """The compiled encoder, when the schema's types allow it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,11 @@ class Codec:
         self._writers: dict[str, _WritePlan] = {}
         for name in self.registry.names():
             current = self.registry.current(name)
-            plan = _WritePlan(current.name, current.header, current.parsed, _timestamp_fields(current))
+            try:
+                fast: fastpath.Encoder | None = fastpath.compile_encoder(current.raw)
+            except fastpath.Unsupported:
+                fast = None
+            plan = _WritePlan(current.name, current.header, current.parsed, _timestamp_fields(current), fast)
             self._writers[current.name] = self._writers[current.full_name] = plan
         self._readers = {v.fingerprint: self._read_plan(v) for v in self.registry.versions()}
 
@@ -88,8 +95,18 @@ class Codec:
         plan = self._writers.get(schema_name)
         if plan is None:
             raise UnknownSchema(f"no schema named {schema_name!r}")
-        if not isinstance(record, Mapping):
+        # (A dict is checked first: isinstance against the Mapping ABC costs more than a record's field.)
+        if type(record) is not dict and not isinstance(record, Mapping):
             raise EncodeError(f"{plan.name}: expected a mapping, got {type(record).__name__}")
+        if plan.fast is not None:
+            buffer = bytearray(plan.header)
+            try:
+                plan.fast(record, buffer)
+                return bytes(buffer)
+            except Exception:  # noqa: S110
+                # Not the common case (fastpath.Fallback, or a value the encoder trips on): fastavro
+                # below writes it or says what is wrong with it, exactly as without the fast path.
+                pass
         for field in plan.timestamp_fields:
             value = record.get(field)
             # fastavro would take a naive datetime for the machine's local time: refuse the guess.

@@ -26,6 +26,8 @@ class Tables:
     """table name -> {exchange code: its first code value in the table}: for writing Ed-Fi files."""
     _memo: dict[tuple[str, str, str | None], str | Unmapped | None] = field(default_factory=dict)
     """Descriptor values repeat endlessly in a submission: each is looked up once."""
+    carnegie_memo: dict[tuple[str | None, str | None, str | None], str] = field(default_factory=dict)
+    """(Credits, CreditConversion, CreditType) texts -> Carnegie units, kept by the mapping: few distinct."""
 
     def code(self, table: str, uri: str, descriptor: str | None = None) -> str | None:
         """The exchange's code for ``uri`` in ``table``; None when the exchange has no code for it.

@@ -266,9 +266,21 @@ def _school_year(v: View, path: str) -> str | None:
 
 
 def _carnegie(v: View, path: str) -> str | None:
+    # A submission has few distinct (credits, conversion, credit type): each is worked out once.
+    key = (v.text(f"{path}/Credits"), v.text(f"{path}/CreditConversion"), v.text(f"{path}/CreditType"))
+    memo = v.tables.carnegie_memo  # with the tables: the conversion depends on them
+    found = memo.get(key)
+    if found is None:
+        found = _carnegie_units(v, path)  # raises on a bad value: only good ones are remembered
+        if len(memo) < 10_000:
+            memo[key] = found
+    return found or None
+
+
+def _carnegie_units(v: View, path: str) -> str:
     credits = v.decimal(f"{path}/Credits")
     if credits is None:
-        return None
+        return ""
     factor = v.decimal(f"{path}/CreditConversion")
     if factor is None:
         try:

@@ -13,6 +13,7 @@ namespace, so one mapping reads every version.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,8 +35,16 @@ class Top:
     element: Any
     """The lxml element; valid only until the stream moves on."""
     line: int
-    path: str
-    """e.g. ``/InterchangeStudent/Student[3]``: the third Student of the file."""
+    root: str
+    """The interchange's local name, e.g. ``InterchangeStudent``."""
+    number: int
+    """1 for the file's first element of this name."""
+
+    @property
+    def path(self) -> str:
+        """e.g. ``/InterchangeStudent/Student[3]``: the third Student of the file (for rejections only,
+        so built only when asked for)."""
+        return f"/{self.root}/{self.name}[{self.number}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +160,7 @@ class XmlFile:
             source = _Counting(fh)
             seen: dict[str, int] = {}
             cut = 0
+            root_name = ""
             try:
                 for _, element in etree.iterparse(
                     source, events=("end",), tag=[f"{{*}}{n}" for n in sorted(names)], **_SAFE
@@ -161,13 +171,14 @@ class XmlFile:
                     tag = element.tag
                     if not cut:
                         cut = tag.find("}") + 1
+                        root_name = root.tag[cut:]
                     name = tag[cut:]
                     seen[name] = number = seen.get(name, 0) + 1
                     self.bytes_read = source.count
                     # Drop whatever came before it: elements done with, elements of other names.
                     while element.getprevious() is not None:
                         del root[0]
-                    yield Top(name, element, element.sourceline or 0, f"/{root.tag[cut:]}/{name}[{number}]")
+                    yield Top(name, element, element.sourceline or 0, root_name, number)
                     element.clear(keep_tail=False)
             except etree.XMLSyntaxError as exc:
                 self.bytes_read = self.size
@@ -176,19 +187,48 @@ class XmlFile:
 
 
 def flatten(element: Any, namespace: str) -> dict[str, str | None]:
-    """``{"Name/FirstName": text}`` for every leaf below ``element`` (the first of each path)."""
-    out: dict[str, str | None] = {}
-    _flatten(element, "", out, len(namespace) + 2 if namespace else 0)
-    return out
+    """``{"Name/FirstName": text}`` for every leaf below ``element`` (the first of each path).
+
+    Elements of one kind come in few shapes (which optional children they have), so the paths of a
+    shape are worked out once: for the next element of that shape, the leaves' texts are picked by
+    their position in ``element.iter()``. The shape is the nodes' tags and child counts in document
+    order, which is the tree itself. Measured on CourseTranscripts: about half the time of walking
+    each element's children in Python.
+    """
+    nodes = list(element.iter())
+    cut = len(namespace) + 2 if namespace else 0
+    shape = (cut, *map(_TAG, nodes), *map(len, nodes))
+    plan = _PLANS.get(shape)
+    if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:  # an unusual submission with many shapes: start over
+            _PLANS.clear()
+        plan = _PLANS[shape] = _plan(element, cut)
+    paths, positions = plan
+    return dict(zip(paths, [nodes[i].text for i in positions], strict=True))
 
 
-def _flatten(element: Any, prefix: str, out: dict[str, str | None], cut: int) -> None:
-    for child in element:
-        path = prefix + child.tag[cut:]
-        if len(child):
-            _flatten(child, path + "/", out, cut)
-        elif path not in out:
-            out[path] = child.text
+_TAG = operator.attrgetter("tag")
+_PLANS: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(element: Any, cut: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """(paths, positions in ``element.iter()``) of the first leaf of each path below ``element``."""
+    found: dict[str, int] = {}
+    position = 0
+
+    def walk(parent: Any, prefix: str) -> None:
+        nonlocal position
+        for child in parent:  # document order, as element.iter() after the element itself
+            position += 1
+            path = prefix + child.tag[cut:]
+            if len(child):
+                walk(child, path + "/")
+            elif path not in found:
+                found[path] = position
+
+    walk(element, "")
+    return tuple(found), tuple(found.values())
 
 
 class Paths:

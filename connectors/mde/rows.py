@@ -268,7 +268,8 @@ class Layout:
 def validate_row(model: type[Row], fields: dict[str, str], context: RowContext) -> Row | Problem:
     """The row as a model, or the Problem that refuses it. ``fields`` comes from ``Layout.fields``."""
     try:
-        return model.model_validate(fields, context=context)
+        # The model's validator itself: model_validate adds only a Python call around it.
+        return model.__pydantic_validator__.validate_python(fields, context=context)
     except ValidationError as exc:
         return _describe(exc)
 
