@@ -13,7 +13,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from connectors.mde.reader import SubmissionSummary, open_submission
 from connectors.publish import publish_mde
 from consumers.merge_worker import MergeWorker, WorkerOptions
-from hub.cli.common import settings, state_code
+from hub.cli.common import CREDENTIALS_OPT, settings, state_code
+from hub.config import Settings
 from hub.errors import UserInputError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -28,14 +29,19 @@ def publish(
     folder: Path = typer.Argument(..., help="The submission folder."),
     state: str = typer.Option(..., "--state", callback=state_code, help="The submitting state (USPS code)."),
     fmt: Format = typer.Option(Format.mde, "--format", help="mde: an MDE CSV folder."),
+    credentials: Path | None = CREDENTIALS_OPT,
 ) -> None:
     """Validate one submission and publish it to the state's topics."""
     if fmt is not Format.mde:
         raise UserInputError("--format edfi is not available yet; use --format mde")
-    s = settings()
+    s = settings(credentials)
     submission = open_submission(folder, state)  # refuses a bad submission before anything is sent
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress("[progress.description]{task.description}", *columns, console=console, transient=True) as bar:
+    # No bar when stderr is not a terminal: a script or a test reads one-line errors there.
+    bar_off = not console.is_terminal
+    with Progress(
+        "[progress.description]{task.description}", *columns, console=console, transient=True, disable=bar_off
+    ) as bar:
         task = bar.add_task(f"publishing {folder.name}", total=None)
         summary = publish_mde(s.kafka, submission, lambda done, total: bar.update(task, completed=done, total=total))
     _print_summary(state, summary)
@@ -56,7 +62,8 @@ def worker(
     fault: str = typer.Option("", hidden=True, help="Fault injection for tests: after-db-commit."),
 ) -> None:
     """Run the merge worker and the outbox relay."""
-    w = MergeWorker(settings(), WorkerOptions(batch_size=batch_size, crash_point=fault or None))
+    # The hub's own principal (only the ACLs the worker needs), not the operator.
+    w = MergeWorker(Settings().as_hub(), WorkerOptions(batch_size=batch_size, crash_point=fault or None))
     # SIGTERM and Ctrl-C finish the batch in hand, then stop cleanly.
     signal.signal(signal.SIGTERM, w.stop)
     signal.signal(signal.SIGINT, w.stop)

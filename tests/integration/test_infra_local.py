@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,6 +23,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from infra.local import postgres, process
+from producers.client_config import client_config
 
 pytestmark = pytest.mark.integration
 
@@ -68,18 +70,18 @@ def test_up_again_changes_nothing(settings: Settings) -> None:
 
 
 def test_a_topic_can_be_created_written_and_read(settings: Settings) -> None:
-    bootstrap = settings.kafka.bootstrap
+    client = operator(settings)
     topic = f"test.infra.{uuid.uuid4().hex[:12]}"
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client)
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[topic].result(timeout=30)
 
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+    producer = Producer(client | {"acks": "all", "enable.idempotence": True})
     producer.produce(topic, key=b"TX-1", value=b"hello")
     assert producer.flush(30) == 0
 
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
+        client
+        | {
             "group.id": f"test-infra-{uuid.uuid4().hex[:12]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
@@ -103,10 +105,15 @@ def test_a_topic_can_be_created_written_and_read(settings: Settings) -> None:
 
 def test_auto_topic_creation_is_off(settings: Settings) -> None:
     topic = f"test.infra.never.{uuid.uuid4().hex[:12]}"
-    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, "message.timeout.ms": 1500})
+    producer = Producer(operator(settings) | {"message.timeout.ms": 1500})
     producer.produce(topic, value=b"x")
     producer.flush(10)
-    assert topic not in AdminClient({"bootstrap.servers": settings.kafka.bootstrap}).list_topics(timeout=10).topics
+    assert topic not in AdminClient(operator(settings)).list_topics(timeout=10).topics
+
+
+def operator(settings: Settings) -> dict[str, Any]:
+    """The operator's client settings: a new stack runs with SASL/SCRAM and ACLs."""
+    return client_config(settings.as_operator().kafka)
 
 
 def test_a_database_can_be_created_and_queried(settings: Settings) -> None:
