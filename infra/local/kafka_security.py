@@ -209,6 +209,12 @@ def listener_config(settings: Settings, mode: Mode, made: Secrets | None) -> lis
                 str(tls_dir(settings) / "broker-keystore.pem"),
                 "made by `msix infra up --tls`, signed by the CA in the same folder",
             ),
+            ("listener.name.client.ssl.truststore.type", "PEM", "the CA, for the broker's own client to itself"),
+            (
+                "listener.name.client.ssl.truststore.location",
+                str(ca_file(settings)),
+                "the broker checks its own configuration by connecting to itself: it must trust the CA",
+            ),
             ("listener.name.client.ssl.client.auth", "none", "clients prove who they are with SCRAM, not certificates"),
         ]
     return entries

@@ -17,12 +17,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
-from infra.local import postgres, process
+from infra.local import Mode, postgres, process
 from producers.client_config import client_config
 
 pytestmark = pytest.mark.integration
@@ -156,3 +156,20 @@ def test_down_stops_both_and_up_starts_them_again(settings: Settings) -> None:
     assert all(s.running for s in infra.local.status(settings))
     with psycopg.connect(settings.database.libpq_url) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_the_broker_switches_to_tls_and_clients_verify_its_certificate(settings: Settings) -> None:
+    infra.local.down(settings)
+    infra.local.up(settings, Mode.tls)
+    client = operator(settings)
+    assert client["security.protocol"] == "SASL_SSL" and Path(client["ssl.ca.location"]).exists()
+    topic = f"test.infra.tls.{uuid.uuid4().hex[:12]}"
+    AdminClient(client).create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
+    producer = Producer(client | {"acks": "all"})
+    producer.produce(topic, value=b"over TLS")
+    assert producer.flush(30) == 0
+    # The same credentials without TLS: the listener speaks only TLS now.
+    plain = client | {"security.protocol": "SASL_PLAINTEXT", "log_level": 0}
+    plain.pop("ssl.ca.location")
+    with pytest.raises(KafkaException):
+        AdminClient(plain).list_topics(timeout=5)
