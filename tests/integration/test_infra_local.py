@@ -164,7 +164,8 @@ def test_the_broker_switches_to_tls_and_clients_verify_its_certificate(settings:
     client = operator(settings)
     assert client["security.protocol"] == "SASL_SSL" and Path(client["ssl.ca.location"]).exists()
     topic = f"test.infra.tls.{uuid.uuid4().hex[:12]}"
-    AdminClient(client).create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
+    admin = AdminClient(client)  # kept referenced: its futures die with it
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
     producer = Producer(client | {"acks": "all"})
     producer.produce(topic, value=b"over TLS")
     assert producer.flush(30) == 0

@@ -170,3 +170,26 @@ def test_a_state_cannot_acknowledge_for_another(hub: Hub) -> None:
     proc = hub.msix("notices", "ack", "some-notice", "--state", "CA", "--credentials", str(mi), check=False)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "movenotice.CA.acks" in proc.stderr
+
+
+def test_the_readme_example_consumer_reads_a_states_notices(hub: Hub) -> None:
+    import re
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = re.search(r"<!-- state-consumer-example -->\n```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    script = hub.root / "state_consumer.py"
+    script.write_text(code.group(1))
+    mi = credentials(hub, "MI")
+    movers(hub, "example", range(1, 3))
+    history = Path(__file__).resolve().parents[2] / "schemas" / "history"
+    group = hub.topics.state_group_prefix("MI") + "my-system"
+    done = subprocess.run(
+        [sys.executable, str(script), str(mi), hub.topics.move_notices("MI"), group, str(history)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    notices = jsonl(done.stdout)
+    assert sorted(n["first_name"] for n in notices) == ["AnaB", "AnaC"]
+    assert all(n["to_state"] == "MI" and n["kind"] == "departure" for n in notices)
