@@ -11,6 +11,7 @@ import threading
 import confluent_kafka
 import psycopg
 import structlog
+from confluent_kafka.admin import AdminClient
 
 import schemas
 from consumers import idle
@@ -35,6 +36,7 @@ class ReceiptThread(threading.Thread):
         self._lock = threading.Lock()
         self._positions: dict[tuple[str, int], int] = {}
         self.recorded = 0
+        self._admin: AdminClient | None = None  # made on first use, by the thread that asks
         self.error: BaseException | None = None
 
     def stop(self) -> None:
@@ -45,7 +47,9 @@ class ReceiptThread(threading.Thread):
         """Has every receipt published so far been stored?"""
         with self._lock:
             positions = dict(self._positions)
-        return not idle.unconsumed(admin_client(self._settings.kafka), self._topics.acks_pattern, positions)
+        if self._admin is None:
+            self._admin = admin_client(self._settings.kafka)
+        return not idle.unconsumed(self._admin, self._topics.acks_pattern, positions)
 
     def run(self) -> None:
         group = self._settings.kafka.topic_prefix + GROUP
