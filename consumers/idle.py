@@ -13,6 +13,7 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 from hub.config import Settings
 from hub.errors import InfraError
 from hub.store import effects
+from producers.admin import admin_client
 from producers.topics import Topics
 
 PartitionKey = tuple[str, int]
@@ -61,7 +62,7 @@ def caught_up(cur: psycopg.Cursor, topics: Topics, group_id: str, admin: AdminCl
 
 def wait_caught_up(settings: Settings, group_id: str, alive: Callable[[], bool], timeout: float = 600.0) -> None:
     """Wait until a merge worker running elsewhere has caught up (``alive`` says it still runs)."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap})
+    admin = admin_client(settings.kafka)
     topics = Topics(settings.kafka.topic_prefix)
     deadline = time.monotonic() + timeout
     with psycopg.connect(settings.database.libpq_url) as conn, conn.cursor() as cur:

@@ -7,11 +7,11 @@ from typing import Any
 from confluent_kafka import Message
 
 from hub.config import KafkaSettings
+from producers.client_config import client_config
 
 
 def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
-    return {
-        "bootstrap.servers": settings.bootstrap,
+    return client_config(settings) | {
         "group.id": group_id,
         # Offsets are committed by hand, only after the database has committed the batch's effects;
         # auto-commit could mark a message done that a crash then loses.

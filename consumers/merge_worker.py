@@ -21,6 +21,7 @@ from consumers.decoding import DeadLetter, decode_message
 from consumers.kafka_config import consumer_config, position
 from consumers.latency import LatencyHistogram
 from consumers.outbox_relay import RelayThread
+from consumers.receipt_recorder import ReceiptThread
 from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
@@ -98,6 +99,7 @@ class MergeWorker:
         consumer = confluent_kafka.Consumer(consumer_config(self.settings.kafka, self.group_id))
         producer = Producer(self.settings.kafka)
         relay = RelayThread(self.settings.database, producer)
+        self._receipts = ReceiptThread(self.settings)
         allocate = effects.IdAllocator()
         self._admin = admin_client(self.settings.kafka)
 
@@ -113,16 +115,20 @@ class MergeWorker:
 
         consumer.subscribe([self.topics.records_pattern], on_assign=on_assign)
         relay.start()
+        self._receipts.start()
         try:
             self._loop(conn, consumer, relay, allocate, until_idle)
         finally:
             consumer.close()
             relay.stop()
+            self._receipts.stop()
             producer.flush(10)
             conn.close()
         self.totals.relayed = relay.sent
         if relay.error is not None:
             raise relay.error
+        if self._receipts.error is not None:
+            raise self._receipts.error
         return self.totals
 
     def _loop(
@@ -135,7 +141,7 @@ class MergeWorker:
     ) -> None:
         # Decoding the next batch in a thread while this one's SQL runs was measured: no gain on two
         # cores (the GIL), so the loop stays sequential.
-        while not self._stopping and relay.error is None:
+        while not self._stopping and relay.error is None and self._receipts.error is None:
             messages = consumer.consume(num_messages=self.options.batch_size, timeout=self.options.poll_timeout)
             if messages:
                 self._apply(conn, consumer, self._decode(messages), allocate)
@@ -215,4 +221,4 @@ class MergeWorker:
 
     def _idle(self, conn: psycopg.Connection) -> bool:
         with conn.cursor() as cur:
-            return idle.caught_up(cur, self.topics, self.group_id, self._admin)
+            return idle.caught_up(cur, self.topics, self.group_id, self._admin) and self._receipts.caught_up()

@@ -13,6 +13,8 @@ import structlog
 import schemas
 from consumers.kafka_config import consumer_config, position
 from hub.config import KafkaSettings
+from hub.errors import AccessDenied
+from producers.client_config import principal
 
 log = structlog.get_logger(__name__)
 
@@ -28,49 +30,77 @@ def read_topic(
 ) -> Iterator[dict[str, Any]]:
     consumer = confluent_kafka.Consumer(consumer_config(settings, group_id))
     try:
-        partitions = _partitions(consumer, topic)
-        if partitions is None:
-            if until_idle:
-                return  # the topic does not exist yet: nothing to read
-            consumer.subscribe([topic])
-        elif from_beginning:
-            consumer.assign(
-                [confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions]
-            )
-        else:
-            consumer.subscribe([topic])  # resume where this group last committed
-        seen: set[str] = set()
-        while True:
-            messages = consumer.consume(num_messages=500, timeout=poll_timeout)
-            positions: dict[tuple[str, int], int] = {}
-            for msg in messages:
-                err = msg.error()
-                if err is not None:
-                    log.warning("consume error", topic=topic, error=err.str())
-                    continue
-                name, partition, offset = position(msg)
-                positions[(name, partition)] = offset + 1
-                try:
-                    _, value = schemas.decode(msg.value() or b"")
-                except schemas.SchemaError as exc:
-                    log.warning("undecodable message skipped", topic=topic, offset=msg.offset(), reason=str(exc))
-                    continue
-                if value[id_field] in seen:
-                    continue
-                seen.add(value[id_field])
-                yield value
-            if positions:
-                # The caller has handed on every value of this batch: now it is safe to commit.
-                done = [confluent_kafka.TopicPartition(t, p, o) for (t, p), o in positions.items()]
-                consumer.commit(offsets=done, asynchronous=False)
-            elif until_idle and _caught_up(consumer):
-                return
+        yield from _read(consumer, settings, topic, id_field, from_beginning, until_idle, poll_timeout)
+    except confluent_kafka.KafkaException as exc:
+        refusal(settings, topic, exc.args[0])
+        raise
     finally:
         consumer.close()
 
 
-def _partitions(consumer: confluent_kafka.Consumer, topic: str) -> list[int] | None:
+def _read(
+    consumer: confluent_kafka.Consumer,
+    settings: KafkaSettings,
+    topic: str,
+    id_field: str,
+    from_beginning: bool,
+    until_idle: bool,
+    poll_timeout: float,
+) -> Iterator[dict[str, Any]]:
+    partitions = _partitions(consumer, settings, topic)
+    if partitions is None:
+        if until_idle:
+            return  # the topic does not exist yet: nothing to read
+        consumer.subscribe([topic])
+    elif from_beginning:
+        consumer.assign(
+            [confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions]
+        )
+    else:
+        consumer.subscribe([topic])  # resume where this group last committed
+    seen: set[str] = set()
+    while True:
+        messages = consumer.consume(num_messages=500, timeout=poll_timeout)
+        positions: dict[tuple[str, int], int] = {}
+        for msg in messages:
+            err = msg.error()
+            if err is not None:
+                refusal(settings, topic, err)
+                log.warning("consume error", topic=topic, error=err.str())
+                continue
+            name, partition, offset = position(msg)
+            positions[(name, partition)] = offset + 1
+            try:
+                _, value = schemas.decode(msg.value() or b"")
+            except schemas.SchemaError as exc:
+                log.warning("undecodable message skipped", topic=topic, offset=msg.offset(), reason=str(exc))
+                continue
+            if value[id_field] in seen:
+                continue
+            seen.add(value[id_field])
+            yield value
+        if positions:
+            # The caller has handed on every value of this batch: now it is safe to commit.
+            done = [confluent_kafka.TopicPartition(t, p, o) for (t, p), o in positions.items()]
+            consumer.commit(offsets=done, asynchronous=False)
+        elif until_idle and _caught_up(consumer):
+            return
+
+
+def refusal(settings: KafkaSettings, topic: str, err: confluent_kafka.KafkaError) -> None:
+    """Raise AccessDenied, in one line, if ``err`` is the broker refusing this principal."""
+    if err.code() in (
+        confluent_kafka.KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        confluent_kafka.KafkaError.GROUP_AUTHORIZATION_FAILED,
+        confluent_kafka.KafkaError._AUTHENTICATION,
+    ):
+        raise AccessDenied(f"Kafka refused {principal(settings)} reading {topic}: {err.str()}")
+
+
+def _partitions(consumer: confluent_kafka.Consumer, settings: KafkaSettings, topic: str) -> list[int] | None:
     meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+    if meta is not None and meta.error is not None:
+        refusal(settings, topic, meta.error)
     if meta is None or meta.error is not None:
         return None
     return sorted(meta.partitions)

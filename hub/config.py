@@ -34,6 +34,19 @@ class HomeSettings(BaseSettings):
     def kafka_libs(self) -> Path:
         return self.cache.resolve() / "kafka-libs"
 
+    @property
+    def credentials_dir(self) -> Path:
+        """Client configurations of the operator and the hub, and the broker's own secrets (0700)."""
+        return self.home.resolve() / "credentials"
+
+    @property
+    def operator_credentials(self) -> Path:
+        return self.credentials_dir / "operator.properties"
+
+    @property
+    def hub_credentials(self) -> Path:
+        return self.credentials_dir / "hub.properties"
+
 
 class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MSIX_KAFKA_", extra="ignore")
@@ -42,6 +55,10 @@ class KafkaSettings(BaseSettings):
     # Prefixed onto every topic name. Empty in production; tests set one per test so that each
     # test has topics of its own on the one shared broker.
     topic_prefix: str = ""
+    # A client configuration file (``key=value`` lines: security.protocol, sasl.*, ssl.ca.location),
+    # as `msix states credentials` writes it. None: the defaults `msix infra up` keeps under
+    # MSIX_HOME (see ``Settings.as_operator``), or plaintext when the broker runs without security.
+    credentials: Path | None = None
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -105,6 +122,14 @@ class IdentitySettings(BaseSettings):
     escalate_after_hours: float = Field(default=72.0, gt=0, description="an open worklist item escalates after this")
 
 
+class NoticeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MSIX_NOTICE_", extra="ignore")
+
+    # A move notice not acknowledged by its destination state this long after the hub sent it is
+    # shown as overdue. Three days: a school registrar's working week leaves room for a weekend.
+    ack_due_hours: float = 72.0
+
+
 class Settings(BaseModel):
     """Everything an entry point needs; each part reads its own ``MSIX_*`` variables once."""
 
@@ -113,3 +138,23 @@ class Settings(BaseModel):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
+
+    def as_operator(self) -> Settings:
+        """Kafka as the operator (a super user), unless credentials were named explicitly."""
+        return self._with_default_credentials(self.home.operator_credentials)
+
+    def as_hub(self) -> Settings:
+        """Kafka as the hub's own principal (only the ACLs the worker needs), unless credentials
+        were named explicitly."""
+        return self._with_default_credentials(self.home.hub_credentials)
+
+    def with_credentials(self, path: Path | None) -> Settings:
+        if path is None:
+            return self
+        return self.model_copy(update={"kafka": self.kafka.model_copy(update={"credentials": path})})
+
+    def _with_default_credentials(self, default: Path) -> Settings:
+        if self.kafka.credentials is not None or not default.exists():
+            return self
+        return self.with_credentials(default)

@@ -23,3 +23,8 @@ class DecodeError(HubError):
 
 class DeliveryError(HubError):
     """Kafka did not acknowledge a message."""
+
+
+class AccessDenied(UserInputError):
+    """The broker refused this principal (bad or revoked credentials, or no ACL for the action):
+    the caller's mistake, reported in one line."""

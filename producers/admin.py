@@ -18,9 +18,12 @@ from confluent_kafka.admin import (
 
 from hub.config import KafkaSettings
 from hub.errors import InfraError
-from producers.topics import TopicSpec
+from producers import acls
+from producers.client_config import client_config
+from producers.topics import Topics, TopicSpec
 
 TIMEOUT = 30.0
+HUB_PRINCIPAL = "msix-hub"  # infra.local.kafka_security.HUB: the worker's SCRAM user
 
 
 @dataclass
@@ -31,7 +34,7 @@ class ApplyResult:
 
 
 def admin_client(settings: KafkaSettings) -> AdminClient:
-    return AdminClient({"bootstrap.servers": settings.bootstrap})
+    return AdminClient(client_config(settings))
 
 
 def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyResult:
@@ -68,6 +71,10 @@ def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyRe
         ]
         _wait(admin.incremental_alter_configs(resources))
     result.unchanged = len(present) - len(grow)
+    if settings.credentials is not None:
+        # With security on, the hub's own principal gets exactly what it does on these topics.
+        topics = Topics(settings.topic_prefix)
+        acls.create(admin, acls.hub_topic_bindings(HUB_PRINCIPAL, topics, specs))
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 from typing import Any
 
@@ -9,14 +10,23 @@ import confluent_kafka
 import structlog
 
 from hub.config import KafkaSettings
-from hub.errors import DeliveryError
+from hub.errors import AccessDenied, DeliveryError
+from producers.client_config import client_config, principal
 
 log = structlog.get_logger(__name__)
 
+# The broker's refusals of this principal: no retry can change them, so they are reported as such.
+DENIED = frozenset(
+    {
+        confluent_kafka.KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        confluent_kafka.KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+        confluent_kafka.KafkaError._AUTHENTICATION,
+    }
+)
+
 
 def producer_config(settings: KafkaSettings) -> dict[str, Any]:
-    return {
-        "bootstrap.servers": settings.bootstrap,
+    return client_config(settings) | {
         # Retries after a timeout can neither duplicate nor reorder a message within a partition:
         # the broker drops a retried batch it already has, by producer id and sequence number.
         "enable.idempotence": True,
@@ -45,6 +55,8 @@ class Producer:
 
     def __init__(self, settings: KafkaSettings, extra: dict[str, Any] | None = None) -> None:
         self._config = producer_config(settings) | (extra or {})
+        self._principal = principal(settings)
+        self._denied: list[str] = []
         self._producer: confluent_kafka.Producer | None = None  # connects on first send
         self._failures: list[str] = []
 
@@ -54,7 +66,12 @@ class Producer:
         return self._producer
 
     def _on_delivery(self, err: confluent_kafka.KafkaError | None, msg: confluent_kafka.Message) -> None:
-        if err is not None:
+        # Only failures are reported (delivery.report.only.error); a refusal by the authorizer is told apart.
+        if err is None:
+            return
+        if err.code() in DENIED:
+            self._denied.append(f"{msg.topic()}: {err.str()}")
+        else:
             self._failures.append(f"{msg.topic()}: {err.str()}")
 
     def send(self, topic: str, key: bytes, value: bytes) -> None:
@@ -77,9 +94,17 @@ class Producer:
         """Wait for every message sent so far; raise ``DeliveryError`` if any was not delivered."""
         if self._producer is None:
             return
-        remaining = self._producer.flush(timeout)
+        # In short steps: an error callback's exception (a refused login) comes out of flush only
+        # when a flush call returns, and one long call would hold it for the whole timeout.
+        deadline = time.monotonic() + timeout
+        remaining = self._producer.flush(min(timeout, 0.5))
+        while remaining and time.monotonic() < deadline:
+            remaining = self._producer.flush(min(0.5, max(deadline - time.monotonic(), 0)))
         if remaining:
             self._failures.append(f"{remaining} message(s) still undelivered after {timeout:.0f} s")
+        if self._denied:
+            denied, self._denied = self._denied, []
+            raise AccessDenied(f"Kafka refused {self._principal} writing to {denied[0]}")
         if self._failures:
             failures, self._failures = self._failures, []
             raise DeliveryError(f"{len(failures)} delivery failure(s), first: {failures[0]}")

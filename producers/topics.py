@@ -77,6 +77,9 @@ class TopicSpec:
     name: str
     partitions: int
     config: dict[str, str] = field(default_factory=dict)
+    # What the hub's own principal may do on the topic (AclOperation names), granted by
+    # `msix topics apply` when security is on.
+    hub_access: tuple[str, ...] = ()
 
 
 def is_state_code(code: str) -> bool:
@@ -98,6 +101,23 @@ class Topics:
     def move_notices(self, state: str) -> str:
         return f"{self.prefix}movenotice.{state}"
 
+    def notice_acks(self, state: str) -> str:
+        """Where destination state ST acknowledges the notices it received."""
+        return f"{self.prefix}movenotice.{state}.acks"
+
+    @property
+    def acks_pattern(self) -> str:
+        return "^" + re.escape(self.prefix) + r"movenotice\.[A-Z]{2}\.acks$"
+
+    @property
+    def hub_group_prefix(self) -> str:
+        """Every consumer group of the hub starts with this (the merge worker's is ``msix-merge``)."""
+        return f"{self.prefix}msix-"
+
+    def state_group_prefix(self, state: str) -> str:
+        """State ST's consumer groups (its notice followers, its rejection readers) start with this."""
+        return f"{self.prefix}state.{state}."
+
     @property
     def identity(self) -> str:
         return f"{self.prefix}hub.identity"
@@ -118,13 +138,16 @@ class Topics:
             # Records are keyed by the state student id, so one child's events stay in order on one
             # partition; three partitions let up to three workers share a large state. Kept 30 days:
             # the database is the record of truth, the topic is the replay window.
-            specs.append(TopicSpec(self.records(st), 3, {"retention.ms": str(30 * DAY_MS)}))
+            specs.append(TopicSpec(self.records(st), 3, {"retention.ms": str(30 * DAY_MS)}, ("READ",)))
             # Rejections are what a state reads to correct its data; a year covers a school year.
-            specs.append(TopicSpec(self.rejected(st), 1, {"retention.ms": str(365 * DAY_MS)}))
+            specs.append(TopicSpec(self.rejected(st), 1, {"retention.ms": str(365 * DAY_MS)}, ("WRITE",)))
             # Move notices are events (each move once), not keyed state, so they are deleted by age,
             # never compacted; one partition keeps a state's notices in the order the hub made them.
-            specs.append(TopicSpec(self.move_notices(st), 1, {"retention.ms": str(365 * DAY_MS)}))
+            specs.append(TopicSpec(self.move_notices(st), 1, {"retention.ms": str(365 * DAY_MS)}, ("WRITE",)))
+            # Acknowledgements are small events the hub reads into its receipts table; a year, as
+            # the notices they answer.
+            specs.append(TopicSpec(self.notice_acks(st), 1, {"retention.ms": str(365 * DAY_MS)}, ("READ",)))
         # Identity events are the audit trail of which records belong to which child: kept forever,
         # and not compacted, since a merge and a later split of one MSIX id must both stay readable.
-        specs.append(TopicSpec(self.identity, 3, {"retention.ms": "-1"}))
+        specs.append(TopicSpec(self.identity, 3, {"retention.ms": "-1"}, ("WRITE",)))
         return specs

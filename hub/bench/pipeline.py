@@ -109,7 +109,9 @@ def _isolated(base: Settings, run_id: str) -> Settings:
     postgres.ensure_database(base, f"msix_{run_id}")
     settings = Settings(
         home=base.home,
-        kafka=KafkaSettings(bootstrap=base.kafka.bootstrap, topic_prefix=f"{run_id}."),
+        kafka=KafkaSettings(
+            bootstrap=base.kafka.bootstrap, topic_prefix=f"{run_id}.", credentials=base.kafka.credentials
+        ),
         database=base.database.with_database(f"msix_{run_id}"),
     )
     db.migrate(settings.database)
@@ -135,6 +137,8 @@ def _publish_all(kafka: KafkaSettings, folders: Iterator[Path], pace: float | No
 def _env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        # The worker finds the hub's credentials (or none: security off) under this home.
+        MSIX_HOME=str(settings.home.home),
         MSIX_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
         MSIX_KAFKA_TOPIC_PREFIX=settings.kafka.topic_prefix,
         MSIX_DATABASE_URL=settings.database.url,

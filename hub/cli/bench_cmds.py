@@ -160,3 +160,43 @@ def identity_speed(
     table.add_row("linked / near matches", f"{figures.linked:,} / {figures.near:,}")
     Console().print(table)
     print(json.dumps(figures.as_dict()))
+
+
+@bench_app.command("security")
+def security(
+    events: int = typer.Option(200_000, min=10_000, help="Events per run."),
+    rounds: int = typer.Option(2, min=1, max=10, help="Rounds; each runs plaintext and secure once."),
+    seed: int = typer.Option(1, help="Seed of the synthetic data."),
+) -> None:
+    """The pipeline with Kafka security on vs off, side by side: publish and merge events/s."""
+    from hub.bench import security as bench
+
+    s = settings()
+    infra.local.up(s)
+    db.migrate(s.database)
+    s = settings()
+    rounds_run = bench.run(s, events, rounds, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
+    table = Table("round", "publish plain", "publish secure", "cost", "merge plain", "merge secure", "cost")
+    costs = []
+    for n, r in enumerate(rounds_run, 1):
+        pub = 1 - r.secure.publish_events_per_s / r.plain.publish_events_per_s
+        merge = 1 - r.secure.merge_events_per_s / r.plain.merge_events_per_s
+        costs.append({"publish_cost": pub, "merge_cost": merge})
+        table.add_row(
+            str(n),
+            f"{r.plain.publish_events_per_s:,.0f}/s",
+            f"{r.secure.publish_events_per_s:,.0f}/s",
+            f"{pub:+.1%}",
+            f"{r.plain.merge_events_per_s:,.0f}/s",
+            f"{r.secure.merge_events_per_s:,.0f}/s",
+            f"{merge:+.1%}",
+        )
+    Console().print(table)
+    print(
+        json.dumps(
+            [
+                {"plain": r.plain.as_dict(), "secure": r.secure.as_dict(), **c}
+                for r, c in zip(rounds_run, costs, strict=True)
+            ]
+        )
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -12,8 +13,18 @@ from hub.config import Settings
 from producers.topics import is_state_code
 
 
-def settings() -> Settings:
-    return Settings()
+def settings(credentials: Path | None = None) -> Settings:
+    """The settings, acting on Kafka as the operator unless ``credentials`` (``--credentials``) or
+    MSIX_KAFKA_CREDENTIALS names a client configuration."""
+    return Settings().with_credentials(credentials).as_operator()
+
+
+CREDENTIALS_OPT = typer.Option(
+    None,
+    "--credentials",
+    help="A state's client configuration (from `msix states credentials ST`); default: the operator's.",
+    dir_okay=False,
+)
 
 
 def state_code(value: str) -> str:

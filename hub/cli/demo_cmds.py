@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import ExitStack
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,9 +31,11 @@ from connectors.publish import publish_mde
 from consumers import idle
 from consumers.topic_reader import read_topic
 from hub.cli.common import settings
-from hub.config import Settings
+from hub.config import KafkaSettings, Settings
 from hub.store import db, stats
+from producers import state_access
 from producers.admin import apply_topics
+from producers.client_config import render_client_file, write_private
 from producers.producer import Producer
 from producers.topics import Topics
 
@@ -56,7 +59,9 @@ def demo(
     with console.status("starting Kafka and PostgreSQL..."):
         infra.local.up(s)
         db.migrate(s.database)
+        s = settings()  # the operator's credentials exist once a new broker is up
         apply_topics(s.kafka, Topics(s.kafka.topic_prefix).specs())
+        state_kafka = _state_principals(s, DEFAULT_STATES)
     world = build_world(seed, children, DEFAULT_STATES, 2025)
     folders = write_all(world, s.home.home.resolve() / "demo" / f"seed-{seed}-{children}", bad_rows)
     console.print(
@@ -64,11 +69,28 @@ def demo(
     )
     worker = _start_worker()
     try:
-        rejected = _play(s, folders, worker)
+        rejected = _play(s, state_kafka, folders, worker)
     finally:
         worker.terminate()
         worker.wait(30)
-    _summary(s, world, rejected, time.perf_counter() - started)
+    _summary(s, state_kafka, world, rejected, time.perf_counter() - started)
+
+
+def _state_principals(s: Settings, states: Iterable[str]) -> dict[str, KafkaSettings]:
+    """With security on, each state publishes and reads as its own principal, as it would from its
+    own system: `msix states add` and `msix states credentials`, files under MSIX_HOME/demo."""
+    if s.kafka.credentials is None:
+        return {st: s.kafka for st in states}
+    folder = s.home.home.resolve() / "demo" / "credentials"
+    kafka: dict[str, KafkaSettings] = {}
+    for st in states:
+        state_access.add(s.kafka, st)
+        path = folder / f"{st}.properties"
+        config = state_access.issue_credentials(s.kafka, st)
+        write_private(path, render_client_file(config, f"state {st} (msix demo)"))
+        kafka[st] = s.kafka.model_copy(update={"credentials": path})
+    console.print(f"security on: each state publishes with its own credentials ({folder})")
+    return kafka
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
@@ -77,24 +99,31 @@ def _start_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "hub", "worker"], stdout=log, stderr=log)
 
 
-def _play(s: Settings, folders: list[Path], worker: subprocess.Popen[bytes]) -> int:
+def _play(
+    s: Settings, state_kafka: dict[str, KafkaSettings], folders: list[Path], worker: subprocess.Popen[bytes]
+) -> int:
     months = [(month, list(group)) for month, group in groupby(folders, key=lambda f: f.name[:7])]
     rejected = 0
-    with Progress(console=console, transient=True) as bar, Producer(s.kafka) as producer:
+    with Progress(console=console, transient=True) as bar, ExitStack() as stack:
+        producers = {st: stack.enter_context(Producer(kafka)) for st, kafka in state_kafka.items()}
         task = bar.add_task("publishing", total=len(folders))
         for month, group in months:
             bar.update(task, description=f"{month}: publishing")
             for folder in group:
-                summary = publish_mde(s.kafka, open_submission(folder, folder.parent.name), producer=producer)
+                st = folder.parent.name
+                summary = publish_mde(state_kafka[st], open_submission(folder, st), producer=producers[st])
                 rejected += summary.rejected
                 bar.advance(task)
-            producer.flush()
+            for producer in producers.values():
+                producer.flush()
             bar.update(task, description=f"{month}: the hub catches up")
             idle.wait_caught_up(s, s.kafka.topic_prefix + "msix-merge", lambda: worker.poll() is None)
     return rejected
 
 
-def _summary(s: Settings, world: World, rejected_rows: int, seconds: float) -> None:
+def _summary(
+    s: Settings, state_kafka: dict[str, KafkaSettings], world: World, rejected_rows: int, seconds: float
+) -> None:
     with db.engine(s.database).connect() as conn:
         c = stats.counts(conn)
     out = Console(soft_wrap=True)
@@ -118,7 +147,7 @@ def _summary(s: Settings, world: World, rejected_rows: int, seconds: float) -> N
         f"Moves in the synthetic world: {due.get('departure', 0)} reported by the origin, "
         f"{due.get('arrival', 0)} with an enrollment left open, {due.get('unreported', 0)} not signalled"
     )
-    reasons = _top_reasons(s, sorted({st for st, _ in c.records}))
+    reasons = _top_reasons(s, state_kafka, sorted({st for st, _ in c.records}))
     out.print(f"\nRows rejected: [bold]{rejected_rows}[/]; top reasons:")
     for reason, n in reasons.most_common(5):
         out.print(f"  {n:>4}  {reason}")
@@ -128,12 +157,14 @@ def _summary(s: Settings, world: World, rejected_rows: int, seconds: float) -> N
     )
 
 
-def _top_reasons(s: Settings, states: Iterable[str]) -> Counter[str]:
+def _top_reasons(s: Settings, state_kafka: dict[str, KafkaSettings], states: Iterable[str]) -> Counter[str]:
     topics = Topics(s.kafka.topic_prefix)
     reasons: Counter[str] = Counter()
     for st in states:
+        kafka = state_kafka.get(st, s.kafka)  # each state reads its own rejections
+        group = topics.state_group_prefix(st) + "demo"
         for value in read_topic(
-            s.kafka, topics.rejected(st), f"msix-demo-{st}", "rejection_id", from_beginning=True, until_idle=True
+            kafka, topics.rejected(st), group, "rejection_id", from_beginning=True, until_idle=True
         ):
             reasons[re.sub(r"'[^']*'", "…", value["reason"])] += 1
     return reasons

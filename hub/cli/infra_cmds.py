@@ -10,8 +10,11 @@ from rich.table import Table
 
 import infra.local
 from hub.cli.common import settings, state_code
+from hub.errors import UserInputError
 from hub.store import db
+from infra.local.kafka_security import Mode
 from producers.admin import apply_topics
+from producers.client_config import read_client_file
 from producers.topics import USPS_CODES, Topics
 
 infra_app = typer.Typer(help="Local Kafka (KRaft) and PostgreSQL under $MSIX_HOME.", no_args_is_help=True)
@@ -20,17 +23,41 @@ console = Console(stderr=True, soft_wrap=True)
 
 
 @infra_app.command("up")
-def up() -> None:
+def up(
+    security: bool | None = typer.Option(
+        None,
+        "--security/--no-security",
+        help="SASL/SCRAM logins and ACLs (a new broker: on; a running one keeps its mode).",
+    ),
+    tls: bool = typer.Option(False, "--tls", help="SASL over TLS, with a CA made under $MSIX_HOME/tls."),
+) -> None:
     """Start Kafka and PostgreSQL (if not running) and bring the database schema up to date."""
     s = settings()
+    mode = security_mode(security, tls)
     started = time.perf_counter()
     with console.status("starting Kafka and PostgreSQL..."):
-        infra.local.up(s)
+        infra.local.up(s, mode)
         db.migrate(s.database)
+    s = settings()  # the operator's credentials exist now
+    if s.kafka.credentials is None:
+        secured = "security off (PLAINTEXT, no ACLs)"
+    else:
+        protocol = read_client_file(s.kafka.credentials).get("security.protocol", "")
+        secured = f"{protocol} SCRAM-SHA-512 with ACLs; operator credentials in {s.kafka.credentials}"
     console.print(
-        f"[green]up[/] in {time.perf_counter() - started:.1f} s: Kafka {s.kafka.bootstrap}, "
+        f"[green]up[/] in {time.perf_counter() - started:.1f} s: Kafka {s.kafka.bootstrap} ({secured}), "
         f"PostgreSQL port {s.database.port}"
     )
+
+
+def security_mode(security: bool | None, tls: bool) -> Mode | None:
+    if tls:
+        if security is False:
+            raise UserInputError("--tls and --no-security contradict each other")
+        return Mode.tls
+    if security is None:
+        return None
+    return Mode.sasl if security else Mode.none
 
 
 @infra_app.command("down")

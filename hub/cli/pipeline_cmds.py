@@ -16,7 +16,8 @@ from connectors.edfi import reader as edfi
 from connectors.items import SubmissionSummary
 from connectors.mde import reader as mde
 from consumers.merge_worker import MergeWorker, WorkerOptions
-from hub.cli.common import settings, state_code
+from hub.cli.common import CREDENTIALS_OPT, settings, state_code
+from hub.config import Settings
 from hub.errors import UserInputError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -38,9 +39,10 @@ def publish(
         "--submitted-at",
         help="edfi: when the state's system produced the files (ISO-8601); default: newest file's time.",
     ),
+    credentials: Path | None = CREDENTIALS_OPT,
 ) -> None:
     """Validate one submission and publish it to the state's topics."""
-    s = settings()
+    s = settings(credentials)
     submission: shell.Submission
     # Either reader refuses a bad submission as a whole before anything is sent.
     if fmt is Format.edfi:
@@ -50,7 +52,11 @@ def publish(
     else:
         submission = mde.open_submission(folder, state)
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress("[progress.description]{task.description}", *columns, console=console, transient=True) as bar:
+    # No bar when stderr is not a terminal: a script or a test reads one-line errors there.
+    bar_off = not console.is_terminal
+    with Progress(
+        "[progress.description]{task.description}", *columns, console=console, transient=True, disable=bar_off
+    ) as bar:
         task = bar.add_task(f"publishing {folder.name}", total=None)
         summary = shell.publish(s.kafka, submission, lambda done, total: bar.update(task, completed=done, total=total))
     _print_summary(state, summary, "elements" if fmt is Format.edfi else "rows")
@@ -80,7 +86,8 @@ def worker(
     fault: str = typer.Option("", hidden=True, help="Fault injection for tests: after-db-commit."),
 ) -> None:
     """Run the merge worker and the outbox relay."""
-    w = MergeWorker(settings(), WorkerOptions(batch_size=batch_size, crash_point=fault or None))
+    # The hub's own principal (only the ACLs the worker needs), not the operator.
+    w = MergeWorker(Settings().as_hub(), WorkerOptions(batch_size=batch_size, crash_point=fault or None))
     # SIGTERM and Ctrl-C finish the batch in hand, then stop cleanly.
     signal.signal(signal.SIGTERM, w.stop)
     signal.signal(signal.SIGINT, w.stop)

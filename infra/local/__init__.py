@@ -12,20 +12,26 @@ from pathlib import Path
 from hub.config import Settings
 from hub.errors import InfraError
 from infra.local import kafka, postgres
+from infra.local.kafka_security import Mode
 from infra.local.process import ServiceStatus, locked
 
-__all__ = ["ServiceStatus", "down", "status", "up"]
+__all__ = ["Mode", "ServiceStatus", "down", "status", "up"]
 
 
 def _lock(settings: Settings) -> Path:
     return settings.home.home.resolve() / "infra.lock"
 
 
-def up(settings: Settings) -> None:
+def up(settings: Settings, security: Mode | None = None) -> None:
     """Start Kafka and PostgreSQL unless running (both at once: PostgreSQL is ready while the JVM
-    boots); return when each answers, or raise InfraError naming every one that did not."""
+    boots); return when each answers, or raise InfraError naming every one that did not.
+
+    ``security``: the broker's mode; None keeps the one it was set up with (SCRAM for a new one)."""
     with locked(_lock(settings)), ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(start, settings) for name, start in _STARTS.items()}
+        futures = {
+            kafka.NAME: pool.submit(kafka.start, settings, security),
+            postgres.NAME: pool.submit(postgres.start, settings),
+        }
     failures = []
     for name, future in futures.items():
         exc = future.exception()
@@ -46,6 +52,3 @@ def down(settings: Settings) -> None:
 
 def status(settings: Settings) -> list[ServiceStatus]:
     return [kafka.status(settings), postgres.status(settings)]
-
-
-_STARTS = {kafka.NAME: kafka.start, postgres.NAME: postgres.start}

@@ -20,7 +20,9 @@ from confluent_kafka.admin import AdminClient
 
 from hub.config import Settings
 from hub.errors import InfraError
-from infra.local import process
+from infra.local import kafka_security, process
+from infra.local.kafka_security import Mode
+from producers.client_config import client_config, render_client_file, write_private
 
 NAME = "kafka"
 START_TIMEOUT = 60.0
@@ -60,9 +62,11 @@ def addresses(settings: Settings) -> tuple[str, int, int]:
     return host, port, port + 1
 
 
-def broker_config(settings: Settings) -> list[tuple[str, str, str]]:
+def broker_config(
+    settings: Settings, mode: Mode = Mode.none, made: kafka_security.Secrets | None = None
+) -> list[tuple[str, str, str]]:
     """``(key, value, why)`` for every line of server.properties."""
-    host, port, controller = addresses(settings)
+    host, _, controller = addresses(settings)
     p = paths(settings)
     return [
         ("process.roles", "broker,controller", "one JVM is both the KRaft controller and the broker"),
@@ -72,15 +76,8 @@ def broker_config(settings: Settings) -> list[tuple[str, str, str]]:
             f"1@{host}:{controller}",
             "a static quorum of one: no dynamic voter changes to manage on a dev machine",
         ),
-        (
-            "listeners",
-            f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
-            "clients on MSIX_KAFKA_BOOTSTRAP, the Raft controller one port above; this host only",
-        ),
-        ("advertised.listeners", f"PLAINTEXT://{host}:{port}", "clients come back to the address they used"),
-        ("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "no TLS locally"),
+        *kafka_security.listener_config(settings, mode, made),
         ("controller.listener.names", "CONTROLLER", "which listener speaks the Raft protocol"),
-        ("inter.broker.listener.name", "PLAINTEXT", "there is no other broker; Kafka still wants one named"),
         ("log.dirs", str(p.data), "topic data and the KRaft metadata log, under MSIX_HOME"),
         ("auto.create.topics.enable", "false", "topics come from `msix topics apply`, never from a typo"),
         ("group.initial.rebalance.delay.ms", "0", "a consumer group starts at once instead of after 3 s"),
@@ -151,7 +148,7 @@ def java_command(settings: Settings, main: str, heap: str = HEAP) -> list[str]:
     ]
 
 
-def _format(settings: Settings) -> None:
+def _format(settings: Settings, made: kafka_security.Secrets | None) -> None:
     p = paths(settings)
     # Static voters (controller.quorum.voters) means no --standalone / --initial-controllers flag:
     # those are for the dynamic quorum (controller.quorum.bootstrap.servers) only.
@@ -161,13 +158,18 @@ def _format(settings: Settings) -> None:
         f"--cluster-id={new_cluster_id()}",
         "--config",
         str(p.config),
+        *(kafka_security.scram_format_args(made) if made is not None else []),
     ]
     try:
         done = subprocess.run(argv, cwd=p.root, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     except subprocess.TimeoutExpired as exc:
         raise InfraError("formatting Kafka's storage took over 120 s") from exc
     if done.returncode != 0:
-        raise InfraError(f"formatting Kafka's storage failed:\n{done.stdout}{done.stderr}".rstrip())
+        # The output could echo the operator's password (--add-scram): show its last line only.
+        last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
+        if made is not None:
+            last = last.replace(made.operator_password, "***")
+        raise InfraError(f"formatting Kafka's storage failed: {last}")
 
 
 def _answers(settings: Settings) -> bool:
@@ -175,15 +177,17 @@ def _answers(settings: Settings) -> bool:
     if not process.port_open(host, port):
         return False
     # log_level 2 (critical): the probe expects refusals while the broker starts; don't print them.
-    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap, "log_level": 2})
+    admin = AdminClient(client_config(settings.as_operator().kafka) | {"log_level": 2})
     try:
         return bool(admin.list_topics(timeout=5).brokers)
     except KafkaException:  # not ready yet
         return False
 
 
-def start(settings: Settings) -> None:
-    """Start the broker unless it runs already; return once it answers a metadata request."""
+def start(settings: Settings, security: Mode | None = None) -> None:
+    """Start the broker unless it runs already; return once it answers a metadata request.
+
+    ``security`` None keeps the mode the storage was formatted with (SASL/SCRAM for a new one)."""
     p = paths(settings)
     proc = None
     if process.running_pid(p.pid, str(p.config)) is None:
@@ -191,9 +195,17 @@ def start(settings: Settings) -> None:
         process.require_free_port(host, port, "Kafka")
         process.require_free_port(host, controller, "Kafka's controller")
         p.root.mkdir(parents=True, exist_ok=True)
-        p.config.write_text(render_properties(broker_config(settings)))
+        mode = kafka_security.choose_mode(settings, security, p.formatted)
+        made = None if mode is Mode.none else kafka_security.load_or_create_secrets(settings)
+        if mode is Mode.tls:
+            kafka_security.ensure_tls_material(settings)
+        if made is not None:
+            kafka_security.write_operator_file(settings, mode, made)
+        # 0600: with security on, the file holds the controller's password.
+        write_private(p.config, render_properties(broker_config(settings, mode, made)))
         if not p.formatted:
-            _format(settings)
+            _format(settings, made)
+            kafka_security.record_mode(settings, mode)
         proc = process.spawn(
             [*java_command(settings, "kafka.Kafka"), str(p.config)],
             log_file=p.out,
@@ -201,6 +213,24 @@ def start(settings: Settings) -> None:
             cwd=p.root,
         )
     process.wait_until(lambda: _answers(settings), proc=proc, what="Kafka", log_file=p.out, timeout=START_TIMEOUT)
+    if settings.home.operator_credentials.exists():
+        ensure_hub_principal(settings)
+
+
+def ensure_hub_principal(settings: Settings) -> None:
+    """The hub's own SCRAM user and client file, made once; its cluster-wide ACL (idempotent)."""
+    from producers import acls, principals
+
+    operator = settings.as_operator().kafka
+    admin = AdminClient(client_config(operator))
+    hub_file = settings.home.hub_credentials
+    if not hub_file.exists() or not principals.scram_exists(admin, kafka_security.HUB):
+        password = kafka_security.new_password()
+        principals.set_scram_password(admin, kafka_security.HUB, password)
+        mode = kafka_security.recorded_mode(settings, formatted=True) or Mode.sasl
+        config = kafka_security.client_file(settings, mode, kafka_security.HUB, password)
+        write_private(hub_file, render_client_file(config, "the hub's worker (ACLs only)"))
+    acls.create(admin, acls.hub_cluster_bindings(kafka_security.HUB))
 
 
 def stop(settings: Settings) -> bool:

@@ -27,6 +27,7 @@ import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from hub.store import db
 from infra.local import docker, postgres
+from producers import acls, principals
 from producers.admin import admin_client, apply_topics
 from producers.topics import Topics
 
@@ -58,6 +59,8 @@ def stack() -> Iterator[Settings]:
     settings = _base_settings()
     was_running = all(s.running for s in infra.local.status(settings))
     infra.local.up(settings)  # raises InfraError, failing every test, if a service cannot start
+    # As the operator when the broker runs with security (its credentials exist once it is up).
+    settings = settings.as_operator()
     yield _prepared(settings)
     if not was_running and not os.environ.get("MSIX_TEST_KEEP_STACK"):
         infra.local.down(settings)
@@ -151,7 +154,9 @@ def hub(stack: Settings, tmp_path: Path) -> Iterator[Hub]:
     postgres.ensure_database(stack, database, template=TEMPLATE_DB)
     settings = Settings(
         home=stack.home,
-        kafka=KafkaSettings(bootstrap=stack.kafka.bootstrap, topic_prefix=f"{tag}."),
+        kafka=KafkaSettings(
+            bootstrap=stack.kafka.bootstrap, topic_prefix=f"{tag}.", credentials=stack.kafka.credentials
+        ),
         database=stack.database.with_database(database),
     )
     apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(TEST_STATES))
@@ -162,3 +167,10 @@ def hub(stack: Settings, tmp_path: Path) -> Iterator[Hub]:
     if names:
         for future in admin.delete_topics(names, operation_timeout=30).values():
             future.result()
+    if settings.kafka.credentials is not None:
+        # The hub's ACLs on this test's topics, and any state principal the test made.
+        for principal in acls.delete_under_prefix(admin, settings.kafka.topic_prefix):
+            user = principal.removeprefix("User:")
+            if user.startswith(settings.kafka.topic_prefix):
+                acls.delete_principal(admin, user)
+                principals.delete_scram(admin, user)

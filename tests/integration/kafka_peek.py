@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from confluent_kafka import TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka.admin import OffsetSpec
 
 from hub.config import KafkaSettings
+from producers.admin import admin_client
 
 
 def message_count(settings: KafkaSettings, topic: str) -> int:
     """How many messages a topic holds, counted from its offsets: every copy, duplicates included."""
-    admin = AdminClient({"bootstrap.servers": settings.bootstrap})
+    admin = admin_client(settings)
     meta = admin.list_topics(topic, timeout=10).topics[topic]
     parts = [TopicPartition(topic, p) for p in meta.partitions]
     ends = admin.list_offsets({tp: OffsetSpec.latest() for tp in parts})

@@ -13,15 +13,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
-from infra.local import postgres, process
+from infra.local import Mode, postgres, process
+from producers.client_config import client_config
 
 pytestmark = pytest.mark.integration
 
@@ -68,18 +70,18 @@ def test_up_again_changes_nothing(settings: Settings) -> None:
 
 
 def test_a_topic_can_be_created_written_and_read(settings: Settings) -> None:
-    bootstrap = settings.kafka.bootstrap
+    client = operator(settings)
     topic = f"test.infra.{uuid.uuid4().hex[:12]}"
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client)
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[topic].result(timeout=30)
 
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+    producer = Producer(client | {"acks": "all", "enable.idempotence": True})
     producer.produce(topic, key=b"TX-1", value=b"hello")
     assert producer.flush(30) == 0
 
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
+        client
+        | {
             "group.id": f"test-infra-{uuid.uuid4().hex[:12]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
@@ -103,10 +105,15 @@ def test_a_topic_can_be_created_written_and_read(settings: Settings) -> None:
 
 def test_auto_topic_creation_is_off(settings: Settings) -> None:
     topic = f"test.infra.never.{uuid.uuid4().hex[:12]}"
-    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap, "message.timeout.ms": 1500})
+    producer = Producer(operator(settings) | {"message.timeout.ms": 1500})
     producer.produce(topic, value=b"x")
     producer.flush(10)
-    assert topic not in AdminClient({"bootstrap.servers": settings.kafka.bootstrap}).list_topics(timeout=10).topics
+    assert topic not in AdminClient(operator(settings)).list_topics(timeout=10).topics
+
+
+def operator(settings: Settings) -> dict[str, Any]:
+    """The operator's client settings: a new stack runs with SASL/SCRAM and ACLs."""
+    return client_config(settings.as_operator().kafka)
 
 
 def test_a_database_can_be_created_and_queried(settings: Settings) -> None:
@@ -149,3 +156,21 @@ def test_down_stops_both_and_up_starts_them_again(settings: Settings) -> None:
     assert all(s.running for s in infra.local.status(settings))
     with psycopg.connect(settings.database.libpq_url) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_the_broker_switches_to_tls_and_clients_verify_its_certificate(settings: Settings) -> None:
+    infra.local.down(settings)
+    infra.local.up(settings, Mode.tls)
+    client = operator(settings)
+    assert client["security.protocol"] == "SASL_SSL" and Path(client["ssl.ca.location"]).exists()
+    topic = f"test.infra.tls.{uuid.uuid4().hex[:12]}"
+    admin = AdminClient(client)  # kept referenced: its futures die with it
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
+    producer = Producer(client | {"acks": "all"})
+    producer.produce(topic, value=b"over TLS")
+    assert producer.flush(30) == 0
+    # The same credentials without TLS: the listener speaks only TLS now.
+    plain = client | {"security.protocol": "SASL_PLAINTEXT", "log_level": 0}
+    plain.pop("ssl.ca.location")
+    with pytest.raises(KafkaException):
+        AdminClient(plain).list_topics(timeout=5)

@@ -7,10 +7,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
-from confluent_kafka.admin import AdminClient
 
 import schemas
 from consumers import idle
+from producers.admin import admin_client
 from producers.producer import Producer
 from tests.integration.conftest import Hub
 from tests.integration.submissions import letters
@@ -36,7 +36,7 @@ def student(state: str, i: int) -> dict:
 
 
 def wait_for_members(hub: Hub, count: int) -> None:
-    admin = AdminClient({"bootstrap.servers": hub.settings.kafka.bootstrap})
+    admin = admin_client(hub.settings.kafka)
     group = hub.settings.kafka.topic_prefix + GROUP
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -138,6 +138,14 @@ RECORDS: dict[str, dict[str, Any]] = {
         "birth_date": dt.date(2013, 2, 28),
         "created_at": TS,
     },
+    "NoticeReceipt": {
+        "receipt_id": "rc-1",
+        "notice_id": "mv-7c1e",
+        "state": "TX",
+        "kind": "acknowledged",
+        "by": "User:state-TX (registrar Pharr ISD)",
+        "at": TS,
+    },
     "RejectedRecord": {
         "rejection_id": "rj-1",
         "state": "TX",

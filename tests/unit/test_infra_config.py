@@ -11,8 +11,9 @@ import psutil
 import pytest
 
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
-from hub.errors import InfraError
-from infra.local import docker, kafka, postgres, process
+from hub.errors import InfraError, UserInputError
+from infra.local import docker, kafka, kafka_security, postgres, process
+from producers import client_config
 
 
 def settings(home: Path, bootstrap: str = "127.0.0.1:39092", port: int = 35433) -> Settings:
@@ -166,3 +167,57 @@ def test_no_docker_engine_means_not_available(monkeypatch: pytest.MonkeyPatch, t
     fake.chmod(0o755)
     monkeypatch.setattr(docker.shutil, "which", lambda _: str(fake))
     assert docker.docker_available() is False
+
+
+def test_secure_broker_config_has_no_plaintext_client_listener_and_denies_by_default(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    made = kafka_security.Secrets(controller_password="c-pass", operator_password="o-pass")
+    props = parse_properties(kafka.render_properties(kafka.broker_config(s, kafka_security.Mode.sasl, made)))
+    assert props["listeners"] == "CLIENT://127.0.0.1:39092,CONTROLLER://127.0.0.1:39093"
+    assert props["listener.security.protocol.map"] == "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+    assert props["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert props["authorizer.class.name"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["super.users"] == "User:msix-operator;User:controller"  # not the hub, not a state
+    assert 'user_controller="c-pass"' in props["listener.name.controller.plain.sasl.jaas.config"]
+    assert "PLAINTEXT://" not in props["listeners"]
+
+    tls = parse_properties(kafka.render_properties(kafka.broker_config(s, kafka_security.Mode.tls, made)))
+    assert tls["listener.security.protocol.map"].startswith("CLIENT:SASL_SSL,")
+    assert tls["listener.name.client.ssl.keystore.type"] == "PEM"
+
+
+def test_security_mode_is_kept_unless_changed_where_possible(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    Mode = kafka_security.Mode
+    assert kafka_security.choose_mode(s, None, formatted=False) is Mode.sasl  # on by default
+    assert kafka_security.choose_mode(s, None, formatted=True) is Mode.none  # formatted before security
+    s.home.kafka_dir.mkdir(parents=True)
+    kafka_security.record_mode(s, Mode.sasl)
+    assert kafka_security.choose_mode(s, None, formatted=True) is Mode.sasl
+    assert kafka_security.choose_mode(s, Mode.tls, formatted=True) is Mode.tls
+    with pytest.raises(InfraError, match="set up with security sasl"):
+        kafka_security.choose_mode(s, Mode.none, formatted=True)
+
+
+def test_client_files_are_private_and_only_carry_connection_settings(tmp_path: Path) -> None:
+    path = tmp_path / "creds" / "tx.properties"
+    client_config.write_private(path, "# x\nbootstrap.servers=h:1\nsasl.username=u\nsasl.password=p\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert client_config.read_client_file(path)["sasl.password"] == "p"
+    with pytest.raises(UserInputError, match="line 1"):
+        client_config.parse_client_file("enable.idempotence=false\n")
+
+
+def test_tls_material_names_the_broker_host(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    s = settings(tmp_path)
+    kafka_security.ensure_tls_material(s)
+    folder = kafka_security.tls_dir(s)
+    assert stat.S_IMODE((folder / "broker-keystore.pem").stat().st_mode) == 0o600
+    keystore = (folder / "broker-keystore.pem").read_text()
+    assert keystore.startswith("-----BEGIN PRIVATE KEY-----") and keystore.count("BEGIN CERTIFICATE") == 2
+    cert = x509.load_pem_x509_certificate(keystore[keystore.index("-----BEGIN CERTIFICATE") :].encode())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "127.0.0.1" in [str(ip) for ip in names.get_values_for_type(x509.IPAddress)]

@@ -1,0 +1,118 @@
+"""The state dashboard's figures as Prometheus metrics, labelled by state, computed at each scrape.
+
+``metrics_app(settings)`` is an ASGI app the web application can mount at ``/metrics``;
+``render(settings)`` gives the exposition text. ``infra/grafana/msix-states.json`` charts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from confluent_kafka import KafkaException
+from prometheus_client import CollectorRegistry, generate_latest, make_asgi_app
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, text
+
+from hub.config import Settings
+from hub.store import db, quality, receipts
+from producers.admin import admin_client
+
+log = structlog.get_logger(__name__)
+
+REJECTION_WINDOW = timedelta(days=7)
+
+
+class StateCollector(Collector):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._settings = settings
+        self._engine = engine or db.engine(settings.database)
+        self._clock = clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = self._clock()
+        g = _Gauges()
+        with self._engine.connect() as conn:
+            states = [row[0] for row in conn.execute(text("SELECT DISTINCT state FROM record ORDER BY state"))]
+            for family, state, count in conn.execute(
+                text("SELECT family, state, count(*) FROM record WHERE fields IS NOT NULL GROUP BY family, state")
+            ):
+                g.set("records", "Live records in the consolidated store", count, state=state, family=family)
+            for st in states:
+                q = quality.quality(conn, st, now)
+                for element, share in q.completeness.items():
+                    g.set("completeness_ratio", "Share of live records reporting a key element", share, state=st,
+                          element=element)  # fmt: skip
+                g.set("enrollments_open_too_long", "Open enrollments older than 180 days", q.enrollments_open_too_long,
+                      state=st)  # fmt: skip
+                g.set("children_without_current_enrollment", "Students with no open enrollment from the state",
+                      q.children_without_current_enrollment, state=st)  # fmt: skip
+                g.set("ages_outside_range", "Students whose birth date puts them outside ages 3-21",
+                      q.ages_outside_range, state=st)  # fmt: skip
+                if q.last_submission_at is not None:
+                    g.set("last_submission_timestamp_seconds", "submitted_at of the latest submission",
+                          q.last_submission_at.timestamp(), state=st)  # fmt: skip
+                hour = quality.records_per_hour(conn, st, now - timedelta(hours=1))
+                g.set("records_applied_last_hour", "Records the hub applied in the last hour",
+                      sum(n for _, n in hour), state=st)  # fmt: skip
+                overdue = receipts.notice_status(
+                    conn, st, timedelta(hours=self._settings.notices.ack_due_hours), now, only_overdue=True
+                )
+                g.set("notices_overdue", "Move notices to the state not acknowledged in time", len(overdue), state=st)
+        self._kafka_figures(g, states, now)
+        yield from g.families.values()
+
+    def _kafka_figures(self, g: _Gauges, states: list[str], now: datetime) -> None:
+        admin = admin_client(self._settings.kafka)
+        for st in states:
+            try:
+                lag = quality.lag(self._settings.kafka, st, admin)
+                found = quality.rejections(self._settings.kafka, st, now - REJECTION_WINDOW)
+            except KafkaException as exc:  # metrics degrade, the scrape still answers
+                log.warning("kafka figures unavailable", state=st, error=str(exc))
+                continue
+            g.set("consumer_lag", "Messages not yet consumed", lag.hub_on_records, state=st, consumer="hub",
+                  topic="records")  # fmt: skip
+            g.set("consumer_lag", "Messages not yet consumed", lag.state_on_notices, state=st, consumer="state",
+                  topic="movenotice")  # fmt: skip
+            per_reason: dict[str, int] = {}
+            for (_, reason), n in found.by_day_and_reason.items():
+                per_reason[reason] = per_reason.get(reason, 0) + n
+            for reason, n in per_reason.items():
+                g.set("rejections_last_7d", "Rows rejected in the last 7 days, by kind of reason", n, state=st,
+                      reason=reason)  # fmt: skip
+
+
+class _Gauges:
+    def __init__(self) -> None:
+        self.families: dict[str, GaugeMetricFamily] = {}
+
+    def set(self, name: str, doc: str, value: float, **labels: str) -> None:
+        full = f"msix_state_{name}"
+        family = self.families.get(full)
+        if family is None:
+            family = self.families[full] = GaugeMetricFamily(full, doc, labels=list(labels))
+        family.add_metric(list(labels.values()), value)
+
+
+def registry(settings: Settings, **kwargs: Any) -> CollectorRegistry:
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(StateCollector(settings, **kwargs))
+    return reg
+
+
+def render(settings: Settings, **kwargs: Any) -> bytes:
+    return generate_latest(registry(settings, **kwargs))
+
+
+def metrics_app(settings: Settings) -> Any:
+    """An ASGI app serving the metrics (mount it at ``/metrics``)."""
+    return make_asgi_app(registry(settings))
