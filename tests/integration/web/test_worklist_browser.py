@@ -98,7 +98,7 @@ def test_confirm_validate_then_split(browser: Browser, server: str, jose_hub: Hu
         expect(candidate).to_contain_text("birth date: digit")
         expect(candidate).to_contain_text("TX TX-1")
         expect(candidate).to_contain_text("FL FL-1")
-        expect(page.get_by_label(f"MSIX {jose}")).to_be_checked()
+        expect(page.get_by_role("radio", name=f"MSIX {jose}")).to_be_checked()
         no_sideways_scroll(page)
         shot(page, size, "worklist-2-item")
         page.get_by_role("button", name="Confirm: same child").click()
