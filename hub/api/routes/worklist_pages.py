@@ -7,11 +7,13 @@ session's CSRF token. After a form, the browser is sent to a page (303) with a o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
 from hub.api import security, worklist
 from hub.api.deps import Conn, PageSession, app_state, client, now
@@ -32,10 +34,13 @@ def _back(path: str, note: str = "", error: str = "") -> Response:
     return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
 
 
-def _outcome(path: str, act: Any) -> Response:
-    """Run a form's action; the service's refusal (409, 422, 404) comes back as the page's error line."""
+def _outcome(conn: Connection, path: str, act: Callable[[], str]) -> Response:
+    """Run a form's action; the service's refusal (409, 422, 404) comes back as the page's error line.
+    The request's transaction commits either way (a redirect is a success), so the action runs in a
+    savepoint: a refusal leaves nothing of it behind."""
     try:
-        note = act()
+        with conn.begin_nested():
+            note = act()
     except HTTPException as exc:
         if exc.status_code in (403, 400):
             raise
@@ -85,7 +90,7 @@ def merge_submit(
         request_id = worklist.merge(conn, session.user, master.strip(), rest, now())
         return f"Merge request {request_id} waits for a second data admin."
 
-    return _outcome("/worklist/requests", act)
+    return _outcome(conn, "/worklist/requests", act)
 
 
 @router.post("/worklist/split")
@@ -105,7 +110,7 @@ def split_submit(
         request_id = worklist.split(conn, session.user, msix_id.strip(), code, now())
         return f"Split request {request_id} waits for a second data admin."
 
-    return _outcome("/worklist/requests", act)
+    return _outcome(conn, "/worklist/requests", act)
 
 
 @router.post("/worklist/requests/{request_id}/validate")
@@ -120,7 +125,7 @@ def validate_submit(
             return f"Request {request_id} done: {', '.join(done['merged'])} merged into {done['master']}."
         return f"Request {request_id} done: records moved from {done['from']} to new MSIX id {done['new_msix_id']}."
 
-    return _outcome("/worklist/requests", act)
+    return _outcome(conn, "/worklist/requests", act)
 
 
 @router.get("/worklist/{item_id}")
@@ -146,7 +151,7 @@ def confirm_submit(
         request_id = worklist.confirm(conn, session.user, item_id, candidate.strip() or None, now())
         return f"Merge request {request_id} waits for a second data admin."
 
-    return _outcome(f"/worklist/{item_id}", act)
+    return _outcome(conn, f"/worklist/{item_id}", act)
 
 
 @router.post("/worklist/{item_id}/reject")
@@ -157,4 +162,4 @@ def reject_submit(conn: Conn, session: PageSession, item_id: int, csrf: Annotate
         worklist.reject(conn, session.user, item_id, now())
         return f"Item {item_id} rejected: the children stay apart."
 
-    return _outcome(f"/worklist/{item_id}", act)
+    return _outcome(conn, f"/worklist/{item_id}", act)
