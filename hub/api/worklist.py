@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import HTTPException
 from sqlalchemy import Connection
 
-from hub.api import roles
+from hub.api import roles, service
 from hub.api.deps import AppState, forbid_unless, now
 from hub.errors import UserInputError
 from hub.identity import admin
@@ -37,7 +37,8 @@ def answers() -> Iterator[None]:
     except admin.Conflict as exc:
         raise HTTPException(409, str(exc)) from exc
     except UserInputError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        # Shaped like FastAPI's own 422 (the OpenAPI document promises that shape for every 422).
+        raise service.invalid("body", "request", str(exc)) from exc
 
 
 def items(conn: Connection, state: AppState, status: str, escalated: bool | None, limit: int) -> list[dict[str, Any]]:

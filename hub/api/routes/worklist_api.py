@@ -18,6 +18,7 @@ from producers.topics import USPS_CODES
 router = APIRouter(prefix="/api", tags=["worklist"], dependencies=[Depends(known_query_only)])
 
 _SAID = {
+    400: "the body is not JSON",
     401: "not signed in, or the token has expired",
     403: "only data admins resolve identities",
     404: "no such worklist item, request or child",
@@ -65,11 +66,13 @@ def list_items(
     conn: Conn,
     user: ApiUser,
     status: Literal["open", "confirmed", "rejected"] = "open",
-    escalated: bool | None = None,
+    # Exactly true or false: a bool parameter would also take 1, yes, on... which the schema does not say.
+    escalated: Literal["true", "false"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     worklist.require_data_admin(user)
-    return _json(worklist.items(conn, app_state(request), status, escalated, limit))
+    flag = None if escalated is None else escalated == "true"
+    return _json(worklist.items(conn, app_state(request), status, flag, limit))
 
 
 @router.get(
@@ -86,7 +89,7 @@ def show_item(request: Request, conn: Conn, user: ApiUser, item_id: ItemId) -> d
     "/worklist/{item_id}/confirm",
     status_code=202,
     summary="Confirm: a request to merge the new child into a candidate, for a second data admin to validate",
-    responses=_answers(401, 403, 404, 409),
+    responses=_answers(400, 401, 403, 404, 409),
 )
 def confirm(conn: Conn, user: ApiUser, item_id: ItemId, body: Annotated[Confirm | None, Body()] = None) -> Requested:
     worklist.require_data_admin(user)
@@ -108,7 +111,7 @@ def reject(conn: Conn, user: ApiUser, item_id: ItemId) -> dict[str, Any]:
     "/identity/merge",
     status_code=202,
     summary="Request a merge: the master stays, the others become its aliases (once validated)",
-    responses=_answers(401, 403, 404),
+    responses=_answers(400, 401, 403, 404),
 )
 def merge(conn: Conn, user: ApiUser, body: MergeRequest) -> Requested:
     worklist.require_data_admin(user)
@@ -119,7 +122,7 @@ def merge(conn: Conn, user: ApiUser, body: MergeRequest) -> Requested:
     "/identity/split",
     status_code=202,
     summary="Request a split: one state's records of a child move to a new MSIX id (once validated)",
-    responses=_answers(401, 403, 404),
+    responses=_answers(400, 401, 403, 404),
 )
 def split(conn: Conn, user: ApiUser, body: SplitRequest) -> Requested:
     worklist.require_data_admin(user)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
@@ -45,6 +46,8 @@ def _outcome(conn: Connection, path: str, act: Callable[[], str]) -> Response:
         if exc.status_code in (403, 400):
             raise
         return _back(path, error=str(exc.detail))
+    except RequestValidationError as exc:
+        return _back(path, error="; ".join(str(e.get("msg", "")) for e in exc.errors()))
     return _back(path, note=note)
 
 

@@ -11,6 +11,7 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hub.api.app import create_app
 from hub.api.deps import AppState
@@ -62,4 +63,6 @@ def data_admin_headers(app: FastAPI) -> dict[str, str]:
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_worklist_api_answers_as_its_schema_says(case: schemathesis.Case, data_admin_headers: dict[str, str]) -> None:
     # The worklist operations are the data admins' alone: as one, answers are 200, 202, 404, 409 or 422.
-    case.call_and_validate(headers=data_admin_headers)
+    # Some schema-valid bodies are refused on purpose (a merge of the master with itself, a wrong check
+    # digit, a split of a one-state child: rules a schema cannot say), so that one check is left out.
+    case.call_and_validate(headers=data_admin_headers, excluded_checks=[positive_data_acceptance])

@@ -122,7 +122,7 @@ def test_bad_input_is_422(client: TestClient, dana: dict[str, str], ids: dict[st
                  {"msix_id": jose, "state": "WA"}):  # fmt: skip
         assert client.post("/api/identity/split", json=body, headers=dana).status_code == 422, body
     only_wa = client.post("/api/identity/split", json={"msix_id": luis, "state": "WA"}, headers=dana)
-    assert "nothing to split" in only_wa.json()["detail"]
+    assert "nothing to split" in only_wa.json()["detail"][0]["msg"]
     assert client.get("/api/worklist", params={"status": "closed"}, headers=dana).status_code == 422
     assert client.get("/api/worklist", params={"statuss": "open"}, headers=dana).status_code == 422
     assert client.get("/api/worklist/abc", headers=dana).status_code == 422
@@ -163,7 +163,7 @@ def test_near_match_side_by_side_confirm_validate_and_alias(
         )
 
     wrong = client.post(f"/api/worklist/{item['item_id']}/confirm", json={"candidate": ids["luis"]}, headers=dana)
-    assert wrong.status_code == 422 and "not a candidate" in wrong.json()["detail"]
+    assert wrong.status_code == 422 and "not a candidate" in wrong.json()["detail"][0]["msg"]
     asked = client.post(f"/api/worklist/{item['item_id']}/confirm", headers=dana)
     assert asked.status_code == 202
     request_id = asked.json()["request_id"]
