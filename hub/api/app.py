@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib import resources
 from urllib.parse import quote
 
@@ -16,14 +17,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
-from hub.api.routes import api, ops, pages
+from hub.api.routes import api, ops, pages, worklist_api, worklist_pages
 from hub.api.security import LoginThrottle
-from hub.config import WebSettings
+from hub.config import IdentitySettings, KafkaSettings, WebSettings
+from producers.topics import Topics
 
-TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 422: "Not understood", 429: "Too many tries"}
+TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Not now", 422: "Not understood",
+          429: "Too many tries"}  # fmt: skip
 
 
-def create_app(engine: Engine, web: WebSettings) -> FastAPI:
+def create_app(
+    engine: Engine, web: WebSettings, kafka: KafkaSettings | None = None, identity: IdentitySettings | None = None
+) -> FastAPI:
+    """The app; ``kafka`` (its topic prefix) and ``identity`` (the escalation time) are read from the
+    environment when not given, as ``Settings()`` would."""
+    kafka = kafka or KafkaSettings()
+    identity = identity or IdentitySettings()
     app = FastAPI(
         title="MSIX hub",
         version="0.1.0",
@@ -31,13 +40,17 @@ def create_app(engine: Engine, web: WebSettings) -> FastAPI:
     )
     here = resources.files("hub.api")
     templates = Jinja2Templates(directory=str(here / "templates"))
-    app.state.hub = AppState(engine, web, LoginThrottle(web.login_attempts, web.login_window_s), templates)
+    throttle = LoginThrottle(web.login_attempts, web.login_window_s)
+    escalate_after = timedelta(hours=identity.escalate_after_hours)
+    app.state.hub = AppState(engine, web, throttle, templates, Topics(kafka.topic_prefix), escalate_after)
     app.state.metrics = Metrics()
     app.middleware("http")(app.state.metrics.middleware)
     app.mount("/static", StaticFiles(directory=str(here / "static")), name="static")
     app.include_router(api.router)
     app.include_router(ops.router)
+    app.include_router(worklist_api.router)
     app.include_router(pages.router)
+    app.include_router(worklist_pages.router)
     app.add_exception_handler(NotSignedIn, _to_login)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -18,6 +18,7 @@ from hub.api.security import LoginThrottle
 from hub.config import WebSettings
 from hub.store import people
 from hub.store.people import User
+from producers.topics import Topics
 
 SESSION_COOKIE = "msix_session"
 LOGIN_CSRF_COOKIE = "msix_login_csrf"
@@ -29,6 +30,8 @@ class AppState:
     web: WebSettings
     throttle: LoginThrottle
     templates: Jinja2Templates
+    topics: Topics  # where a validated merge or split publishes its identity events (through the outbox)
+    escalate_after: timedelta  # an open worklist item escalates after this
 
 
 def app_state(request: Request) -> AppState:

@@ -28,6 +28,11 @@ def may_read_records(role: str) -> bool:
     return role in RECORD_READERS
 
 
+def may_resolve_identities(role: str) -> bool:
+    """The worklist, merges, splits and their validation are the data admins' alone."""
+    return role == Role.DATA_ADMIN
+
+
 def may_read_audit(role: str) -> bool:
     return role == Role.ADMIN
 

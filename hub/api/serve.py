@@ -11,4 +11,4 @@ from hub.store import db
 
 def app() -> FastAPI:
     s = Settings()
-    return create_app(db.engine(s.database), s.web)
+    return create_app(db.engine(s.database), s.web, s.kafka, s.identity)

@@ -15,7 +15,7 @@ from hub.domain import msix_id as msix
 from hub.domain.credits import accrue
 from hub.domain.records import to_json_value
 from hub.report import pdf
-from hub.store import people, reads
+from hub.store import identity_admin, people, reads
 from hub.store.people import User
 from hub.store.tables import move_notice
 from producers.topics import is_state_code
@@ -42,11 +42,22 @@ def record(
     if len(msix_id) != 12 or not msix_id.isdigit():
         raise invalid("path", "msix_id", "not an MSIX id: 12 digits")
     # A wrong check digit is an id no child has (a mistyped one, caught before any lookup).
-    found = reads.consolidated(conn, msix_id) if msix.is_valid(msix_id) else None
+    if not msix.is_valid(msix_id):
+        raise HTTPException(404, "no child with this MSIX id")
+    # A merged-away id (an alias) answers with its master's record, audited under the master's id.
+    master = identity_admin.resolve(conn, msix_id)
+    found = reads.consolidated(conn, master)
     if found is None:
         raise HTTPException(404, "no child with this MSIX id")
-    people.audit(conn, user, action, msix_id, detail, client)
+    if master != msix_id:
+        detail = f"{detail}; asked for {msix_id}" if detail else f"asked for {msix_id}"
+    people.audit(conn, user, action, master, detail, client)
     return found
+
+
+def master_of(conn: Connection, msix_id: str) -> str:
+    """The id a page should show: the master's for an alias (pages redirect to it)."""
+    return identity_admin.resolve(conn, msix_id) if msix.is_valid(msix_id) else msix_id
 
 
 def credits(found: dict[str, Any], state: str) -> dict[str, Any]:

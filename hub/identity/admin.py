@@ -23,6 +23,15 @@ OPEN, CONFIRMED, REJECTED = "open", "confirmed", "rejected"
 PENDING, DONE = "pending", "done"
 
 
+class NotFound(UserInputError):
+    """No such worklist item, request or child (the API answers 404; the CLI, like any mistake, exits 2)."""
+
+
+class Conflict(UserInputError):
+    """The item or request is not in a state that allows this (closed, already requested, same person:
+    the API answers 409)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
     request_id: int
@@ -40,14 +49,14 @@ def actor(name: str) -> str:
 
 def check_validation(request: Request, validator: str) -> None:
     if request.status != PENDING:
-        raise UserInputError(f"request {request.request_id} is {request.status}, not pending")
+        raise Conflict(f"request {request.request_id} is {request.status}, not pending")
     if validator == request.requested_by:
-        raise UserInputError(f"request {request.request_id} must be validated by another data admin")
+        raise Conflict(f"request {request.request_id} must be validated by another data admin")
 
 
 def check_item_open(item_id: int, status: str) -> None:
     if status != OPEN:
-        raise UserInputError(f"worklist item {item_id} is {status}")
+        raise Conflict(f"worklist item {item_id} is {status}")
 
 
 def check_merge(master: str, others: Sequence[str]) -> list[str]:

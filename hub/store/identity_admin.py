@@ -20,6 +20,7 @@ from hub.domain.identity import FACT_COLUMNS
 from hub.domain.msix_id import from_serial
 from hub.errors import UserInputError
 from hub.identity import admin
+from hub.store import people
 from producers.topics import Topics
 
 
@@ -103,7 +104,7 @@ def confirm(conn: Connection, item_id: int, actor: str, now: datetime, candidate
         text("SELECT request_id FROM identity_request WHERE item_id = :id AND status = 'pending'"), {"id": item_id}
     ).scalar_one_or_none()
     if pending is not None:
-        raise UserInputError(f"worklist item {item_id} already has request {pending} waiting for validation")
+        raise admin.Conflict(f"worklist item {item_id} already has request {pending} waiting for validation")
     return _request(conn, "merge", {"master": chosen, "others": [item["msix_id"]]}, actor, now, item_id)
 
 
@@ -130,8 +131,11 @@ def list_requests(conn: Connection, status: str = admin.PENDING) -> list[dict[st
     return [dict(r) for r in rows]
 
 
-def validate(conn: Connection, request_id: int, actor: str, now: datetime, topics: Topics) -> dict[str, Any]:
-    """A second data admin validates: the merge or split is carried out, now."""
+def validate(
+    conn: Connection, request_id: int, actor: str, now: datetime, topics: Topics, client: str | None = None
+) -> dict[str, Any]:
+    """A second data admin validates: the merge or split is carried out, now, and written to the
+    audit log under every MSIX id it touched (see ``_audit``)."""
     row = conn.execute(
         text(
             "SELECT request_id, kind, requested_by, status, params, item_id FROM identity_request "
@@ -140,7 +144,7 @@ def validate(conn: Connection, request_id: int, actor: str, now: datetime, topic
         {"id": request_id},
     ).one_or_none()
     if row is None:
-        raise UserInputError(f"no identity request {request_id}")
+        raise admin.NotFound(f"no identity request {request_id}")
     admin.check_validation(admin.Request(row.request_id, row.kind, row.requested_by, row.status), actor)
     reason = f"{row.kind} request {request_id} by {row.requested_by}, validated by {actor}"
     if row.kind == "merge":
@@ -163,7 +167,30 @@ def validate(conn: Connection, request_id: int, actor: str, now: datetime, topic
         {"who": actor, "now": now, "outcome": orjson.dumps(outcome).decode(), "id": request_id},
     )
     _history(conn, now, actor, f"validated {row.kind}", outcome, item_id=row.item_id, request_id=request_id)
+    _audit(conn, request_id, row.requested_by, actor, outcome, client)
     return outcome
+
+
+def _audit(
+    conn: Connection, request_id: int, requested_by: str, actor: str, outcome: dict[str, Any], client: str | None
+) -> None:
+    """The audit trail follows the child. A merge leaves past rows as written: ``people.audit_entries``
+    answers for any id with the rows of every id that names the same child now. A split cannot know
+    which state's part of a record a past reader saw, so past rows stay with the old id; the split
+    itself is a row under both ids, naming the other, so either trail leads to the rest."""
+    who = people.User(actor, "data_admin", None)  # only data admins validate (the API checks the role)
+    if outcome["kind"] == "merge":
+        ids = [outcome["master"], *outcome["merged"]]
+        detail = f"request {request_id} by {requested_by}: {', '.join(outcome['merged'])} into {outcome['master']}"
+    else:
+        ids = [outcome["from"], outcome["new_msix_id"]]
+        states = sorted({m[0] for m in outcome["state_ids_moved"]})
+        detail = (
+            f"request {request_id} by {requested_by}: {', '.join(states)} records of {outcome['from']} "
+            f"to {outcome['new_msix_id']}"
+        )
+    for msix_id in ids:
+        people.audit(conn, who, outcome["kind"], msix_id, detail, client)
 
 
 # --- carrying out ---------------------------------------------------------------------------------
@@ -177,7 +204,7 @@ def _merge(
     # then needs nothing more.
     rest = [o for o in dict.fromkeys(resolve(conn, o) for o in others) if o != master]
     if not rest:
-        raise UserInputError(f"request {request_id}: those children are already one")
+        raise admin.Conflict(f"request {request_id}: those children are already one")
     moved = conn.execute(
         text(
             "UPDATE state_identity SET msix_id = :master, linked_at = :now WHERE msix_id = ANY(:others) "
@@ -348,7 +375,7 @@ def _item(conn: Connection, item_id: int, lock: bool = False) -> dict[str, Any]:
         .one_or_none()
     )
     if row is None:
-        raise UserInputError(f"no worklist item {item_id}")
+        raise admin.NotFound(f"no worklist item {item_id}")
     return dict(row)
 
 
@@ -378,4 +405,4 @@ def _require_children(conn: Connection, ids: list[str]) -> None:
     )
     missing = [i for i in ids if i not in found]
     if missing:
-        raise UserInputError(f"no child with MSIX id {missing[0]} (or it was merged away)")
+        raise admin.NotFound(f"no child with MSIX id {missing[0]} (or it was merged away)")

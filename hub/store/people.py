@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from hub.store.identity_tables import child_alias
 from hub.store.web_tables import audit_log, web_session, web_user
 
 
@@ -89,8 +90,22 @@ def audit(
     )
 
 
+def same_child(conn: Connection, msix_id: str) -> list[str]:
+    """Every id that names the child ``msix_id`` names now: the master first, then its aliases."""
+    master = (
+        conn.execute(select(child_alias.c.msix_id).where(child_alias.c.alias_msix_id == msix_id)).scalar_one_or_none()
+        or msix_id
+    )
+    aliases = conn.execute(
+        select(child_alias.c.alias_msix_id).where(child_alias.c.msix_id == master).order_by(child_alias.c.alias_msix_id)
+    ).scalars()
+    return [master, *aliases]
+
+
 def audit_entries(conn: Connection, msix_id: str | None, limit: int) -> list[dict[str, Any]]:
+    """The log, newest first; for one child, its whole trail: the rows written under any id that names
+    it now (a merge re-keys the trail by this query; the rows themselves are never rewritten)."""
     query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
     if msix_id is not None:
-        query = query.where(audit_log.c.msix_id == msix_id)
+        query = query.where(audit_log.c.msix_id.in_(same_child(conn, msix_id)))
     return [dict(r) for r in conn.execute(query).mappings()]

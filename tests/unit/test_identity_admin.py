@@ -77,3 +77,14 @@ def test_fit_learns_that_agreement_marks_matches():
     assert first.weight("exact") > 3 and first.weight("disagree") < -3
     assert birth.weight("exact") > 3
     assert [f.name for f in fields] == [f.name for f in FIELDS]
+
+
+def test_refusals_are_typed_for_the_api_not_now_versus_bad_input():
+    # The API answers admin.Conflict with 409 and any other UserInputError with 422.
+    with pytest.raises(admin.Conflict):
+        admin.check_validation(admin.Request(7, "merge", "alice", admin.PENDING), "alice")
+    with pytest.raises(admin.Conflict):
+        admin.check_item_open(3, admin.REJECTED)
+    with pytest.raises(UserInputError) as bad:
+        admin.check_merge(A, ["12345"])
+    assert not isinstance(bad.value, admin.Conflict | admin.NotFound)

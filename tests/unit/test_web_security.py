@@ -58,3 +58,8 @@ def test_notices_are_for_the_users_own_state() -> None:
     assert roles.may_read_notices("state_data_manager", "FL", "FL")
     assert not roles.may_read_notices("data_admin", None, "FL")
     assert roles.may_read_notices("admin", None, "TX")
+
+
+@pytest.mark.parametrize("role", [r.value for r in roles.Role])
+def test_only_data_admins_resolve_identities(role: str) -> None:
+    assert roles.may_resolve_identities(role) is (role == "data_admin")

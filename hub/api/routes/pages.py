@@ -35,7 +35,8 @@ def render(
     request: Request, template: str, session: people.Session | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     can_read = session is not None and roles.may_read_records(session.user.role)
-    context.update(session=session, can_read=can_read)
+    can_resolve = session is not None and roles.may_resolve_identities(session.user.role)
+    context.update(session=session, can_read=can_read, can_resolve=can_resolve)
     return app_state(request).templates.TemplateResponse(request, template, context, status_code=status)
 
 
@@ -133,10 +134,13 @@ def _name(record: dict[str, Any]) -> str:
     )
 
 
-@router.get("/students/{msix_id}")
-def record_page(request: Request, conn: Conn, session: PageSession, msix_id: str) -> HTMLResponse:
+@router.get("/students/{msix_id}", response_model=None)
+def record_page(request: Request, conn: Conn, session: PageSession, msix_id: str) -> HTMLResponse | Response:
     if not roles.may_read_records(session.user.role):
         raise HTTPException(403, "your role may not read student records")
+    master = service.master_of(conn, msix_id)
+    if master != msix_id:  # a merged-away id: the page lives at the master's id
+        return RedirectResponse(f"/students/{master}", status_code=303)
     found = service.record(conn, session.user, msix_id, "view", "page", client(request))
     return render(
         request, "record.html", session, record=found, name=_name(found), flags=flags(found),

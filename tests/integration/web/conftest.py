@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,12 +24,26 @@ USERS = {
     "rita": ("registrar", "TX"),
     "sam": ("state_data_manager", "FL"),
     "dana": ("data_admin", ""),
+    "dara": ("data_admin", ""),  # the second data admin, who validates dana's merges and splits
     "root": ("admin", ""),
 }
 
 
 @pytest.fixture(scope="module")
 def ana_hub(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    def publish(hub: Hub) -> None:
+        for make, state in ((ana.texas, "TX"), (ana.others, "TX"), (ana.california, "CA"), (ana.florida, "FL")):
+            hub.msix("publish", "--state", state, "--format", "mde", str(make(hub.root)))
+        hub.msix("worker", "--until-idle")
+
+    yield from module_hub(stack, tmp_path_factory, "ana", publish)
+
+
+def module_hub(
+    stack: Settings, tmp_path_factory: pytest.TempPathFactory, name: str, publish: Callable[[Hub], None]
+) -> Iterator[Hub]:
+    """A database and topics of its own, filled by ``publish`` through the real pipeline, with the
+    accounts of ``USERS``; dropped afterwards."""
     tag = "w" + uuid.uuid4().hex[:10]
     database = f"msix_{tag}"
     postgres.ensure_database(stack, database, template=TEMPLATE_DB)
@@ -39,12 +53,10 @@ def ana_hub(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         database=stack.database.with_database(database),
     )
     apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(TEST_STATES))
-    hub = Hub(settings, tmp_path_factory.mktemp("ana"))
-    for make, state in ((ana.texas, "TX"), (ana.others, "TX"), (ana.california, "CA"), (ana.florida, "FL")):
-        hub.msix("publish", "--state", state, "--format", "mde", str(make(hub.root)))
-    hub.msix("worker", "--until-idle")
-    for name, (role, state) in USERS.items():
-        done = add_user(hub, name, role, state)
+    hub = Hub(settings, tmp_path_factory.mktemp(name))
+    publish(hub)
+    for user, (role, state) in USERS.items():
+        done = add_user(hub, user, role, state)
         assert done.returncode == 0, done.stderr
     yield hub
     postgres.drop_database(stack, database)

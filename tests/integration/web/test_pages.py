@@ -17,6 +17,7 @@ from tests.integration.conftest import Hub
 from tests.integration.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.integration
+UNKNOWN_ID = from_serial(99_999_999_999)  # a valid check digit, never issued
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -103,3 +104,36 @@ def test_page_refusals(client: TestClient) -> None:
     missing = client.get(f"/students/{from_serial(99_999_999_999)}")
     assert missing.status_code == 404 and "Back to the search" in missing.text
     assert client.get("/search", params={"birth_date": "2007-13-01"}).status_code == 200
+
+
+# --- the worklist pages (the story itself is in test_worklist_browser.py) ---------------------------
+
+
+def test_worklist_pages_are_for_data_admins_only(client: TestClient) -> None:
+    sign_in(client, "carmen")
+    assert 'href="/worklist"' not in client.get("/search").text
+    for path in ("/worklist", "/worklist/1", "/worklist/requests"):
+        assert client.get(path).status_code == 403, path
+    csrf = CSRF.search(client.get("/search").text)
+    assert csrf
+    answer = client.post("/worklist/merge", data={"master": "1", "others": "2", "csrf": csrf.group(1)})
+    assert answer.status_code == 403
+
+
+def test_worklist_forms_need_the_csrf_token_and_a_refusal_changes_nothing(client: TestClient) -> None:
+    sign_in(client, "dana")
+    page = client.get("/worklist/requests")
+    assert page.status_code == 200 and 'href="/worklist"' in page.text and "Nothing waits." in page.text
+    assert client.post("/worklist/merge", data={"master": UNKNOWN_ID, "others": UNKNOWN_ID}).status_code == 400
+    csrf = CSRF.search(page.text)
+    assert csrf
+    form = {"master": UNKNOWN_ID, "others": f"{UNKNOWN_ID}, 12345", "csrf": csrf.group(1)}
+    refused = client.post("/worklist/merge", data=form)
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/worklist/requests?error=")
+    shown = client.get(refused.headers["location"])
+    assert "not an MSIX id" in shown.text and 'role="alert"' in shown.text and "Nothing waits." in shown.text
+    split = client.post("/worklist/split", data={"msix_id": UNKNOWN_ID, "state": "TX", "csrf": csrf.group(1)})
+    assert "no+child" in split.headers["location"] or "no%20child" in split.headers["location"]
+    assert client.get("/worklist/999999").status_code == 404
+    assert "0 open items" in client.get("/worklist").text
+    assert client.get("/worklist", params={"status": "closed"}).status_code == 422
