@@ -14,16 +14,18 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.api.dashboard import Dashboards
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
-from hub.api.routes import api, ops, pages
+from hub.api.routes import api, dashboard, ops, pages
 from hub.api.security import LoginThrottle
-from hub.config import WebSettings
+from hub.config import Settings, WebSettings
 
 TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 422: "Not understood", 429: "Too many tries"}
 
 
-def create_app(engine: Engine, web: WebSettings) -> FastAPI:
+def create_app(engine: Engine, web: WebSettings, settings: Settings | None = None) -> FastAPI:
+    """``settings`` gives the dashboards, /metrics and notice acks their Kafka (None: without them)."""
     app = FastAPI(
         title="MSIX hub",
         version="0.1.0",
@@ -33,11 +35,14 @@ def create_app(engine: Engine, web: WebSettings) -> FastAPI:
     templates = Jinja2Templates(directory=str(here / "templates"))
     app.state.hub = AppState(engine, web, LoginThrottle(web.login_attempts, web.login_window_s), templates)
     app.state.metrics = Metrics()
+    app.state.dashboards = Dashboards(settings, engine)
     app.middleware("http")(app.state.metrics.middleware)
     app.mount("/static", StaticFiles(directory=str(here / "static")), name="static")
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(pages.router)
+    app.include_router(dashboard.api_router)
+    app.include_router(dashboard.pages_router)
     app.add_exception_handler(NotSignedIn, _to_login)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
