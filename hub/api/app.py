@@ -15,24 +15,24 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.api.dashboard import Dashboards
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
-from hub.api.routes import api, ops, pages, worklist_api, worklist_pages
+from hub.api.routes import api, dashboard, ops, pages, worklist_api, worklist_pages
 from hub.api.security import LoginThrottle
-from hub.config import IdentitySettings, KafkaSettings, WebSettings
+from hub.config import IdentitySettings, KafkaSettings, Settings, WebSettings
 from producers.topics import Topics
 
 TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Not now", 422: "Not understood",
           429: "Too many tries"}  # fmt: skip
 
 
-def create_app(
-    engine: Engine, web: WebSettings, kafka: KafkaSettings | None = None, identity: IdentitySettings | None = None
-) -> FastAPI:
-    """The app; ``kafka`` (its topic prefix) and ``identity`` (the escalation time) are read from the
-    environment when not given, as ``Settings()`` would."""
-    kafka = kafka or KafkaSettings()
-    identity = identity or IdentitySettings()
+def create_app(engine: Engine, web: WebSettings, settings: Settings | None = None) -> FastAPI:
+    """``settings`` gives the dashboards, /metrics and notice acks their Kafka (None: without them),
+    and the worklist its topic prefix and escalation time (None: read from the environment, as
+    ``Settings()`` would)."""
+    kafka = settings.kafka if settings is not None else KafkaSettings()
+    identity = settings.identity if settings is not None else IdentitySettings()
     app = FastAPI(
         title="MSIX hub",
         version="0.1.0",
@@ -44,6 +44,7 @@ def create_app(
     escalate_after = timedelta(hours=identity.escalate_after_hours)
     app.state.hub = AppState(engine, web, throttle, templates, Topics(kafka.topic_prefix), escalate_after)
     app.state.metrics = Metrics()
+    app.state.dashboards = Dashboards(settings, engine)
     app.middleware("http")(app.state.metrics.middleware)
     app.mount("/static", StaticFiles(directory=str(here / "static")), name="static")
     app.include_router(api.router)
@@ -51,6 +52,8 @@ def create_app(
     app.include_router(worklist_api.router)
     app.include_router(pages.router)
     app.include_router(worklist_pages.router)
+    app.include_router(dashboard.api_router)
+    app.include_router(dashboard.pages_router)
     app.add_exception_handler(NotSignedIn, _to_login)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)

@@ -42,3 +42,13 @@ def may_read_notices(role: str, own_state: str | None, state: str) -> bool:
     if role == Role.ADMIN:
         return True
     return role in STATE_BOUND and own_state == state
+
+
+def may_read_dashboard(role: str, own_state: str | None, state: str) -> bool:
+    """A state's dashboard is for its data manager; the admin sees every state's."""
+    return role == Role.ADMIN or (role == Role.STATE_DATA_MANAGER and own_state == state)
+
+
+def may_ack_notice(role: str, own_state: str | None, to_state: str) -> bool:
+    """Acknowledging speaks for the destination state: its data manager, or the admin."""
+    return may_read_dashboard(role, own_state, to_state)

@@ -11,4 +11,6 @@ from hub.store import db
 
 def app() -> FastAPI:
     s = Settings()
-    return create_app(db.engine(s.database), s.web, s.kafka, s.identity)
+    # Kafka as the operator, like the `msix` commands: the dashboards read every state's topics and
+    # groups, and an acknowledgement is written to the destination state's acks topic.
+    return create_app(db.engine(s.database), s.web, s.as_operator())

@@ -99,7 +99,11 @@ def _settings(base: Settings, children: int, seed: int) -> Settings:
     postgres.ensure_database(base, name)
     return Settings(
         home=base.home,
-        kafka=KafkaSettings(bootstrap=base.kafka.bootstrap, topic_prefix=f"benchapi{children}s{seed}."),
+        kafka=KafkaSettings(
+            bootstrap=base.kafka.bootstrap,
+            topic_prefix=f"benchapi{children}s{seed}.",
+            credentials=base.kafka.credentials,
+        ),
         database=base.database.with_database(name),
         web=base.web,
     )

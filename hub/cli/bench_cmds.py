@@ -87,6 +87,25 @@ def api(
     print(json.dumps(figures.as_dict()))
 
 
+@bench_app.command("dashboard")
+def dashboard(
+    children: int = typer.Option(100_000, min=5_000, help="Children of `msix bench api`'s database (loaded if new)."),
+    seed: int = typer.Option(1, help="Seed of the synthetic data."),
+    requests: int = typer.Option(500, min=50, help="Pages and JSON answers measured."),
+) -> None:
+    """Latency of the state dashboard (page and JSON) on about a million records (p50, p95, p99)."""
+    from hub.bench import dashboard as bench
+
+    infra.local.up(settings())
+    s = settings()  # again: a fresh home has the operator's credentials only once Kafka is up
+    figures = bench.run(s, children, seed, requests, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
+    table = Table("dashboard", "p50", "p95", "p99", "max", title=f"Dashboard, {figures.records:,} records")
+    for name, lat in (("page /dashboard/ST", figures.page), ("JSON /api/states/ST/dashboard", figures.json)):
+        table.add_row(name, f"{lat.p50_ms} ms", f"{lat.p95_ms} ms", f"{lat.p99_ms} ms", f"{lat.max_ms} ms")
+    Console().print(table)
+    print(json.dumps(figures.as_dict()))
+
+
 @bench_app.command("identity")
 def identity(
     families: int = typer.Option(40_000, min=100, help="Families in the synthetic linkage set."),

@@ -21,4 +21,7 @@ def healthz(request: Request) -> dict[str, str]:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> PlainTextResponse:
-    return PlainTextResponse(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """The request metrics and the state gauges (``hub.metrics``) in one exposition: their names
+    differ, so the two texts concatenate. The state gauges are cached (hub.api.dashboard says why)."""
+    body = generate_latest(request.app.state.metrics.registry) + request.app.state.dashboards.state_metrics()
+    return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)

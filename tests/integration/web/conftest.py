@@ -49,7 +49,10 @@ def module_hub(
     postgres.ensure_database(stack, database, template=TEMPLATE_DB)
     settings = Settings(
         home=stack.home,
-        kafka=KafkaSettings(bootstrap=stack.kafka.bootstrap, topic_prefix=f"{tag}."),
+        # As the operator, like the `hub` fixture: the test stack's broker runs with security.
+        kafka=KafkaSettings(
+            bootstrap=stack.kafka.bootstrap, topic_prefix=f"{tag}.", credentials=stack.kafka.credentials
+        ),
         database=stack.database.with_database(database),
     )
     apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(TEST_STATES))

@@ -33,7 +33,7 @@ def jose_hub(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def client(jose_hub: Hub) -> Iterator[TestClient]:
-    app = create_app(db.engine(jose_hub.settings.database), WebSettings(cookie_secure=False), jose_hub.settings.kafka)
+    app = create_app(db.engine(jose_hub.settings.database), WebSettings(cookie_secure=False), jose_hub.settings)
     with TestClient(app) as c:
         yield c
 

@@ -1,0 +1,106 @@
+"""The state data manager's dashboard (pages and JSON) and acknowledging a move notice.
+
+A ``state_data_manager`` sees only their own state's dashboard and acknowledges only notices to
+their own state; the ``admin`` may do both for every state; other roles get 403.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from hub import notices
+from hub.api import charts, roles
+from hub.api.dashboard import Dashboards, figures, states_with_records
+from hub.api.deps import ApiUser, Conn, PageSession, forbid_unless, now
+from hub.api.routes.api import _answers, _json, known_query_only
+from hub.api.routes.pages import render
+from hub.store.tables import move_notice
+from producers.topics import USPS_CODES
+
+api_router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(known_query_only)])
+pages_router = APIRouter(include_in_schema=False)
+
+StatePath = Annotated[str, Path(pattern="^(" + "|".join(sorted(USPS_CODES)) + ")$", description="USPS code")]
+# Notice ids are UUIDs (hub.domain); anything printable up to 100 characters is looked up, and
+# only what cannot be an id is refused with 422.
+NoticePath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+def dashboards(request: Request) -> Dashboards:
+    found: Dashboards = request.app.state.dashboards
+    return found
+
+
+@api_router.get(
+    "/states/{state}/dashboard",
+    summary="A state's dashboard figures: arrivals, lags, rejections, data quality, submissions",
+    responses=_answers(401, 403),
+)
+def dashboard_json(request: Request, conn: Conn, user: ApiUser, state: StatePath) -> Response:
+    forbid_unless(roles.may_read_dashboard(user.role, user.state, state))
+    return _json(figures(conn, dashboards(request), state, now()))
+
+
+@api_router.post(
+    "/notices/{notice_id}/ack",
+    summary="Acknowledge a move notice for the destination state (an event through Kafka)",
+    status_code=202,
+    responses=_answers(401, 403) | {404: {"description": "no such notice"}},
+)
+def ack_notice(request: Request, conn: Conn, user: ApiUser, notice_id: NoticePath) -> dict[str, Any]:
+    to_state = conn.execute(select(move_notice.c.to_state).where(move_notice.c.notice_id == notice_id)).scalar()
+    if to_state is None:
+        raise HTTPException(404, "no such notice")
+    forbid_unless(roles.may_ack_notice(user.role, user.state, to_state))
+    settings = dashboards(request).settings
+    if settings is None:
+        raise HTTPException(503, "this server has no Kafka settings")
+    # The server has authenticated the person; the receipt names them after the server's principal.
+    value = notices.acknowledge(settings.kafka, to_state, notice_id, user.username)
+    return {**value, "at": value["at"].isoformat()}
+
+
+@pages_router.get("/dashboard")
+def dashboard_home(request: Request, conn: Conn, session: PageSession) -> Response:
+    user = session.user
+    if user.role == roles.Role.STATE_DATA_MANAGER and user.state:
+        return RedirectResponse(f"/dashboard/{user.state}", status_code=303)
+    if user.role != roles.Role.ADMIN:
+        raise HTTPException(403, "the dashboard is for state data managers and the admin")
+    return render(request, "dashboard_pick.html", session, states=states_with_records(conn))
+
+
+@pages_router.get("/dashboard/{state}")
+def dashboard_page(request: Request, conn: Conn, session: PageSession, state: StatePath) -> HTMLResponse:
+    if not roles.may_read_dashboard(session.user.role, session.user.state, state):
+        raise HTTPException(403, "you may see only your own state's dashboard")
+    f = figures(conn, dashboards(request), state, now())
+    hours = f["records_per_hour"]
+    per_hour = charts.stacked_bars(
+        f"Records received per hour, last {len(hours) // 24} days",
+        [h["hour"][5:13].replace("T", " ") + "h" for h in hours],
+        {"records": [h["records"] for h in hours]},
+        tick_every=24,
+    )
+    rejected = None
+    if f["rejections"] is not None:
+        since = date.fromisoformat(f["rejections"]["since"])
+        days = [date.fromordinal(d).isoformat() for d in range(since.toordinal(), now().date().toordinal() + 1)]
+        reasons = sorted({r["reason"] for r in f["rejections"]["by_day"]})
+        series = {reason: [0] * len(days) for reason in reasons}
+        for r in f["rejections"]["by_day"]:
+            if r["day"] in days:
+                series[r["reason"]][days.index(r["day"])] += r["rows"]
+        rejected = charts.stacked_bars(
+            "Rows rejected per day, by reason",
+            [d[5:] for d in days],
+            series or {"rows": [0] * len(days)},
+            2,
+            legend=bool(series),
+        )
+    return render(request, "dashboard.html", session, f=f, per_hour=per_hour, rejected=rejected)

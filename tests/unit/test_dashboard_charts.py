@@ -1,0 +1,48 @@
+"""The dashboard's SVG charts and its short-lived cache, without a server."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from hub.api.charts import _nice_max, stacked_bars
+from hub.api.dashboard import TtlCache
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_bars_are_drawn_to_scale_and_stacked_by_series() -> None:
+    svg = str(stacked_bars("Rows", ["a", "b", "c"], {"x": [1, 0, 3], "y": [1, 0, 5]}))
+    root = ET.fromstring(svg[: svg.index("</svg>") + 6])
+    rects = root.findall(f".//{SVG}rect")
+    heights = [float(r.get("height", "0")) for r in rects]
+    assert len(rects) == 4  # zero-height bars are left out
+    # The tallest stack (8) reaches the top of the plot; the others are in proportion.
+    assert abs(heights[2] + heights[3] - 182) < 0.2 and abs(heights[0] * 3 - heights[2]) < 0.3  # one decimal each
+    assert root.get("aria-label") == "Rows: 10 in all" and root.get("role") == "img"
+    assert '<ul class="legend"' in svg and "x</li>" in svg
+
+
+def test_labels_are_escaped() -> None:
+    svg = str(stacked_bars("<b>", ["<script>"], {"a & b": [1]}, legend=True))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "a &amp; b" in svg and "<b>" not in svg
+
+
+def test_axis_top_is_four_round_steps() -> None:
+    assert [_nice_max(v) for v in (0, 4, 5, 11, 20, 21, 99, 1000)] == [4, 4, 8, 20, 20, 40, 200, 2000]
+
+
+def test_cache_recomputes_only_after_its_ttl() -> None:
+    t = [0.0]
+    calls: list[str] = []
+    cache: TtlCache[int] = TtlCache(30, clock=lambda: t[0])
+
+    def compute() -> int:
+        calls.append("x")
+        return len(calls)
+
+    assert cache.get("FL", compute) == 1 and cache.get("FL", compute) == 1
+    assert cache.get("TX", compute) == 2  # by key
+    t[0] = 29.9
+    assert cache.get("FL", compute) == 1
+    t[0] = 30.0
+    assert cache.get("FL", compute) == 3
