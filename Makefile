@@ -35,7 +35,7 @@ test: lint
 	$(PY) -m pytest -q -ra --durations=15
 
 bench: setup
-	$(VENV)/bin/msix bench pipeline --events 1000000
+	$(VENV)/bin/msix bench pipeline --events 1000000 --workers 2
 
 clean:
 	-$(VENV)/bin/msix infra down

@@ -313,13 +313,23 @@ def ensure_database(settings: Settings, name: str, template: str | None = None) 
 
 
 def drop_database(settings: Settings, name: str) -> None:
-    """Drop database ``name`` if it exists, ending its sessions first."""
+    """Drop database ``name`` if it exists, ending its sessions first.
+
+    An autovacuum worker runs as the cluster's superuser, whose sessions our role may not end: after
+    a large write the drop can meet one, so that refusal is retried for up to ten seconds.
+    """
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     with _maintenance(settings) as conn:
-        try:
-            conn.execute(drop)
-        except psycopg.Error as exc:
-            raise InfraError(f"cannot drop database {name}: {exc}") from exc
+        for attempt in range(40):
+            try:
+                conn.execute(drop)
+                return
+            except errors.InsufficientPrivilege as exc:
+                if attempt == 39:
+                    raise InfraError(f"cannot drop database {name}: {exc}") from exc
+                time.sleep(0.25)
+            except psycopg.Error as exc:
+                raise InfraError(f"cannot drop database {name}: {exc}") from exc
 
 
 def database_exists(settings: Settings, name: str) -> bool:
