@@ -15,39 +15,14 @@ import pytest
 
 import schemas
 from schemas import Codec, EncodeError, fastpath
+from tests.unit.avro_values import value
 
 REGISTRY = schemas.default_registry()
 CURRENT = [REGISTRY.current(name) for name in REGISTRY.names()]
 
 
-def _value(schema: Any, rnd: random.Random) -> Any:
-    if isinstance(schema, list):
-        return None if rnd.random() < 0.3 else _value(next(s for s in schema if s != "null"), rnd)
-    if isinstance(schema, dict):
-        logical = schema.get("logicalType")
-        if logical == "date":
-            return dt.date(1970, 1, 1) + dt.timedelta(days=rnd.randint(-30000, 30000))
-        if logical == "timestamp-millis":
-            zone = dt.timezone(dt.timedelta(minutes=rnd.choice([0, -300, 330, 840])))
-            moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=rnd.randint(-(2**50), 2**51))
-            return moment.astimezone(zone)
-        if logical == "decimal":
-            places = rnd.randint(0, schema["scale"])  # fewer places than the scale: fastavro pads
-            digits = rnd.randint(-(10 ** (schema["precision"] - schema["scale"] + places)) + 1, 10**5)
-            return Decimal(digits).scaleb(-places)
-        return _value(schema["type"], rnd)
-    if schema == "string":
-        alphabet = "abcXYZ019 -ñáéíóúÑ'ü漢字😀"
-        return "".join(rnd.choice(alphabet) for _ in range(rnd.choice([0, 1, 5, 40, 70, 200, 3000])))
-    if schema == "int":
-        return rnd.choice([0, 1, -1, 63, 64, -65, 2047, 2048, 2**31 - 1, -(2**31), rnd.randint(-(2**31), 2**31 - 1)])
-    if schema == "long":
-        return rnd.choice([0, -1, 4095, 4096, 2**63 - 1, -(2**63), rnd.randint(-(2**63), 2**63 - 1)])
-    raise AssertionError(f"no generator for {schema!r}")
-
-
 def _record(version: Any, rnd: random.Random) -> dict[str, Any]:
-    record = {f["name"]: _value(f["type"], rnd) for f in version.raw["fields"]}
+    record = {f["name"]: value(f["type"], rnd) for f in version.raw["fields"]}
     for field in version.raw["fields"]:  # a field with a default may be left out
         if "default" in field and rnd.random() < 0.2:
             del record[field["name"]]
@@ -88,7 +63,7 @@ def test_writes_what_fastavro_writes(version: Any) -> None:
 
 def _bad_records(version: Any) -> list[dict[str, Any]]:
     rnd = random.Random(version.name + "bad")
-    good = {f["name"]: _value(f["type"], rnd) for f in version.raw["fields"]}
+    good = {f["name"]: value(f["type"], rnd) for f in version.raw["fields"]}
     bad: list[dict[str, Any]] = [good | {"no_such_field": "x"}]
     for field in version.raw["fields"]:
         name, schema = field["name"], field["type"]
@@ -131,7 +106,7 @@ def test_accepts_and_refuses_what_fastavro_did(version: Any) -> None:
 
 def test_a_naive_datetime_is_refused_with_the_codecs_own_error() -> None:
     version = REGISTRY.current("Course")
-    record = {f["name"]: _value(f["type"], random.Random(1)) for f in version.raw["fields"]}
+    record = {f["name"]: value(f["type"], random.Random(1)) for f in version.raw["fields"]}
     record["source_ts"] = dt.datetime(2026, 1, 1)
     with pytest.raises(EncodeError, match="naive datetime"):
         Codec().encode("Course", record)

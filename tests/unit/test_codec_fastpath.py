@@ -4,10 +4,8 @@ refuses what fastavro refuses."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import random
-from decimal import Decimal
 from typing import Any
 
 import fastavro
@@ -16,35 +14,14 @@ import pytest
 import schemas
 from schemas import Codec, TruncatedMessage, UndecodableMessage, fastpath
 from schemas.codec import HEADER_SIZE
+from tests.unit.avro_values import value
 
 REGISTRY = schemas.default_registry()
 CURRENT = [REGISTRY.current(name) for name in REGISTRY.names()]
 
 
-def _value(schema: Any, rnd: random.Random) -> Any:
-    if isinstance(schema, list):
-        return None if rnd.random() < 0.3 else _value(next(s for s in schema if s != "null"), rnd)
-    if isinstance(schema, dict):
-        logical = schema.get("logicalType")
-        if logical == "date":
-            return dt.date(1970, 1, 1) + dt.timedelta(days=rnd.randint(-30000, 30000))
-        if logical == "timestamp-millis":
-            return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=rnd.randint(-(2**41), 2**42))
-        if logical == "decimal":
-            return Decimal(rnd.randint(-(10**7), 10**7)).scaleb(-schema["scale"])
-        return _value(schema["type"], rnd)
-    if schema == "string":
-        alphabet = "abcXYZ019 -ñáéíóúÑ'ü漢字😀"
-        return "".join(rnd.choice(alphabet) for _ in range(rnd.choice([0, 1, 5, 40, 70, 200])))
-    if schema == "int":
-        return rnd.choice([0, 1, -1, 63, 64, -65, 2**31 - 1, -(2**31), rnd.randint(-(2**31), 2**31 - 1)])
-    if schema == "long":
-        return rnd.choice([0, -1, 2**63 - 1, -(2**63), rnd.randint(-(2**63), 2**63 - 1)])
-    raise AssertionError(f"no generator for {schema!r}")
-
-
 def _record(version: Any, rnd: random.Random) -> dict[str, Any]:
-    return {f["name"]: _value(f["type"], rnd) for f in version.raw["fields"]}
+    return {f["name"]: value(f["type"], rnd) for f in version.raw["fields"]}
 
 
 def _body(version: Any, record: dict[str, Any]) -> bytes:
@@ -69,8 +46,8 @@ def test_reads_what_fastavro_reads(version: Any) -> None:
         assert end == len(data)
         assert got == expected
         assert list(got) == list(expected)  # field order too
-        for name, value in got.items():  # same types and Decimal exponents, not merely equal values
-            assert type(value) is type(expected[name]) and str(value) == str(expected[name]), name
+        for name, got_value in got.items():  # same types and Decimal exponents, not merely equal values
+            assert type(got_value) is type(expected[name]) and str(got_value) == str(expected[name]), name
 
 
 @pytest.mark.parametrize("version", CURRENT, ids=lambda v: v.name)
