@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pwd
+import re
 import signal
 import socket
 import subprocess
@@ -143,11 +144,17 @@ def require_free_port(host: str, port: int, what: str) -> None:
 
 
 def tail(path: Path, lines: int = 30) -> str:
+    """The log's last ``lines`` lines that say something: a Java stack trace's frames ("at ...",
+    "... 6 more") are dropped, so its messages and "Caused by:" lines (the reason) are what remain."""
     try:
         text = path.read_text(errors="replace")
     except OSError:
         return f"(no log at {path})"
-    return "\n".join(text.splitlines()[-lines:])
+    said = [line for line in text.splitlines() if not _JAVA_FRAME.match(line)]
+    return "\n".join(said[-lines:])
+
+
+_JAVA_FRAME = re.compile(r"\s+(at \S+\(|\.\.\. \d+ more)")
 
 
 @contextmanager

@@ -1,7 +1,10 @@
 """The real thing: Kafka and PostgreSQL started as local processes under a throwaway MSIX_HOME.
 
-Ports differ from the defaults (Kafka 39092/39093, PostgreSQL 35433) so a developer's running stack
-is never touched. Nothing here skips: a service that cannot start fails the test.
+Ports differ from the defaults (Kafka 19092/19093, PostgreSQL 15433) so a developer's running stack
+is never touched, and lie below Linux's ephemeral range (32768-60999): a port in that range can be
+held, at any moment, by the local end of some outgoing connection (the rest of the suite makes
+thousands), and Kafka then fails to bind. Nothing here skips: a service that cannot start fails the
+test.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from producers.client_config import client_config
 
 pytestmark = pytest.mark.integration
 
-KAFKA_PORT = 39092
-POSTGRES_PORT = 35433
+KAFKA_PORT = 19092
+POSTGRES_PORT = 15433
 
 
 @pytest.fixture(scope="module")

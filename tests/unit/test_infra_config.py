@@ -159,6 +159,23 @@ def test_tail_keeps_the_last_lines(tmp_path: Path) -> None:
     assert "no log" in process.tail(tmp_path / "missing.log")
 
 
+def test_tail_drops_java_stack_frames_so_the_cause_shows(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    frame = "\tat kafka.network.SocketServer.f{}(SocketServer.scala:{}) ~[kafka.jar:?]\n"
+    frames = "".join(frame.format(i, i) for i in range(40))
+    log.write_text(
+        "[ERROR] Fatal error during broker startup\n"
+        + frames
+        + "\t... 6 more\n"
+        + "Caused by: java.net.BindException: Address already in use\n"
+        + frames
+        + "\t... 6 more\n"
+    )
+    assert process.tail(log, 5) == (
+        "[ERROR] Fatal error during broker startup\nCaused by: java.net.BindException: Address already in use"
+    )
+
+
 def test_no_docker_engine_means_not_available(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(docker.shutil, "which", lambda _: None)
     assert docker.docker_available() is False
