@@ -115,6 +115,20 @@ def _wait_visible(admin: AdminClient, bindings: list[AclBinding], patience: floa
         time.sleep(0.1)
 
 
+def has_any(admin: AdminClient, principal: str) -> bool:
+    """Does ``principal`` hold any ACL?"""
+    match = AclBindingFilter(
+        ResourceType.ANY,
+        ANY,
+        ResourcePatternType.ANY,
+        f"User:{principal}",
+        ANY,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+    return bool(admin.describe_acls(match, request_timeout=TIMEOUT).result())
+
+
 def delete_principal(admin: AdminClient, principal: str) -> int:
     """Remove every ACL of ``principal``; returns how many there were."""
     match_all = AclBindingFilter(

@@ -1,4 +1,4 @@
-"""SCRAM users on the broker, through the AdminClient: created, re-keyed, deleted. The broker keeps
+"""SCRAM users on the broker, through the AdminClient: created, re-keyed, revoked. The broker keeps
 only salted hashes; a password exists in clear only in the client file it was written to."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from confluent_kafka.admin import (
     AdminClient,
     ScramCredentialInfo,
     ScramMechanism,
-    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 
@@ -54,15 +53,17 @@ def set_scram_password(admin: AdminClient, user: str, password: str) -> None:
     _wait(admin.alter_user_scram_credentials([upsert], request_timeout=TIMEOUT), user)
 
 
-def delete_scram(admin: AdminClient, user: str) -> bool:
-    """Delete the user's SCRAM credential; False if there was none."""
-    deletion = UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)
-    try:
-        _wait(admin.alter_user_scram_credentials([deletion], request_timeout=TIMEOUT), user)
-    except InfraError as exc:
-        if "RESOURCE_NOT_FOUND" in str(exc) or "not found" in str(exc).lower():
-            return False
-        raise
+def revoke_scram(admin: AdminClient, user: str) -> bool:
+    """Make the user's SCRAM credential useless: replace its password with random bytes that are
+    never written anywhere, so no one can log in as the user again; False if there was none.
+
+    Why not delete it: on Kafka 4.1.1 (KRaft), once a SCRAM credential has been deleted, a broker
+    restarted afterwards refuses every SCRAM login, the operator's and the hub's included (it replays
+    the metadata log into an empty credential cache). `tests/integration/test_security.py` restarts a
+    broker after a revocation to hold this in place. The user stays listed, without a usable secret."""
+    if not _scram_exists(admin, user):
+        return False
+    set_scram_password(admin, user, secrets.token_urlsafe(32))
     return True
 
 

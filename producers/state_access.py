@@ -55,7 +55,8 @@ def issue_credentials(settings: KafkaSettings, state: str) -> dict[str, str]:
     topics = Topics(settings.topic_prefix)
     user = principal_name(topics, state)
     # A user created a moment ago may not be in the broker's metadata cache yet: look again briefly.
-    if not principals.scram_exists(admin, user, patience=3.0):
+    # A removed state keeps its (revoked) user but no ACL: it needs `states add` again.
+    if not principals.scram_exists(admin, user, patience=3.0) or not acls.has_any(admin, user):
         raise UserInputError(f"{state} has no Kafka principal: run `msix states add {state}` first")
     password = new_password()
     principals.set_scram_password(admin, user, password)
@@ -74,9 +75,10 @@ def issue_credentials(settings: KafkaSettings, state: str) -> dict[str, str]:
 
 
 def remove(settings: KafkaSettings, state: str) -> Removed:
-    """Delete the state's credential and every ACL of its principal. Connections it has open are
-    refused from their next request (the ACLs are gone); new logins fail."""
+    """Revoke the state's credential (``principals.revoke_scram``) and delete every ACL of its
+    principal. Connections it has open are refused from their next request (the ACLs are gone); new
+    logins fail."""
     _require_security(settings)
     admin = admin_client(settings)
     user = principal_name(Topics(settings.topic_prefix), state)
-    return Removed(credential=principals.delete_scram(admin, user), acls=acls.delete_principal(admin, user))
+    return Removed(credential=principals.revoke_scram(admin, user), acls=acls.delete_principal(admin, user))

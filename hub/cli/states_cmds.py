@@ -51,5 +51,5 @@ def remove(state: str = typer.Argument(..., callback=state_code, help="USPS code
     """Revoke state ST: delete its credential and every ACL of its principal."""
     removed = state_access.remove(settings().kafka, state)
     console.print(
-        f"{state}: credential {'deleted' if removed.credential else 'was already gone'}, {removed.acls} ACL(s) removed"
+        f"{state}: credential {'revoked' if removed.credential else 'did not exist'}, {removed.acls} ACL(s) removed"
     )

@@ -6,6 +6,7 @@ idempotent and serialised by a lock file, so parallel callers (test workers) are
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from infra.local import kafka, postgres
 from infra.local.kafka_security import Mode
 from infra.local.process import ServiceStatus, locked
 
-__all__ = ["Mode", "ServiceStatus", "down", "status", "up"]
+__all__ = ["Mode", "ServiceStatus", "down", "status", "up", "wipe_if_stopped"]
 
 
 def _lock(settings: Settings) -> Path:
@@ -52,3 +53,17 @@ def down(settings: Settings) -> None:
 
 def status(settings: Settings) -> list[ServiceStatus]:
     return [kafka.status(settings), postgres.status(settings)]
+
+
+def wipe_if_stopped(settings: Settings) -> bool:
+    """Delete everything under MSIX_HOME (topics, databases, credentials) if no service of it runs,
+    so the next ``up`` starts from nothing; True if it did. For throwaway homes such as the test
+    stack's: a cold start there must not depend on what an earlier run left behind."""
+    home = settings.home.home.resolve()
+    with locked(_lock(settings)):
+        if any(s.running for s in status(settings)):
+            return False
+        for child in home.iterdir() if home.exists() else ():
+            if child.name != _lock(settings).name:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        return True

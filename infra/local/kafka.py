@@ -212,7 +212,16 @@ def start(settings: Settings, security: Mode | None = None) -> None:
             pid_file=p.pid,
             cwd=p.root,
         )
-    process.wait_until(lambda: _answers(settings), proc=proc, what="Kafka", log_file=p.out, timeout=START_TIMEOUT)
+    try:
+        process.wait_until(lambda: _answers(settings), proc=proc, what="Kafka", log_file=p.out, timeout=START_TIMEOUT)
+    except InfraError as exc:
+        host, port, _ = addresses(settings)
+        if settings.home.operator_credentials.exists() and process.port_open(host, port):
+            raise InfraError(
+                f"Kafka listens on {host}:{port} but refuses the operator's login"
+                f" ({settings.home.operator_credentials}); the reasons are in {p.logs}/server.log"
+            ) from exc
+        raise
     if settings.home.operator_credentials.exists():
         ensure_hub_principal(settings)
 

@@ -58,6 +58,9 @@ def stack() -> Iterator[Settings]:
         return
     settings = _base_settings()
     was_running = all(s.running for s in infra.local.status(settings))
+    # A stopped test stack starts from nothing: a broker's metadata log or a database left by an
+    # earlier run (perhaps of older code) must not decide whether this run passes.
+    infra.local.wipe_if_stopped(settings)
     infra.local.up(settings)  # raises InfraError, failing every test, if a service cannot start
     # As the operator when the broker runs with security (its credentials exist once it is up).
     settings = settings.as_operator()
@@ -173,4 +176,4 @@ def hub(stack: Settings, tmp_path: Path) -> Iterator[Hub]:
             user = principal.removeprefix("User:")
             if user.startswith(settings.kafka.topic_prefix):
                 acls.delete_principal(admin, user)
-                principals.delete_scram(admin, user)
+                principals.revoke_scram(admin, user)

@@ -25,7 +25,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
-from infra.local import Mode, postgres, process
+from hub.errors import UserInputError
+from infra.local import Mode, kafka, postgres, process
+from producers import state_access
 from producers.client_config import client_config
 
 pytestmark = pytest.mark.integration
@@ -112,6 +114,26 @@ def test_auto_topic_creation_is_off(settings: Settings) -> None:
     producer.produce(topic, value=b"x")
     producer.flush(10)
     assert topic not in AdminClient(operator(settings)).list_topics(timeout=10).topics
+
+
+def test_a_state_removed_then_a_restart_keeps_every_other_login(settings: Settings) -> None:
+    # Kafka 4.1.1 refuses every SCRAM login after a restart that follows a credential's deletion;
+    # `msix states remove` revokes instead (producers/principals.py). This holds it in place.
+    kafka_settings = settings.as_operator().kafka
+    state_access.add(kafka_settings, "TX")
+    tx: dict[str, Any] = dict(state_access.issue_credentials(kafka_settings, "TX"))
+    assert AdminClient(tx).list_topics(timeout=10).brokers
+    removed = state_access.remove(kafka_settings, "TX")
+    assert removed.credential and removed.acls > 0
+
+    kafka.stop(settings)
+    infra.local.up(settings)  # raises if the broker refuses the operator after the restart
+    assert AdminClient(operator(settings)).list_topics(timeout=10).brokers
+    refused = AdminClient(tx | {"log_level": 2})
+    with pytest.raises(KafkaException):
+        refused.list_topics(timeout=5)
+    with pytest.raises(UserInputError, match="msix states add TX"):
+        state_access.issue_credentials(kafka_settings, "TX")
 
 
 def operator(settings: Settings) -> dict[str, Any]:

@@ -177,7 +177,7 @@ def test_revoked_or_replaced_credentials_stop_working(hub: Hub) -> None:
     hub.msix("publish", "--state", "TX", str(tx_submission(hub, "c")), "--credentials", str(second))
 
     removed = hub.msix("states", "remove", "TX")
-    assert "credential deleted" in removed.stderr
+    assert "credential revoked" in removed.stderr
     proc = hub.msix("publish", "--state", "TX", str(tx_submission(hub, "d")), "--credentials", str(second), check=False)
     assert "refused the login" in one_line_refusal(proc)
     missing = hub.msix("states", "credentials", "TX", check=False)
