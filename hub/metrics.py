@@ -13,9 +13,9 @@ from typing import Any
 import structlog
 from confluent_kafka import KafkaException
 from prometheus_client import CollectorRegistry, generate_latest, make_asgi_app
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from hub.config import Settings
 from hub.store import db, quality, receipts
@@ -32,22 +32,29 @@ class StateCollector(Collector):
         settings: Settings,
         engine: Engine | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        quality_of: Callable[[str], quality.Quality] | None = None,
     ) -> None:
+        """``quality_of``: a state's data-quality figures, e.g. the web app's kept ones
+        (``hub.api.dashboard``); computed at each scrape without it."""
         self._settings = settings
         self._engine = engine or db.engine(settings.database)
         self._clock = clock
+        self._quality_of = quality_of
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         now = self._clock()
         g = _Gauges()
+        applied = CounterMetricFamily(
+            "msix_state_records_applied", "Records the hub applied (each change counts)", labels=["state", "family"]
+        )
         with self._engine.connect() as conn:
-            states = [row[0] for row in conn.execute(text("SELECT DISTINCT state FROM record ORDER BY state"))]
-            for family, state, count in conn.execute(
-                text("SELECT family, state, count(*) FROM record WHERE fields IS NOT NULL GROUP BY family, state")
-            ):
-                g.set("records", "Live records in the consolidated store", count, state=state, family=family)
+            states = quality.states_with_records(conn)
+            for (state, family), n in sorted(quality.records_applied(conn).items()):
+                applied.add_metric([state, family], n)
             for st in states:
-                q = quality.quality(conn, st, now)
+                q = self._quality_of(st) if self._quality_of else quality.quality(conn, st, now)
+                for family, count in sorted(q.records.items()):
+                    g.set("records", "Live records in the consolidated store", count, state=st, family=family)
                 for element, share in q.completeness.items():
                     g.set("completeness_ratio", "Share of live records reporting a key element", share, state=st,
                           element=element)  # fmt: skip
@@ -60,15 +67,13 @@ class StateCollector(Collector):
                 if q.last_submission_at is not None:
                     g.set("last_submission_timestamp_seconds", "submitted_at of the latest submission",
                           q.last_submission_at.timestamp(), state=st)  # fmt: skip
-                hour = quality.records_per_hour(conn, st, now - timedelta(hours=1))
-                g.set("records_applied_last_hour", "Records the hub applied in the last hour",
-                      sum(n for _, n in hour), state=st)  # fmt: skip
                 overdue = receipts.notice_status(
                     conn, st, timedelta(hours=self._settings.notices.ack_due_hours), now, only_overdue=True
                 )
                 g.set("notices_overdue", "Move notices to the state not acknowledged in time", len(overdue), state=st)
         self._kafka_figures(g, states, now)
         yield from g.families.values()
+        yield applied
 
     def _kafka_figures(self, g: _Gauges, states: list[str], now: datetime) -> None:
         admin = admin_client(self._settings.kafka)

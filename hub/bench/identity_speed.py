@@ -63,8 +63,11 @@ def _stored(seed: int, count: int) -> Iterator[tuple[IdentityFacts, int, Family,
                 return
 
 
-def run(base: Settings, stored: int, lookups: int, seed: int, log: Report, database: str = "") -> SpeedFigures:
-    """``database``: time look-ups against a database an earlier run loaded and kept (no load)."""
+def run(
+    base: Settings, stored: int, lookups: int, seed: int, log: Report, database: str = "", keep: bool = False
+) -> SpeedFigures:
+    """``database``: time look-ups against a database an earlier run loaded and kept (no load);
+    ``keep``: keep the database this run loads, for such later runs."""
     name = database or f"msix_idspeed{int(time.time())}"
     settings = base.database.with_database(name)
     matcher = ProbabilisticMatcher(Thresholds(base.identity.upper, base.identity.lower))
@@ -86,7 +89,9 @@ def run(base: Settings, stored: int, lookups: int, seed: int, log: Report, datab
             incoming = _incoming(seed, sample, lookups, rng)
             times, candidates, linked, near = _time(conn, incoming, matcher)
     finally:
-        if not database:
+        if keep and not database:
+            log(f"kept the database {name}: time against it again with --database {name}")
+        elif not database:
             _drop(base, name, log)
     times.sort()
     return SpeedFigures(

@@ -100,7 +100,12 @@ def dashboard(
     s = settings()  # again: a fresh home has the operator's credentials only once Kafka is up
     figures = bench.run(s, children, seed, requests, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
     table = Table("dashboard", "p50", "p95", "p99", "max", title=f"Dashboard, {figures.records:,} records")
-    for name, lat in (("page /dashboard/ST", figures.page), ("JSON /api/states/ST/dashboard", figures.json)):
+    for name, lat in (
+        ("page /dashboard/ST", figures.page),
+        ("JSON /api/states/ST/dashboard", figures.json),
+        ("a state's data quality, computed afresh", figures.quality_compute),
+        ("records per hour, 7 days (each page)", figures.records_per_hour),
+    ):
         table.add_row(name, f"{lat.p50_ms} ms", f"{lat.p95_ms} ms", f"{lat.p99_ms} ms", f"{lat.max_ms} ms")
     Console().print(table)
     print(json.dumps(figures.as_dict()))
@@ -162,7 +167,8 @@ def identity_speed(
     stored: int = typer.Option(1_000_000, min=1000, help="Children stored before the look-ups."),
     lookups: int = typer.Option(2000, min=100, help="Identities matched one at a time, each timed."),
     seed: int = typer.Option(3),
-    database: str = typer.Option("", help="Time against a database an earlier run loaded (same seed and N)."),
+    database: str = typer.Option("", help="Time against a database an earlier run kept (same seed and N)."),
+    keep: bool = typer.Option(False, "--keep", help="Keep the database this run loads, for --database."),
 ) -> None:
     """Matching one incoming identity against N stored children, database look-up included: p50, p99."""
     from hub.bench import identity_speed as bench
@@ -170,7 +176,7 @@ def identity_speed(
     s = settings()
     infra.local.up(s)
     figures = bench.run(
-        s, stored, lookups, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), database
+        s, stored, lookups, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), database, keep
     )
     table = Table("measure", "value", title=f"one identity against {figures.stored:,} children")
     table.add_row("look-ups timed", f"{figures.lookups:,}")

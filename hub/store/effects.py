@@ -127,16 +127,28 @@ def write_records(cur: psycopg.Cursor, changed: dict[RecordId, Stored]) -> int:
     rows = (
         (*rid, None if s.fields is None else to_json(s.fields), s.source_ts, s.event_id) for rid, s in changed.items()
     )
-    written = _copy_upsert(
-        cur,
-        "record",
-        ("state", "state_student_id", "family", "record_key", "fields", "source_ts", "event_id"),
-        rows,
-        "state, state_student_id, family, record_key",
-        "UPDATE SET fields = EXCLUDED.fields, source_ts = EXCLUDED.source_ts, event_id = EXCLUDED.event_id, "
-        "updated_at = now() WHERE record.source_ts <= EXCLUDED.source_ts",
+    cols = "state, state_student_id, family, record_key, fields, source_ts, event_id"
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS tmp_record (LIKE record INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    with cur.copy(f"COPY tmp_record ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    # One statement: the upsert, and what it wrote counted by state and family into the hour's
+    # roll-up (the dashboard's records received per hour), in this batch's transaction.
+    cur.execute(
+        f"""WITH written AS (
+                INSERT INTO record ({cols}) SELECT {cols} FROM tmp_record
+                ON CONFLICT (state, state_student_id, family, record_key) DO UPDATE SET fields = EXCLUDED.fields,
+                   source_ts = EXCLUDED.source_ts, event_id = EXCLUDED.event_id, updated_at = now()
+                 WHERE record.source_ts <= EXCLUDED.source_ts
+                RETURNING state, family),
+            counted AS (SELECT state, family, count(*) AS n FROM written GROUP BY state, family),
+            rolled AS (INSERT INTO records_received (state, family, hour, records)
+                       SELECT state, family, date_trunc('hour', now()), n FROM counted)
+            SELECT coalesce(sum(n), 0) FROM counted"""
     )
-    return len(changed) - written
+    total = cur.fetchone()
+    assert total is not None
+    return len(changed) - int(total[0])
 
 
 def insert_notices(cur: psycopg.Cursor, notices: Sequence[Notice]) -> set[str]:

@@ -22,23 +22,23 @@ PER_KEY = 10
 _FACTS = ", ".join(f"si.{c}" for c in FACT_COLUMNS)
 
 
+# The keys travel as one array parameter, unnested server-side: one round trip, where a temp table
+# filled by COPY took three (create, copy, select). Measured on 100,000 children: 7 keys (one
+# identity) 1.4-1.6 ms against 3.7-6.5 ms; 3,000 keys (a worker's batch) 360-390 ms either way.
+_CANDIDATES = f"""SELECT k.block_key, si.msix_id, si.state, si.state_student_id, {_FACTS}
+                    FROM unnest(%s::text[]) AS k(block_key)
+                    CROSS JOIN LATERAL (
+                        SELECT b.state, b.state_student_id FROM identity_block b
+                         WHERE b.block_key = k.block_key LIMIT {PER_KEY}) b
+                    JOIN state_identity si ON si.state = b.state AND si.state_student_id = b.state_student_id"""
+
+
 def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
     """The identities that share a key with the batch, by key: one query, index look-ups only."""
     found: dict[str, list[Candidate]] = {}
     if not blocking_keys:
         return found
-    cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_block (block_key text) ON COMMIT DELETE ROWS")
-    with cur.copy("COPY batch_block (block_key) FROM STDIN") as copy:
-        for key in blocking_keys:
-            copy.write_row((key,))
-    cur.execute(
-        f"""SELECT k.block_key, si.msix_id, si.state, si.state_student_id, {_FACTS}
-              FROM batch_block k
-              CROSS JOIN LATERAL (
-                  SELECT b.state, b.state_student_id FROM identity_block b
-                   WHERE b.block_key = k.block_key LIMIT {PER_KEY}) b
-              JOIN state_identity si ON si.state = b.state AND si.state_student_id = b.state_student_id"""
-    )
+    cur.execute(_CANDIDATES, [list(blocking_keys)])
     for key, msix, state, ssid, *facts in cur:
         found.setdefault(key, []).append(Candidate(msix, _facts(state, ssid, facts)))
     return found

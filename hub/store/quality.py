@@ -44,6 +44,8 @@ class Quality:
     ages_outside_range: int
     last_submission_at: datetime | None
     stale: bool
+    records: dict[str, int]  # live records by family
+    computed_at: datetime
 
 
 def _years_before(day: date, years: int) -> date:
@@ -92,6 +94,10 @@ def quality(conn: Connection, state: str, now: datetime) -> Quality:
         {"state": state},
     ).scalar_one()
     last = conn.execute(text("SELECT max(source_ts) FROM record WHERE state = :state"), {"state": state}).scalar_one()
+    records = conn.execute(
+        text("SELECT family, count(*) FROM record WHERE state = :state AND fields IS NOT NULL GROUP BY family"),
+        {"state": state},
+    ).all()
     completeness = {f"student.{f}": (getattr(s, f) / s.n if s.n else 1.0) for f in KEY_STUDENT_FIELDS}
     completeness |= {f"enrollment.{f}": (getattr(e, f) / e.n if e.n else 1.0) for f in KEY_ENROLLMENT_FIELDS}
     return Quality(
@@ -104,16 +110,39 @@ def quality(conn: Connection, state: str, now: datetime) -> Quality:
         ages_outside_range=s.ages,
         last_submission_at=last,
         stale=last is None or now - last > STALE_AFTER,
+        records={family: n for family, n in records},
+        computed_at=now,
     )
 
 
-def records_per_hour(conn: Connection, state: str, since: datetime) -> list[tuple[datetime, int]]:
-    """Records whose latest version the hub applied in each hour since ``since`` (a record changed
-    twice in a window counts once, in the hour of its last change)."""
+def states_with_records(conn: Connection) -> list[str]:
+    """Distinct states by skipping through the primary key's index (a loose index scan): a plain
+    DISTINCT would read every row."""
     rows = conn.execute(
         text(
-            "SELECT date_trunc('hour', updated_at) AS hour, count(*) FROM record "
-            "WHERE state = :state AND updated_at >= :since GROUP BY hour ORDER BY hour"
+            "WITH RECURSIVE s(state) AS ((SELECT state FROM record ORDER BY state LIMIT 1) UNION ALL "
+            "SELECT (SELECT r.state FROM record r WHERE r.state > s.state ORDER BY r.state LIMIT 1) "
+            "FROM s WHERE s.state IS NOT NULL) SELECT state FROM s WHERE state IS NOT NULL"
+        )
+    )
+    return [row[0] for row in rows]
+
+
+def records_applied(conn: Connection) -> dict[tuple[str, str], int]:
+    """Records the hub applied since the roll-up began, by (state, family): a Prometheus counter."""
+    rows = conn.execute(text("SELECT state, family, sum(records)::bigint FROM records_received GROUP BY 1, 2"))
+    return {(state, family): n for state, family, n in rows}
+
+
+def records_per_hour(conn: Connection, state: str, since: datetime) -> list[tuple[datetime, int]]:
+    """Records the hub applied in each hour since ``since`` (a record changed twice counts twice),
+    from the worker's roll-up ``records_received``; records from before it (migration 0006) count
+    once, in the hour of their latest change."""
+    rows = conn.execute(
+        text(
+            "SELECT hour, sum(records)::bigint FROM records_received "
+            "WHERE state = :state AND hour >= date_trunc('hour', CAST(:since AS timestamptz)) "
+            "GROUP BY hour ORDER BY hour"
         ),
         {"state": state, "since": since},
     ).all()

@@ -74,6 +74,18 @@ record = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Records the worker applied, by state, family and hour: one row per batch (append-only, so two
+# workers never contend for a counter row), summed for the dashboard's "records received per hour".
+records_received = Table(
+    "records_received",
+    metadata,
+    Column("state", Text, nullable=False),
+    Column("family", Text, nullable=False),
+    Column("hour", DateTime(timezone=True), nullable=False),
+    Column("records", Integer, nullable=False),
+    Index("records_received_state_hour", "state", "hour"),
+)
+
 # Every event applied, by id, inserted in the same transaction as its effect: the primary key is
 # what makes a redelivered or republished event a no-op.
 processed_event = Table(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import xml.etree.ElementTree as ET
 
 from hub.api.charts import _nice_max, stacked_bars
@@ -46,3 +48,41 @@ def test_cache_recomputes_only_after_its_ttl() -> None:
     assert cache.get("FL", compute) == 1
     t[0] = 30.0
     assert cache.get("FL", compute) == 3
+
+
+def test_background_cache_answers_at_once_and_refreshes_in_a_thread() -> None:
+    t = [0.0]
+    release = threading.Event()
+    calls: list[str] = []
+    cache: TtlCache[int] = TtlCache(300, clock=lambda: t[0], background=True)
+
+    def compute() -> int:
+        calls.append("x")
+        if len(calls) > 1:
+            release.wait(10)  # a slow recomputation
+        return len(calls)
+
+    assert cache.get("FL", compute) == 1  # the first value is computed by the caller
+    t[0] = 301.0
+    assert cache.get("FL", compute) == 1  # stale: answered at once, a refresh starts
+    assert cache.get("FL", compute) == 1 and len(calls) == 2  # one refresh at a time
+    release.set()
+    deadline = time.monotonic() + 10
+    while cache.get("FL", compute) != 2:
+        assert time.monotonic() < deadline, "the refresh never landed"
+        time.sleep(0.01)
+    assert len(calls) == 2
+
+
+def test_background_cache_keeps_the_old_value_when_a_refresh_fails() -> None:
+    t = [0.0]
+    cache: TtlCache[int] = TtlCache(300, clock=lambda: t[0], background=True)
+    assert cache.get("FL", lambda: 1) == 1
+    t[0] = 301.0
+
+    def fail() -> int:
+        raise RuntimeError("database gone")
+
+    assert cache.get("FL", fail) == 1
+    time.sleep(0.2)
+    assert cache.get("FL", lambda: 5) == 1  # the failed refresh kept the value (retried later)

@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from hub import notices
 from hub.api import charts, roles
-from hub.api.dashboard import Dashboards, figures, states_with_records
+from hub.api.dashboard import Dashboards, figures
 from hub.api.deps import ApiUser, Conn, PageSession, forbid_unless, now
 from hub.api.routes.api import _answers, _json, known_query_only
 from hub.api.routes.pages import render
+from hub.store import quality
 from hub.store.tables import move_notice
 from producers.topics import USPS_CODES
 
@@ -72,7 +73,7 @@ def dashboard_home(request: Request, conn: Conn, session: PageSession) -> Respon
         return RedirectResponse(f"/dashboard/{user.state}", status_code=303)
     if user.role != roles.Role.ADMIN:
         raise HTTPException(403, "the dashboard is for state data managers and the admin")
-    return render(request, "dashboard_pick.html", session, states=states_with_records(conn))
+    return render(request, "dashboard_pick.html", session, states=quality.states_with_records(conn))
 
 
 @pages_router.get("/dashboard/{state}")

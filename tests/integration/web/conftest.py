@@ -3,6 +3,7 @@ accounts made with the real ``msix users add``, then many requests against it.""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from hub.config import KafkaSettings, Settings
 from infra.local import postgres
@@ -82,3 +84,17 @@ def screenshots_dir() -> Path:
     out = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, one a test module."""
+    from tests.integration.web.browsing import chromium_path
+
+    args = ["--disable-background-networking", "--disable-dev-shm-usage"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=args, headless=True)
+        yield b
+        b.close()

@@ -5,85 +5,23 @@ report in both languages. Screenshots are kept under test-artifacts/screenshots/
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import socket
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
 from tests.integration.conftest import Hub
+from tests.integration.web.browsing import SIZES, no_sideways_scroll, serve, shot
 from tests.integration.web.conftest import PASSWORD, screenshots_dir
 
 pytestmark = pytest.mark.integration
 
-SIZES = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 2,
-    },
-}
-
-
-def chromium_path() -> str:
-    """Debian's Chromium: the binary itself when present (the /usr/bin script only adds flags)."""
-    for candidate in ("/usr/lib/chromium/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise AssertionError("Chromium is missing: run `make setup` as root (it installs Debian's chromium)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def server(ana_hub: Hub) -> Iterator[str]:
-    port = free_port()
-    proc = ana_hub.spawn("serve", "--port", str(port))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2):
-                break
-        except OSError:
-            assert proc.poll() is None, ana_hub.output(proc)
-            assert time.monotonic() < deadline, "msix serve did not answer within 60 s"
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    args = ["--disable-background-networking", "--disable-dev-shm-usage"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=args, headless=True)
-        yield b
-        b.close()
-
-
-def shot(page: Page, size: str, name: str) -> None:
-    page.screenshot(path=str(screenshots_dir() / f"{size}-{name}.png"), full_page=True)
-
-
-def no_sideways_scroll(page: Page) -> None:
-    """The page itself fits the screen; only tables scroll inside their own region."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    yield from serve(ana_hub)
 
 
 @pytest.mark.parametrize("size", list(SIZES))

@@ -4,17 +4,14 @@ through the real pipeline, Kafka (with SCRAM and ACLs) and PostgreSQL."""
 
 from __future__ import annotations
 
-import os
 import re
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
@@ -23,8 +20,8 @@ from hub.config import WebSettings
 from hub.store import db, quality, receipts
 from tests.integration.conftest import Hub
 from tests.integration.submissions import student_row, submission
+from tests.integration.web.browsing import SIZES, no_sideways_scroll, serve, shot
 from tests.integration.web.conftest import PASSWORD, add_user
-from tests.integration.web.test_browser import SIZES, chromium_path, free_port, no_sideways_scroll, shot
 
 pytestmark = pytest.mark.integration
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -224,32 +221,7 @@ def test_metrics_without_kafka_settings_serve_only_the_request_metrics(dash_hub:
 
 @pytest.fixture(scope="module")
 def server(dash_hub: Hub) -> Iterator[str]:
-    port = free_port()
-    proc = dash_hub.spawn("serve", "--port", str(port))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2):
-                break
-        except OSError:
-            assert proc.poll() is None, dash_hub.output(proc)
-            assert time.monotonic() < deadline, "msix serve did not answer within 60 s"
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    args = ["--disable-background-networking", "--disable-dev-shm-usage"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=args, headless=True)
-        yield b
-        b.close()
+    yield from serve(dash_hub)
 
 
 @pytest.mark.parametrize("size", list(SIZES))

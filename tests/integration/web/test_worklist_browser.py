@@ -6,8 +6,6 @@ and validated the same way. Screenshots under test-artifacts/screenshots/ (workl
 from __future__ import annotations
 
 import json
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -16,11 +14,10 @@ from playwright.sync_api import Browser, Page, expect
 from hub.config import Settings
 from tests.integration.conftest import Hub
 from tests.integration.test_identity import three_states
+from tests.integration.web.browsing import SIZES, no_sideways_scroll, serve, shot
 from tests.integration.web.conftest import PASSWORD, module_hub
-from tests.integration.web.test_browser import SIZES, browser, free_port, no_sideways_scroll, shot
 
 pytestmark = pytest.mark.integration
-__all__ = ["browser"]  # the Chromium fixture, shared with test_browser.py
 
 
 @pytest.fixture(scope="module")
@@ -30,21 +27,7 @@ def jose_hub(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def server(jose_hub: Hub) -> Iterator[str]:
-    port = free_port()
-    proc = jose_hub.spawn("serve", "--port", str(port))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2):
-                break
-        except OSError:
-            assert proc.poll() is None, jose_hub.output(proc)
-            assert time.monotonic() < deadline, "msix serve did not answer within 60 s"
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    yield from serve(jose_hub)
 
 
 def msix_of(hub: Hub, state: str, ssid: str) -> str:
