@@ -11,10 +11,18 @@ from rich.table import Table
 
 import infra.local
 from hub.cli.common import settings
+from hub.config import Settings
 from hub.store import db
 
 bench_app = typer.Typer(help="Benchmarks (figures go in the README).", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)
+
+
+def _up() -> Settings:
+    """Start the local stack if needed; the settings read afterwards, since a brand-new home has the
+    operator's and the hub's credentials only once Kafka has started."""
+    infra.local.up(settings())
+    return settings()
 
 
 @bench_app.command("pipeline")
@@ -26,8 +34,7 @@ def pipeline(
     """Publish and merge N events over ten states; print events/s, latency, RSS and the COPY ceiling."""
     from hub.bench import pipeline as bench
 
-    s = settings()
-    infra.local.up(s)
+    s = _up()
     db.migrate(s.database)
     figures = bench.run(s, events, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), workers)
     table = Table("measure", "value", title=f"pipeline, {figures.events:,} events over {figures.states} states")
@@ -76,8 +83,7 @@ def api(
     """Latency of the record, search and credits endpoints with N children (p50, p95, p99)."""
     from hub.bench import api as bench
 
-    s = settings()
-    infra.local.up(s)
+    s = _up()
     figures = bench.run(s, children, seed, requests, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
     table = Table("endpoint", "p50", "p95", "p99", "max", title=f"API, {figures.children:,} consolidated children")
     for name, lat in bench.iter_lines(figures):
@@ -96,8 +102,7 @@ def dashboard(
     """Latency of the state dashboard (page and JSON) on about a million records (p50, p95, p99)."""
     from hub.bench import dashboard as bench
 
-    infra.local.up(settings())
-    s = settings()  # again: a fresh home has the operator's credentials only once Kafka is up
+    s = _up()
     figures = bench.run(s, children, seed, requests, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
     table = Table("dashboard", "p50", "p95", "p99", "max", title=f"Dashboard, {figures.records:,} records")
     for name, lat in (
@@ -173,8 +178,7 @@ def identity_speed(
     """Matching one incoming identity against N stored children, database look-up included: p50, p99."""
     from hub.bench import identity_speed as bench
 
-    s = settings()
-    infra.local.up(s)
+    s = _up()
     figures = bench.run(
         s, stored, lookups, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), database, keep
     )
@@ -196,10 +200,8 @@ def security(
     """The pipeline with Kafka security on vs off, side by side: publish and merge events/s."""
     from hub.bench import security as bench
 
-    s = settings()
-    infra.local.up(s)
+    s = _up()
     db.migrate(s.database)
-    s = settings()
     rounds_run = bench.run(s, events, rounds, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
     table = Table("round", "publish plain", "publish secure", "cost", "merge plain", "merge secure", "cost")
     costs = []
