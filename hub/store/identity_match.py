@@ -25,12 +25,16 @@ _FACTS = ", ".join(f"si.{c}" for c in FACT_COLUMNS)
 # The keys travel as one array parameter, unnested server-side: one round trip, where a temp table
 # filled by COPY took three (create, copy, select). Measured on 100,000 children: 7 keys (one
 # identity) 1.4-1.6 ms against 3.7-6.5 ms; 3,000 keys (a worker's batch) 360-390 ms either way.
-_CANDIDATES = f"""SELECT k.block_key, si.msix_id, si.state, si.state_student_id, {_FACTS}
+# An identity found through several keys comes back once, with the keys that found it (grouped by
+# state_identity's primary key): a third fewer rows to send and decode; on 1,000,000 children one
+# identity's search took p50 0.9-1.1 ms, p90 1.7-2.4 ms, against 1.0-1.5 and 2.0-3.9 ungrouped.
+_CANDIDATES = f"""SELECT array_agg(k.block_key), si.msix_id, si.state, si.state_student_id, {_FACTS}
                     FROM unnest(%s::text[]) AS k(block_key)
                     CROSS JOIN LATERAL (
                         SELECT b.state, b.state_student_id FROM identity_block b
                          WHERE b.block_key = k.block_key LIMIT {PER_KEY}) b
-                    JOIN state_identity si ON si.state = b.state AND si.state_student_id = b.state_student_id"""
+                    JOIN state_identity si ON si.state = b.state AND si.state_student_id = b.state_student_id
+                   GROUP BY si.state, si.state_student_id"""
 
 
 def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
@@ -39,8 +43,10 @@ def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, l
     if not blocking_keys:
         return found
     cur.execute(_CANDIDATES, [list(blocking_keys)])
-    for key, msix, state, ssid, *facts in cur:
-        found.setdefault(key, []).append(Candidate(msix, _facts(state, ssid, facts)))
+    for keys, msix, state, ssid, *facts in cur:
+        candidate = Candidate(msix, _facts(state, ssid, facts))
+        for key in keys:
+            found.setdefault(key, []).append(candidate)
     return found
 
 
