@@ -48,7 +48,7 @@ def credentials(
 
 @states_app.command("remove")
 def remove(state: str = typer.Argument(..., callback=state_code, help="USPS code.")) -> None:
-    """Revoke state ST: delete its credential and every ACL of its principal."""
+    """Revoke state ST: its password replaced by one nobody is given, every ACL of its principal deleted."""
     removed = state_access.remove(settings().kafka, state)
     console.print(
         f"{state}: credential {'revoked' if removed.credential else 'did not exist'}, {removed.acls} ACL(s) removed"
