@@ -104,10 +104,7 @@ def _wait_visible(admin: AdminClient, bindings: list[AclBinding], patience: floa
     while True:
         seen: set[tuple[object, ...]] = set()
         for who in principals:
-            match = AclBindingFilter(
-                ResourceType.ANY, ANY, ResourcePatternType.ANY, who, ANY, AclOperation.ANY, AclPermissionType.ANY
-            )
-            seen |= {_key(b) for b in admin.describe_acls(match, request_timeout=TIMEOUT).result()}
+            seen |= {_key(b) for b in admin.describe_acls(_every_acl_of(who), request_timeout=TIMEOUT).result()}
         if wanted <= seen:
             return
         if time.monotonic() > deadline:
@@ -115,31 +112,21 @@ def _wait_visible(admin: AdminClient, bindings: list[AclBinding], patience: floa
         time.sleep(0.1)
 
 
+def _every_acl_of(principal: str) -> AclBindingFilter:
+    """A filter matching every ACL ``principal`` holds, on any resource."""
+    return AclBindingFilter(
+        ResourceType.ANY, ANY, ResourcePatternType.ANY, principal, ANY, AclOperation.ANY, AclPermissionType.ANY
+    )
+
+
 def has_any(admin: AdminClient, principal: str) -> bool:
     """Does ``principal`` hold any ACL?"""
-    match = AclBindingFilter(
-        ResourceType.ANY,
-        ANY,
-        ResourcePatternType.ANY,
-        f"User:{principal}",
-        ANY,
-        AclOperation.ANY,
-        AclPermissionType.ANY,
-    )
-    return bool(admin.describe_acls(match, request_timeout=TIMEOUT).result())
+    return bool(admin.describe_acls(_every_acl_of(f"User:{principal}"), request_timeout=TIMEOUT).result())
 
 
 def delete_principal(admin: AdminClient, principal: str) -> int:
     """Remove every ACL of ``principal``; returns how many there were."""
-    match_all = AclBindingFilter(
-        ResourceType.ANY,
-        ANY,
-        ResourcePatternType.ANY,
-        f"User:{principal}",
-        ANY,
-        AclOperation.ANY,
-        AclPermissionType.ANY,
-    )
+    match_all = _every_acl_of(f"User:{principal}")
     removed = 0
     for future in admin.delete_acls([match_all], request_timeout=TIMEOUT).values():
         removed += len(future.result())
