@@ -11,14 +11,18 @@ noise model leaves at least one key intact:
 - ``S`` the same date, and a surname's phonetic code, one key per surname (a new first name, one
   surname or two, swapped surnames);
 - ``N`` birth year, sex, first-name code and one surname's code (a typo in the day or month);
-- ``X`` the first-name code and the first two surnames' codes in any order, no date (no or a
-  mistyped birth date; given name and surname exchanged).
+- ``M`` day and month in either order, without the year, with the first-name code and one surname's
+  code (a typo in the year);
+- ``X`` sex, the first-name code and one surname's code in either order, no date (no birth date;
+  given name and surname exchanged; one surname against two);
+- ``P`` the first-name code, the first surname's code and a parent's first name, no date: where
+  ``X`` alone would be a crowd of namesakes capped before the child is reached.
 
 Decision, on the best-scoring child (the best of its state identities; ``model.score``):
 
 - link, when the score reaches ``upper``, no other child does, the first names are not different,
-  and, for a multiple birth, the first names are the same: twins share surnames, birth date and
-  parents, and their first names are what tells them apart;
+  and, for a multiple birth, the first names are the same name (exact, or a nickname of it): twins
+  share surnames, birth date and parents, and their first names are what tells them apart;
 - near match, between ``lower`` and ``upper`` (or above, when a rule forbids linking): a new child,
   provisional, with a worklist item naming the candidates for a data admin;
 - a new child, below ``lower``.
@@ -119,9 +123,14 @@ class ProbabilisticMatcher:
         return None
 
 
+# The same first name, however written: exact, or a nickname the table gives for it (Chuy / Jesús).
+# Not a typo: names one letter apart are often two twins' (José / Josué, Daniel / Daniela).
+SAME_NAME = frozenset({"exact", "nickname"})
+
+
 def _forbidden(a: Features, b: Features, s: Score, first_name_rule: bool = True) -> str | None:
     first = s.level("first name")
-    if (a.facts.multiple_birth or b.facts.multiple_birth) and first != "exact":
+    if (a.facts.multiple_birth or b.facts.multiple_birth) and first not in SAME_NAME:
         return "multiple birth, and the first names differ"
     # Twins whose states did not flag the multiple birth look like this: a different first name,
     # and everything else alike.

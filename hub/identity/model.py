@@ -60,8 +60,8 @@ FIELDS: tuple[Field, ...] = (
         "typo": (0.05, 0.006), "swapped": (0.005, 0.0005), "disagree": (0.015, 0.9675),
     }),
     Field("surnames", compare.surnames, {
-        "both": (0.55, 0.002), "one": (0.30, 0.03), "swapped": (0.04, 0.0004),
-        "typo": (0.06, 0.004), "partial": (0.03, 0.01), "disagree": (0.015, 0.9535),
+        "both": (0.55, 0.002), "one": (0.325, 0.03), "swapped": (0.04, 0.0004),
+        "typo": (0.06, 0.004), "partial": (0.005, 0.01), "disagree": (0.015, 0.9535),
     }),
     Field("birth date", compare.birth_date, {
         "exact": (0.93, 0.0003), "swapped": (0.025, 0.0003), "digit": (0.03, 0.004),
