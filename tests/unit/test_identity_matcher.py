@@ -168,7 +168,7 @@ def test_score_reasons_name_fields_and_weights_not_values():
 
 
 def decide(incoming, *stored, thresholds=None):
-    m = ProbabilisticMatcher(thresholds or Thresholds(16, 10))
+    m = ProbabilisticMatcher(thresholds or Thresholds())
     cands = [Candidate(f"C{i}", s.facts) for i, s in enumerate(stored)]
     return m.decide(incoming.facts, cands)
 
