@@ -101,10 +101,10 @@ def blocking_keys(
             # Without the year: a typo in the year's digits leaves the month, day and names.
             keys.extend(f"M|{lo:02d}-{hi:02d}|{first_code}|{c}" for c in codes)
     if first_code and codes:
-        # Sorted together: the same key when a state swaps the given name and the surname. One key
-        # per surname, so that one surname against two still meets (no date to go by).
-        keys.extend(f"X|{facts.sex}|{'|'.join(sorted((first_code, c)))}" for c in codes)
-        # A parent's first name with the child's first name and surname: a small block where a
-        # missing or mistyped date leaves the X block crowded with namesakes.
-        keys.extend(f"P|{first_code}|{codes[0]}|{code(p)}" for p in parents)
+        # Sorted together: the same key when a state swaps the given name and the surname.
+        keys.append(f"X|{'|'.join(sorted((first_code, *codes)))}")
+        # A parent's first name with the child's first name and first surname: where there is no
+        # date, one surname against two (X differs) and namesakes crowding X before the cap.
+        names = "|".join(sorted((first_code, codes[0])))  # sorted, as X
+        keys.extend(f"P|{names}|{code(p)}" for p in parents)
     return tuple(dict.fromkeys(keys))

@@ -13,10 +13,11 @@ noise model leaves at least one key intact:
 - ``N`` birth year, sex, first-name code and one surname's code (a typo in the day or month);
 - ``M`` day and month in either order, without the year, with the first-name code and one surname's
   code (a typo in the year);
-- ``X`` sex, the first-name code and one surname's code in either order, no date (no birth date;
-  given name and surname exchanged; one surname against two);
-- ``P`` the first-name code, the first surname's code and a parent's first name, no date: where
-  ``X`` alone would be a crowd of namesakes capped before the child is reached.
+- ``X`` the first-name code and the first two surnames' codes in any order, no date (no or a
+  mistyped birth date; given name and surname exchanged);
+- ``P`` the first-name code, the first surname's code and a parent's first name, no date: no date
+  and one surname against two (``X`` differs), or ``X`` a crowd of namesakes capped before the child.
+  (One ``X`` key per surname instead found fewer children on the training seed: crowded blocks.)
 
 Decision, on the best-scoring child (the best of its state identities; ``model.score``):
 
