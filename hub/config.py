@@ -117,7 +117,7 @@ class IdentitySettings(BaseSettings):
     matcher: Literal["probabilistic", "exact"] = Field(
         default="probabilistic", description="exact: only exact agreement links, no worklist (the old rule)"
     )
-    upper: float = Field(default=16.0, description="at or above: linked automatically")
+    upper: float = Field(default=14.0, description="at or above: linked automatically")
     lower: float = Field(default=10.0, description="at or above (and below upper): a near-match worklist item")
     escalate_after_hours: float = Field(default=72.0, gt=0, description="an open worklist item escalates after this")
 

@@ -30,6 +30,7 @@ from hub.identity.features import prepare
 from hub.identity.fit import fit
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.identity.model import FIELDS, Field, levels
+from hub.identity.twins import first_name_rule, lookalike_share
 
 PER_KEY = 10  # as hub.store.identity_match
 
@@ -121,9 +122,11 @@ def run_matcher(
     return fig
 
 
-def fitted_fields(stored: Sequence[Record], incoming: Sequence[Record], seed: int = 1) -> tuple[Field, ...]:
+def fitted_fields(
+    stored: Sequence[Record], incoming: Sequence[Record], seed: int = 1, random_pairs: int = 200_000
+) -> tuple[Field, ...]:
     """m and u estimated from the data without its truth (``hub.identity.fit``): candidate pairs
-    from the blocking keys, and 200,000 random pairs."""
+    from the blocking keys, and ``random_pairs`` random pairs."""
     import random
 
     matcher = ProbabilisticMatcher()
@@ -139,13 +142,42 @@ def fitted_fields(stored: Sequence[Record], incoming: Sequence[Record], seed: in
         seen = {c.uid: c for key in matcher.blocking_keys(r.facts) for c in index.get(key, ())}
         pairs += [levels(a, prepare(c.facts)) for c in seen.values()]
     rng = random.Random(seed)  # noqa: S311 - sampling, nothing secret
-    randoms = [levels(prepare(rng.choice(incoming).facts), prepare(rng.choice(stored).facts)) for _ in range(200_000)]
+    randoms = [
+        levels(prepare(rng.choice(incoming).facts), prepare(rng.choice(stored).facts)) for _ in range(random_pairs)
+    ]
     return fit(pairs, randoms)
 
 
 def _true_matches(stored: Sequence[Record], incoming: Sequence[Record]) -> int:
     entities = {r.entity for r in stored}
     return sum(r.entity in entities for r in incoming)
+
+
+def methods(
+    stored: Sequence[Record],
+    incoming: Sequence[Record],
+    thresholds: Thresholds,
+    log: Callable[[str], None],
+    splink: bool = True,
+    random_pairs: int = 200_000,
+) -> list[Figures]:
+    """Every method on one linkage set, each configured from the data alone (never its truth): the
+    hub's hand-set weights; m and u fitted by EM; both with the first-name rule as the stored
+    records' own look-alikes decide (``hub.identity.twins``); then Splink."""
+    facts = [r.facts for r in stored]
+    share, rule = lookalike_share(facts), first_name_rule(facts)
+    log(f"look-alikes (same date and surnames, another first name) in stored: {share:.2%}: rule {_on(rule)}")
+    note = f"first-name rule {_on(rule)}"
+    hand = run_matcher(stored, incoming, thresholds, FIELDS, f"hub matcher, hand-set weights ({note})", rule)
+    fitted = fitted_fields(stored, incoming, random_pairs=random_pairs)
+    figures = [hand, run_matcher(stored, incoming, thresholds, fitted, f"hub matcher, m/u fitted by EM ({note})", rule)]
+    if splink:
+        figures += run_splink(stored, incoming, log)
+    return figures
+
+
+def _on(rule: bool) -> str:
+    return "on" if rule else "off"
 
 
 def threshold_sweep(

@@ -142,16 +142,7 @@ def identity(
     for name, load in sets.items():
         stored, incoming = load()
         say(f"{name}: {len(stored):,} stored, {len(incoming):,} incoming")
-        figures = [bench.run_matcher(stored, incoming, thresholds)]
-        fitted = bench.fitted_fields(stored, incoming)
-        figures.append(bench.run_matcher(stored, incoming, thresholds, fitted, "hub matcher, m/u fitted by EM"))
-        figures.append(
-            bench.run_matcher(
-                stored, incoming, thresholds, fitted, "fitted, other first names may link", first_name_rule=False
-            )
-        )
-        if splink:
-            figures += bench.run_splink(stored, incoming, say)
+        figures = bench.methods(stored, incoming, thresholds, say, splink)
         table = Table("method", "precision", "recall", "F1", "worklist", "seconds", title=name)
         for f in figures:
             table.add_row(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from hub.identity.features import Features
 from hub.identity.nicknames import equivalent
@@ -18,10 +18,18 @@ MISSING = "missing"
 DISAGREE = "disagree"
 # Jaro-Winkler at or above this: a typo (one letter dropped, doubled or swapped in a short name).
 TYPO = 0.9
+# One keystroke (a letter substituted, dropped, doubled, or two neighbours swapped) in a name this
+# long or longer is a typo too: Jaro-Winkler rewards a common start, so it misses a slip in the
+# second or third letter of a short name (Itzel / Inzel 0.88, Alejandro / Ajejandro 0.896).
+KEYSTROKE_MIN = 4
 
 
 def similar(a: str, b: str) -> bool:
-    return JaroWinkler.similarity(a, b) >= TYPO
+    """A typo of one another: Jaro-Winkler ≥ 0.9, or one keystroke apart after the same first letter
+    (a first letter is rarely mistyped, and Rose / José are two names)."""
+    if JaroWinkler.similarity(a, b) >= TYPO:
+        return True
+    return a[:1] == b[:1] and min(len(a), len(b)) >= KEYSTROKE_MIN and OSA.distance(a, b, score_cutoff=1) <= 1
 
 
 def names_swapped(a: Features, b: Features) -> bool:

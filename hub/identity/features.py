@@ -62,6 +62,7 @@ def prepare(facts: IdentityFacts) -> Features:
     surnames = _surnames(facts)
     first_code = code(canonical(first_words[0])) if first_words else ""
     surname_codes = tuple(code(w) for w in surnames)
+    parents_first = frozenset(w for n in (facts.parent1_first_name, facts.parent2_first_name) for w in _words(n)[:1])
     return Features(
         facts=facts,
         first=facts.first_name,
@@ -71,16 +72,18 @@ def prepare(facts: IdentityFacts) -> Features:
         surnames=surnames,
         surname_codes=surname_codes,
         birth=facts.birth_date,
-        parents_first=frozenset(w for n in (facts.parent1_first_name, facts.parent2_first_name) for w in _words(n)[:1]),
+        parents_first=parents_first,
         parents_last=frozenset(
             w for n in (facts.parent1_last_name, facts.parent2_last_name) for w in _words(n) if w not in PARTICLES
         ),
-        keys=blocking_keys(facts, first_code, surname_codes[:2]),
+        keys=blocking_keys(facts, first_code, surname_codes[:2], tuple(sorted(parents_first))),
     )
 
 
-def blocking_keys(facts: IdentityFacts, first_code: str, codes: tuple[str, ...]) -> tuple[str, ...]:
-    """See ``matcher``: E, F, N, S and X keys."""
+def blocking_keys(
+    facts: IdentityFacts, first_code: str, codes: tuple[str, ...], parents: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """See ``matcher``: D, E, F, M, N, P, S and X keys."""
     keys: list[str] = []
     first = facts.first_name
     if facts.birth_date is not None:
@@ -94,7 +97,14 @@ def blocking_keys(facts: IdentityFacts, first_code: str, codes: tuple[str, ...])
             keys.append(f"F|{bucket}|{first_code}")
             keys.extend(f"N|{d.year}|{facts.sex}|{first_code}|{c}" for c in codes)
         keys.extend(f"S|{bucket}|{c}" for c in codes)
+        if first_code:
+            # Without the year: a typo in the year's digits leaves the month, day and names.
+            keys.extend(f"M|{lo:02d}-{hi:02d}|{first_code}|{c}" for c in codes)
     if first_code and codes:
         # Sorted together: the same key when a state swaps the given name and the surname.
         keys.append(f"X|{'|'.join(sorted((first_code, *codes)))}")
+        # A parent's first name with the child's first name and first surname: where there is no
+        # date, one surname against two (X differs) and namesakes crowding X before the cap.
+        names = "|".join(sorted((first_code, codes[0])))  # sorted, as X
+        keys.extend(f"P|{names}|{code(p)}" for p in parents)
     return tuple(dict.fromkeys(keys))

@@ -11,7 +11,8 @@ rate of each defect per report:
 - first name: a nickname (6%, of names that have one: Pepe, Lupe, Chuy, Mike...), a compound name cut
   to one of its words (30% of compound names), the middle name given as the first (2%), a typo (3%);
 - surnames: the two swapped (4%), the maternal one only (2%), a typo in one (3%);
-- birth date: day and month swapped (3%, where both are ≤ 12), one digit off (2%), missing (1.5%);
+- birth date: day and month swapped (3%, where both are ≤ 12), one digit off (2%, and the swap's 3%
+  where the day is over 12: about 3.9% in all), missing (1.5%);
 - sex: missing (2%), wrong (0.3%); a twin's multiple-birth flag missing (15%);
 - typos in a parent's first name (3%) and in the birth city (3%).
 
