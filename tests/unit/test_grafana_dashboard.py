@@ -19,5 +19,7 @@ def test_every_metric_in_the_dashboard_is_exported() -> None:
     }
     source = (ROOT / "hub" / "metrics.py").read_text()
     exported = {"msix_state_" + name for name in re.findall(r'g\.set\(\s*"(\w+)"', source)}
+    # Counters: Prometheus exposes them with "_total" after the family's name.
+    exported |= {name + "_total" for name in re.findall(r'CounterMetricFamily\(\s*"(msix_state_\w+)"', source)}
     assert used and used <= exported, used - exported
     assert {"msix_state_consumer_lag", "msix_state_rejections_last_7d", "msix_state_completeness_ratio"} <= used
