@@ -21,6 +21,7 @@ the state, the submission time and the record's content, so republishing changes
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import zlib
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from lxml import etree
 
 from connectors.edfi import mapping
 from connectors.edfi.aside import Aside
@@ -311,7 +313,7 @@ class _Run:
                 who = _CHILD_OF.get(top.name)
                 if who is None:
                     quiet = not self.lead
-                elif not self.share.owns(_child(top.element, paths, who)):
+                elif not self.share.owns(_child(top.element, head.namespace, who)):
                     continue
             view = View(top.element, paths, self.tables)
             if isinstance(handler, RecordKind):
@@ -425,15 +427,24 @@ _CHILD_OF: dict[str, tuple[str, ...]] = {
 """Elements that name a child, and where (as their mapping reads it)."""
 
 
-def _child(element: Any, paths: Paths, where: tuple[str, ...]) -> str | None:
+def _child(element: Any, namespace: str, where: tuple[str, ...]) -> str | None:
     """The student id ``View(element).text(*where)`` would give, without flattening the element:
     the first leaf at each path, in document order, stripped; an empty one passes to the next path."""
-    for path in where:
-        for leaf in element.iterfind(paths(path)):
-            if len(leaf):
-                continue  # not a leaf: flattening looks past it too
-            text = (leaf.text or "").strip()
+    for find in _leaf_finders(namespace, where):
+        leaves = find(element)
+        if leaves:
+            text = (leaves[0].text or "").strip()
             if text:
                 return text
-            break
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _leaf_finders(namespace: str, where: tuple[str, ...]) -> tuple[etree.XPath, ...]:
+    # A compiled XPath: about a quarter of the time of lxml's find() on a namespaced path. `[not(*)]`
+    # keeps leaves only, as flattening does.
+    # (Only Ed-Fi namespaces are read: never the empty one, which XPath could not bind to a prefix.)
+    return tuple(
+        etree.XPath("/".join("e:" + step for step in path.split("/")) + "[not(*)]", namespaces={"e": namespace})
+        for path in where
+    )
