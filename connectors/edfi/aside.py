@@ -28,7 +28,10 @@ class Aside:
         if len(self._batch) >= _BATCH:
             if self._file is None:
                 self._file = tempfile.TemporaryFile(prefix="msix-edfi-")  # noqa: SIM115 (closed by drain)
-            marshal.dump(self._batch, self._file)
+            # Length-prefixed, read back whole: marshal.load() on a file reads value by value through
+            # Python calls, about ten times slower than loads() on the batch's bytes.
+            data = marshal.dumps(self._batch)
+            self._file.write(len(data).to_bytes(8, "little") + data)
             self._batch = []
 
     def drain(self) -> Iterator[Any]:
@@ -36,12 +39,8 @@ class Aside:
         if self._file is not None:
             self._file.seek(0)
             try:
-                while True:
-                    try:
-                        batch = marshal.load(self._file)  # noqa: S302 (this process's own temporary file)
-                    except EOFError:
-                        break
-                    yield from batch
+                while size := int.from_bytes(self._file.read(8), "little"):
+                    yield from marshal.loads(self._file.read(size))  # noqa: S302 (this process's own file)
             finally:
                 self._file.close()
                 self._file = None
