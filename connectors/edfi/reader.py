@@ -219,6 +219,7 @@ class EdfiSubmission:
         other = copy.copy(self)
         other.share_of = Share(index, count)
         other._summary = SubmissionSummary(self.where.submission_id)
+        other._current, other._done_bytes = None, 0
         return other
 
     @property

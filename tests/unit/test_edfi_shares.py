@@ -60,15 +60,18 @@ def test_shares_keep_rejections_and_orphans(tmp_path: Path) -> None:
          "<StudentUniqueId>TX-4040</StudentUniqueId>")  # fmt: skip
     edit(folder / "Interchange-StudentProgram.xml", "<StudentUniqueId>TX-1001</StudentUniqueId>",
          "<StudentUniqueId>TX-5050</StudentUniqueId>")  # fmt: skip
+    edit(folder / "Interchange-StudentEnrollment.xml", "<StudentUniqueId>TX-1001</StudentUniqueId>",
+         "<StudentUniqueId> </StudentUniqueId>")  # fmt: skip
     (folder / "Interchange-StudentAssessment.xml").write_text(
         '<InterchangeStudentAssessment xmlns="http://ed-fi.org/5.2.0"><StudentAssessment>'
     )
     (folder / "notes.xml").write_text("<Notes/>")
     sub = open_submission(folder, "TX", AT)
     parts = _check(sub, 2)
-    assert sub.summary.rejected == 5
+    assert sub.summary.rejected == 6
     lead = [i.record["file"] for i in parts[0] if not isinstance(i, Accepted) and i.key is None]
-    assert sorted(lead) == ["Interchange-StudentAssessment.xml", "notes.xml"]  # what names no child: share 0
+    # What names no child is share 0's: a broken file, a file of no interchange, an element without a child.
+    assert sorted(lead) == ["Interchange-StudentAssessment.xml", "Interchange-StudentEnrollment.xml", "notes.xml"]
 
 
 def test_a_share_is_one_of_count() -> None:
