@@ -48,7 +48,7 @@ def pipeline(
 def edfi(
     elements: int = typer.Option(300_000, min=1_000, help="About how many Ed-Fi elements to generate and publish."),
     seed: int = typer.Option(1, help="Seed of the synthetic data."),
-    processes: int = typer.Option(2, min=1, max=16, help="Processes publishing the submission's shares."),
+    processes: int = typer.Option(1, min=1, max=16, help="Processes publishing the submission's shares."),
 ) -> None:
     """Parse and publish a large Ed-Fi submission; print elements/s, MB/s and peak RSS."""
     from hub.bench import edfi as bench
