@@ -6,10 +6,14 @@ no pass holds more than one element of a file at a time:
 
 1. EducationOrganization (schools, districts, courses) and AssessmentMetadata (assessments): lookups;
 2. StudentProgram (StudentMigrantEducationProgramAssociation) and StudentEnrollment
-   (StudentEducationOrganizationAssociation): what they add to each child's records;
+   (StudentEducationOrganizationAssociation): what they add to each child's records; the same file's
+   StudentSchoolAssociations are mapped then and kept aside (``aside``), so the file is read once;
 3. Student: the StudentIdentity records, published first, so the hub meets a child before the rest;
-4. StudentEnrollment (StudentSchoolAssociation), StudentTranscript (CourseTranscript) and
-   StudentAssessment (StudentAssessment): Enrollment, Course and Assessment records.
+4. the Enrollment records kept aside, StudentTranscript (CourseTranscript) and StudentAssessment
+   (StudentAssessment): Enrollment, Course and Assessment records.
+
+A reading may cover one share of the children (``Share``), so that several processes publish a
+submission side by side.
 
 Every element the exchange uses is mapped (``mapping``) and then validated by the MDE row model of its
 family, so each rule of the exchange is written once. A malformed file, an element that breaks a rule,
