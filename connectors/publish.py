@@ -9,11 +9,14 @@ submission refused as a whole publishes nothing.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.sharedctypes import Synchronized
+from typing import Protocol, Self
 
 import schemas
-from connectors.items import Accepted, Item, SubmissionSummary
+from connectors.items import Accepted, FileSummary, Item, SubmissionSummary
 from hub.config import KafkaSettings
 from producers.producer import Producer
 from producers.topics import Topics
@@ -37,6 +40,12 @@ class Submission(Protocol):
     def summary(self) -> SubmissionSummary: ...
 
     def items(self) -> Iterator[Item]: ...
+
+
+class Shareable(Submission, Protocol):
+    """A submission that can be read in shares, one per process (see ``connectors.edfi.reader.Share``)."""
+
+    def share(self, index: int, count: int) -> Self: ...
 
 
 def publish(
@@ -66,6 +75,65 @@ def publish(
     if progress is not None:
         progress(submission.total_bytes, submission.total_bytes)
     return submission.summary
+
+
+def publish_shared(
+    settings: KafkaSettings, submission: Shareable, processes: int, progress: Progress | None = None
+) -> SubmissionSummary:
+    """Publish ``submission`` in ``processes`` shares side by side: share 0 here, each other one in a
+    process of its own with its own idempotent producer; returns once Kafka acknowledged every item
+    of every share (or raises the first share's error).
+
+    A Python process uses one core for the reading, mapping and encoding; the shares use the others.
+    Each child's records are in one share, so they keep their order on their key. Processes are
+    spawned, not forked: a fork would copy a running progress bar's or librdkafka's threads' locks.
+    """
+    if processes <= 1:
+        return publish(settings, submission, progress)
+    ctx = multiprocessing.get_context("spawn")
+    done = [ctx.Value("q", 0, lock=False) for _ in range(processes)]  # bytes read by each share
+
+    def tell(read: int, total: int) -> None:
+        done[0].value = read
+        if progress is not None:
+            progress(sum(d.value for d in done) // processes, total)
+
+    with ProcessPoolExecutor(processes - 1, mp_context=ctx, initializer=_bytes_read, initargs=(done,)) as pool:
+        others = [pool.submit(_publish_share, settings, submission.share(i, processes), i) for i in range(1, processes)]
+        summaries = [publish(settings, submission.share(0, processes), tell)]
+        summaries += [f.result() for f in others]
+    if progress is not None:
+        progress(submission.total_bytes, submission.total_bytes)
+    return _added(summaries)
+
+
+_done: list[Synchronized[int]] = []
+"""In a share's process: where each share tells how many bytes it has read."""
+
+
+def _bytes_read(done: list[Synchronized[int]]) -> None:
+    _done[:] = done
+
+
+def _publish_share(settings: KafkaSettings, submission: Submission, index: int) -> SubmissionSummary:
+    def tell(read: int, total: int) -> None:
+        _done[index].value = read
+
+    return publish(settings, submission, tell)
+
+
+def _added(summaries: list[SubmissionSummary]) -> SubmissionSummary:
+    files = [
+        FileSummary(
+            parts[0].file,
+            sum(p.accepted for p in parts),
+            sum(p.rejected for p in parts),
+            sum(p.folded for p in parts),
+            sum(p.skipped for p in parts),
+        )
+        for parts in zip(*(s.files for s in summaries), strict=True)
+    ]
+    return SubmissionSummary(summaries[0].submission_id, files)
 
 
 publish_mde = publish

@@ -220,12 +220,13 @@ ENROLLMENT_PATHS = {
 
 
 def enrollment(v: View, lookups: Lookups) -> Fields:
+    """The element's own values and its school's: complete with ``enrollment_extra`` once every
+    association of the child is read (the StudentEnrollment file is read once, before the students)."""
     sid = student_of(v)
     school_id = v.required("SchoolReference/SchoolIdentity/SchoolId", "SchoolReference/SchoolLookup/SchoolId")
     entry = v.date("EntryDate") or _missing("EntryDate")
     where = lookups.schools.get(school_id) or School(None, None, None, None, None)
     district_of = lookups.districts.get(where.district_id or "") or District(None, None)
-    extra = lookups.extras.get(sid) or Extra()
     return _put(
         {"action": "I", "state_student_id": sid, "enrollment_id": f"{school_id}-{entry}", "enrollment_date": entry},
         withdrawal_date=v.date("ExitWithdrawDate"),
@@ -237,10 +238,14 @@ def enrollment(v: View, lookups: Lookups) -> Fields:
         facility_city=where.city,
         facility_state=where.state,
         grade_level=v.code("GradeLevelDescriptor", "EntryGradeLevel") if v.text("EntryGradeLevel") else None,
-        lep=extra.lep,
-        pfs=extra.pfs,
-        residency_date=extra.residency_date,
     )
+
+
+def enrollment_extra(fields: Fields, lookups: Lookups) -> Fields:
+    """What the child's associations add to an enrollment (after its own values: their order is the
+    record's identity)."""
+    extra = lookups.extras.get(fields["state_student_id"]) or Extra()
+    return _put(fields, lep=extra.lep, pfs=extra.pfs, residency_date=extra.residency_date)
 
 
 _RECORD = "StudentAcademicRecordReference/StudentAcademicRecordIdentity"

@@ -32,6 +32,7 @@ STATE = "TX"
 @dataclass
 class EdfiFigures:
     elements: int
+    processes: int
     published: int
     rejected: int
     megabytes: float
@@ -66,44 +67,53 @@ def generate(folder: Path, elements: int, seed: int, cohort: int = 2000) -> int:
     return sum(writer.counts.values())
 
 
-def _publish(folder: str, kafka: KafkaSettings, out: multiprocessing.Queue[dict[str, float]]) -> None:
-    from connectors.edfi.reader import open_submission
-    from connectors.publish import publish
+def _cpu() -> float:
+    # This process and its waited-for children (the other shares' processes), librdkafka's threads included.
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
-    before = resource.getrusage(resource.RUSAGE_SELF)
+
+def _publish(folder: str, kafka: KafkaSettings, processes: int, out: multiprocessing.Queue[dict[str, float]]) -> None:
+    from connectors.edfi.reader import open_submission
+    from connectors.publish import publish_shared
+
+    before = _cpu()
     started = time.perf_counter()
-    summary = publish(kafka, open_submission(Path(folder), STATE))
+    summary = publish_shared(kafka, open_submission(Path(folder), STATE), processes)
     seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = _cpu() - before
     files = summary.files
     out.put(
         {
             "seconds": seconds,
-            # CPU time of the process (its librdkafka threads included): on a shared machine, the
-            # wall-clock rate depends on what else runs; this does much less.
-            "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+            # On a shared machine the wall-clock rate depends on what else runs; the CPU time much less.
+            "cpu_seconds": cpu,
             "elements": sum(f.accepted + f.rejected + f.folded + f.skipped for f in files),
             "published": summary.accepted,
             "rejected": summary.rejected,
-            # ru_maxrss is in KiB on Linux: the peak of this process, imports included.
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # ru_maxrss is in KiB on Linux: the peak of one process (this one or a share's), imports included.
+            "peak_rss_mb": max(resource.getrusage(who).ru_maxrss for who in _WHO) / 1024,
         }
     )
 
 
-def run(base: Settings, elements: int, seed: int, report: Report) -> EdfiFigures:
+_WHO = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+
+
+def run(base: Settings, elements: int, seed: int, report: Report, processes: int = 1) -> EdfiFigures:
     run_id = f"benchedfi{int(time.time())}"
-    kafka = KafkaSettings(bootstrap=base.kafka.bootstrap, topic_prefix=f"{run_id}.")
+    # As the operator (with Kafka security on, every connection logs in): topics of the run's own.
+    kafka = KafkaSettings(bootstrap=base.kafka.bootstrap, topic_prefix=f"{run_id}.", credentials=base.kafka.credentials)
     work = Path(tempfile.mkdtemp(prefix="msix-bench-edfi-"))
     try:
         report(f"generating about {elements:,} Ed-Fi elements")
         written = generate(work / STATE, elements, seed)
         size = sum(p.stat().st_size for p in (work / STATE).iterdir())
-        report(f"wrote {written:,} elements, {size / 1e6:,.0f} MB; publishing in a fresh process")
+        report(f"wrote {written:,} elements, {size / 1e6:,.0f} MB; publishing in {processes} fresh process(es)")
         apply_topics(kafka, Topics(kafka.topic_prefix).specs((STATE,)))
         ctx = multiprocessing.get_context("spawn")
         queue: multiprocessing.Queue[dict[str, float]] = ctx.Queue()
-        proc = ctx.Process(target=_publish, args=(str(work / STATE), kafka, queue))
+        proc = ctx.Process(target=_publish, args=(str(work / STATE), kafka, processes, queue))
         proc.start()
         result = queue.get(timeout=3600)
         proc.join()
@@ -112,6 +122,7 @@ def run(base: Settings, elements: int, seed: int, report: Report) -> EdfiFigures
         seconds = result["seconds"]
         return EdfiFigures(
             elements=int(result["elements"]),
+            processes=processes,
             published=int(result["published"]),
             rejected=int(result["rejected"]),
             megabytes=size / 1e6,

@@ -6,8 +6,21 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
+import confluent_kafka
+from confluent_kafka import TopicPartition
+
+import schemas
+from connectors.edfi.reader import open_submission
+from connectors.publish import publish_shared
+from hub.config import KafkaSettings
+from hub.synthetic import build_world
+from hub.synthetic.edfi import write_edfi
+from producers.admin import apply_topics
+from producers.client_config import client_config
+from producers.topics import Topics
 from tests.integration.conftest import Hub, jsonl
 from tests.unit.edfi_helpers import MI, TX, edit
 
@@ -15,8 +28,8 @@ TX_AT = "2025-10-01T10:00:00Z"
 MI_AT = "2025-10-20T10:00:00Z"
 
 
-def publish(hub: Hub, state: str, folder: Path, at: str) -> str:
-    return hub.msix("publish", "--state", state, "--format", "edfi", "--submitted-at", at, str(folder)).stderr
+def publish(hub: Hub, state: str, folder: Path, at: str, *more: str) -> str:
+    return hub.msix("publish", "--state", state, "--format", "edfi", "--submitted-at", at, *more, str(folder)).stderr
 
 
 def test_ed_fi_files_become_one_consolidated_record_and_a_move_notice(hub: Hub) -> None:
@@ -78,7 +91,8 @@ def test_bad_elements_are_rejected_and_republishing_changes_nothing(hub: Hub) ->
     assert reasons[2] == "student 'TX-4040' is defined by no Student element of this submission"
 
     before = hub.msix("export", "--jsonl").stdout
-    assert publish(hub, "TX", folder, TX_AT) == out
+    # Again, in two processes (each its share of the children): the same events, so nothing changes.
+    assert publish(hub, "TX", folder, TX_AT, "--processes", "2") == out
     assert "0 events applied" in hub.msix("worker", "--until-idle").stderr
     assert hub.msix("export", "--jsonl").stdout == before
     assert len(jsonl(hub.msix("rejected", "--state", "TX", "--until-idle", "--jsonl").stdout)) == 3
@@ -95,3 +109,60 @@ def test_user_mistakes_are_one_line_and_exit_2(hub: Hub) -> None:
         proc = hub.msix(*args, check=False)
         assert proc.returncode == 2, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def _messages(kafka: KafkaSettings, topic: str) -> list[tuple[int, bytes, bytes]]:
+    """(partition, key, value) of every message of ``topic``, in order within each partition."""
+    consumer = confluent_kafka.Consumer(
+        client_config(kafka) | {"group.id": f"check-{uuid.uuid4().hex}", "enable.auto.commit": False}
+    )
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        out: list[tuple[int, bytes, bytes]] = []
+        while len(out) < sum(ends.values()):
+            msg = consumer.poll(10)
+            assert msg is not None and msg.error() is None, msg and msg.error()
+            out.append((msg.partition(), msg.key(), msg.value()))
+        return out
+    finally:
+        consumer.close()
+
+
+def test_two_processes_publish_exactly_what_one_does(hub: Hub) -> None:
+    world = build_world(seed=23, children=80, states=("TX",), school_year_start=2025)
+    folder = write_edfi(world, hub.root / "synthetic")["TX"]
+    for name, old, new in (
+        ("Interchange-StudentEnrollment.xml", "GradeLevelDescriptor#", "GradeLevelDescriptor#Grade "),  # unmapped
+        ("Interchange-StudentTranscript.xml", "<StudentUniqueId>", "<StudentUniqueId>X"),  # no such child
+        ("Interchange-StudentAssessment.xml", "</StudentAssessment>", "</StudentAsessment>"),  # malformed
+    ):
+        edit(folder / name, old, new, count=3)
+    seen = {}
+    for processes in (1, 2):
+        prefix = f"{hub.settings.kafka.topic_prefix}p{processes}."
+        kafka = hub.settings.kafka.model_copy(update={"topic_prefix": prefix})
+        topics = Topics(kafka.topic_prefix)
+        apply_topics(kafka, topics.specs(("TX",)))
+        summary = publish_shared(kafka, open_submission(folder, "TX"), processes)
+        seen[processes] = (
+            [(f.file, f.accepted, f.rejected, f.folded, f.skipped) for f in summary.files],
+            _messages(kafka, topics.records("TX")),
+            _messages(kafka, topics.rejected("TX")),
+        )
+    (counts, records, rejections), (counts2, records2, rejections2) = seen[1], seen[2]
+    assert counts2 == counts and sum(c[2] for c in counts) >= 5 and sum(c[1] for c in counts) > 300
+    assert sorted(rejections2) == sorted(rejections)
+    assert sorted(records2) == sorted(records)
+    # Each child's records in the same order on their partition: their Student record first.
+    by_key: dict[bytes, list[tuple[int, bytes]]] = {}
+    for n, got in enumerate((records, records2)):
+        keyed: dict[bytes, list[tuple[int, bytes]]] = {}
+        for partition, key, value in got:
+            keyed.setdefault(key, []).append((partition, value))
+        if n == 0:
+            by_key = keyed
+        else:
+            assert keyed == by_key
+    assert all(schemas.decode(values[0][1])[0] == "StudentIdentity" for values in by_key.values())
