@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,6 +16,9 @@ from hub.cli.common import settings
 from hub.config import Settings
 from hub.store import db
 
+if TYPE_CHECKING:
+    from hub.bench.api import Latency
+
 bench_app = typer.Typer(help="Benchmarks (figures go in the README).", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)
 
@@ -23,6 +28,18 @@ def _up() -> Settings:
     operator's and the hub's credentials only once Kafka has started."""
     infra.local.up(settings())
     return settings()
+
+
+def _say(msg: str) -> None:
+    """A benchmark's progress line, with the time of day."""
+    console.print(f"[dim]{time.strftime('%X')}[/] {msg}")
+
+
+def _latency_table(head: str, title: str, rows: Iterable[tuple[str, Latency]]) -> Table:
+    table = Table(head, "p50", "p95", "p99", "max", title=title)
+    for name, lat in rows:
+        table.add_row(name, f"{lat.p50_ms} ms", f"{lat.p95_ms} ms", f"{lat.p99_ms} ms", f"{lat.max_ms} ms")
+    return table
 
 
 @bench_app.command("pipeline")
@@ -36,7 +53,7 @@ def pipeline(
 
     s = _up()
     db.migrate(s.database)
-    figures = bench.run(s, events, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), workers)
+    figures = bench.run(s, events, seed, _say, workers)
     table = Table("measure", "value", title=f"pipeline, {figures.events:,} events over {figures.states} states")
     table.add_row("publish (validate, encode, send)", f"{figures.publish_events_per_s:,.0f} events/s")
     processes = "1 worker" if workers == 1 else f"{workers} worker processes"
@@ -62,8 +79,7 @@ def edfi(
 
     s = settings()
     infra.local.up(s)
-    say = lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}")  # noqa: E731
-    figures = bench.run(s, elements, seed, say, processes)
+    figures = bench.run(s, elements, seed, _say, processes)
     title = f"Ed-Fi connector, {figures.elements:,} elements ({figures.megabytes:,.0f} MB), {processes} process(es)"
     table = Table("measure", "value", title=title)
     table.add_row("parse, map, validate, encode, publish", f"{figures.elements_per_s:,.0f} elements/s")
@@ -85,11 +101,9 @@ def api(
     from hub.bench import api as bench
 
     s = _up()
-    figures = bench.run(s, children, seed, requests, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
-    table = Table("endpoint", "p50", "p95", "p99", "max", title=f"API, {figures.children:,} consolidated children")
-    for name, lat in bench.iter_lines(figures):
-        table.add_row(name, f"{lat.p50_ms} ms", f"{lat.p95_ms} ms", f"{lat.p99_ms} ms", f"{lat.max_ms} ms")
-    Console().print(table)
+    figures = bench.run(s, children, seed, requests, _say)
+    title = f"API, {figures.children:,} consolidated children"
+    Console().print(_latency_table("endpoint", title, bench.iter_lines(figures)))
     console.print(f"searches that found their child: {figures.search_hit_rate:.1%}")
     print(json.dumps(figures.as_dict()))
 
@@ -104,16 +118,14 @@ def dashboard(
     from hub.bench import dashboard as bench
 
     s = _up()
-    figures = bench.run(s, children, seed, requests, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
-    table = Table("dashboard", "p50", "p95", "p99", "max", title=f"Dashboard, {figures.records:,} records")
-    for name, lat in (
+    figures = bench.run(s, children, seed, requests, _say)
+    rows = (
         ("page /dashboard/ST", figures.page),
         ("JSON /api/states/ST/dashboard", figures.json),
         ("a state's data quality, computed afresh", figures.quality_compute),
         ("records per hour, 7 days (each page)", figures.records_per_hour),
-    ):
-        table.add_row(name, f"{lat.p50_ms} ms", f"{lat.p95_ms} ms", f"{lat.p99_ms} ms", f"{lat.max_ms} ms")
-    Console().print(table)
+    )
+    Console().print(_latency_table("dashboard", f"Dashboard, {figures.records:,} records", rows))
     print(json.dumps(figures.as_dict()))
 
 
@@ -133,17 +145,14 @@ def identity(
     s = settings()
     thresholds = Thresholds(s.identity.upper, s.identity.lower)
 
-    def say(msg: str) -> None:
-        console.print(f"[dim]{time.strftime('%X')}[/] {msg}")
-
     sets = {f"synthetic (seed {seed}, {families:,} families)": lambda: bench.synthetic(seed, families)}
     if febrl:
         sets["FEBRL 4"] = bench.febrl4
     results = []
     for name, load in sets.items():
         stored, incoming = load()
-        say(f"{name}: {len(stored):,} stored, {len(incoming):,} incoming")
-        figures = bench.methods(stored, incoming, thresholds, say, splink)
+        _say(f"{name}: {len(stored):,} stored, {len(incoming):,} incoming")
+        figures = bench.methods(stored, incoming, thresholds, _say, splink)
         table = Table("method", "precision", "recall", "F1", "worklist", "seconds", title=name)
         for f in figures:
             table.add_row(
@@ -171,9 +180,7 @@ def identity_speed(
     from hub.bench import identity_speed as bench
 
     s = _up()
-    figures = bench.run(
-        s, stored, lookups, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"), database, keep
-    )
+    figures = bench.run(s, stored, lookups, seed, _say, database, keep)
     table = Table("measure", "value", title=f"one identity against {figures.stored:,} children")
     table.add_row("look-ups timed", f"{figures.lookups:,}")
     table.add_row("p50 / p99 / max", f"{figures.p50_ms} / {figures.p99_ms} / {figures.max_ms} ms")
@@ -194,7 +201,7 @@ def security(
 
     s = _up()
     db.migrate(s.database)
-    rounds_run = bench.run(s, events, rounds, seed, lambda msg: console.print(f"[dim]{time.strftime('%X')}[/] {msg}"))
+    rounds_run = bench.run(s, events, rounds, seed, _say)
     table = Table("round", "publish plain", "publish secure", "cost", "merge plain", "merge secure", "cost")
     costs = []
     for n, r in enumerate(rounds_run, 1):
