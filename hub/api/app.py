@@ -44,7 +44,7 @@ def create_app(engine: Engine, web: WebSettings, settings: Settings | None = Non
     escalate_after = timedelta(hours=identity.escalate_after_hours)
     app.state.hub = AppState(engine, web, throttle, templates, Topics(kafka.topic_prefix), escalate_after)
     app.state.metrics = Metrics()
-    app.state.dashboards = Dashboards(settings, engine)
+    app.state.dashboards = Dashboards(settings)
     app.middleware("http")(app.state.metrics.middleware)
     app.mount("/static", StaticFiles(directory=str(here / "static")), name="static")
     app.include_router(api.router)

@@ -102,19 +102,19 @@ class KafkaFigures:
 
 
 class Dashboards:
-    """What the web app keeps for the dashboards and the metrics (``app.state.dashboards``)."""
+    """What the web app keeps for the dashboards and the metrics (``app.state.dashboards``). The
+    database engine is the caller's (the app's), never a copy kept here."""
 
-    def __init__(self, settings: Settings | None, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, settings: Settings | None, clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
-        self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
         self.quality_cache: TtlCache[quality.Quality] = TtlCache(QUALITY_TTL_S, background=True)
         self.kafka_cache: TtlCache[KafkaFigures] = TtlCache(KAFKA_TTL_S, background=True)
         self.metrics_cache: TtlCache[bytes] = TtlCache(METRICS_TTL_S)
 
-    def quality(self, state: str) -> quality.Quality:
+    def quality(self, engine: Engine, state: str) -> quality.Quality:
         def compute() -> quality.Quality:
-            with self.engine.connect() as conn:  # its own connection: it may run in a thread
+            with engine.connect() as conn:  # its own connection: it may run in a thread
                 return quality.quality(conn, state, self.clock())
 
         return self.quality_cache.get(state, compute)
@@ -136,7 +136,7 @@ class Dashboards:
 
         return self.kafka_cache.get(state, compute)
 
-    def state_metrics(self) -> bytes:
+    def state_metrics(self, engine: Engine) -> bytes:
         """The state gauges' exposition text (empty without Kafka settings: a server built without
         them, like the tests' bare apps, serves only the request metrics). The data-quality gauges
         come from the same kept figures as the pages."""
@@ -144,7 +144,7 @@ class Dashboards:
         if settings is None:
             return b""
         return self.metrics_cache.get(
-            "all", lambda: metrics.render(settings, engine=self.engine, quality_of=self.quality)
+            "all", lambda: metrics.render(settings, engine=engine, quality_of=lambda st: self.quality(engine, st))
         )
 
 
@@ -153,7 +153,7 @@ def figures(conn: Connection, dashboards: Dashboards, state: str, now: datetime)
     hour0 = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS_SHOWN - 1)
     per_hour = dict(quality.records_per_hour(conn, state, hour0))
     hours = [hour0 + timedelta(hours=i) for i in range(HOURS_SHOWN)]
-    q = dashboards.quality(state)
+    q = dashboards.quality(conn.engine, state)
     subs = quality.last_submissions(conn, state)
     k = dashboards.kafka_figures(state)
     lag = None

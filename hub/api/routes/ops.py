@@ -23,5 +23,6 @@ def healthz(request: Request) -> dict[str, str]:
 def metrics(request: Request) -> PlainTextResponse:
     """The request metrics and the state gauges (``hub.metrics``) in one exposition: their names
     differ, so the two texts concatenate. The state gauges are cached (hub.api.dashboard says why)."""
-    body = generate_latest(request.app.state.metrics.registry) + request.app.state.dashboards.state_metrics()
+    app = request.app.state
+    body = generate_latest(app.metrics.registry) + app.dashboards.state_metrics(app.hub.engine)
     return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
