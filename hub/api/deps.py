@@ -45,7 +45,7 @@ def transaction(request: Request) -> Iterator[Connection]:
         yield conn
 
 
-Conn = Annotated[Connection, Depends(transaction)]
+Conn = Annotated[Connection, Depends(transaction, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/token")
 
 

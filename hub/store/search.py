@@ -133,8 +133,8 @@ def search(conn: Connection, query: Query) -> list[dict[str, Any]]:
     ids = [h.msix_id for h in hits]
     if not ids:
         return []
-    shown: dict[str, dict[str, Any]] = dict(conn.execute(text(_SHOWN), {"ids": ids}).tuples().all())
-    states: dict[str, list[str]] = dict(conn.execute(text(_STATES), {"ids": ids}).tuples().all())
+    shown: dict[str, dict[str, Any]] = {k: v for k, v in conn.execute(text(_SHOWN), {"ids": ids})}
+    states: dict[str, list[str]] = {k: v for k, v in conn.execute(text(_STATES), {"ids": ids})}
     return [
         {
             "msix_id": hit.msix_id,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from hub.api.app import create_app
 from hub.config import WebSettings
@@ -91,6 +93,38 @@ def test_record_and_credits_pages_are_audited(client: TestClient) -> None:
     log = client.get("/api/audit", params={"msix_id": msix_id.group(1)}).json()
     seen = [(e["action"], e["detail"]) for e in log if e["username"] == "rita"]
     assert seen[:2] == [("credits", "FL"), ("view", "page")]
+
+
+def test_a_requests_transaction_commits_before_its_answer_leaves(ana_hub: Hub) -> None:
+    """A browser follows the sign-in's redirect at once: the session must already be committed (it
+    was not, under FastAPI's default dependency scope, and Chromium was sent back to sign in). So
+    must a record view's audit row before the record leaves."""
+    engine = db.engine(ana_hub.settings.database)
+    app = create_app(engine, WebSettings(cookie_secure=False))
+    order: list[str] = []
+    event.listen(engine, "commit", lambda conn: order.append("commit"))
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        async def sent(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                order.append("answer")
+            await send(message)
+
+        await app(scope, receive, sent)
+
+    with TestClient(recording, follow_redirects=False) as c:
+        form = c.get("/login")
+        csrf = CSRF.search(form.text)
+        assert csrf
+        order.clear()
+        c.post("/login", data={"username": "rita", "password": PASSWORD, "csrf": csrf.group(1)})
+        assert order == ["commit", "answer"]
+        found = c.get("/search", params={"q": "CA-88120"})
+        msix_id = re.search(r'href="/students/(\d{12})"', found.text)
+        assert msix_id
+        order.clear()
+        assert c.get(f"/students/{msix_id.group(1)}").status_code == 200
+        assert order == ["commit", "answer"]
 
 
 def test_page_refusals(client: TestClient) -> None:
