@@ -4,13 +4,14 @@ On a database of its own: N children (one state identity each, from the syntheti
 the noise model's defects) are loaded with their blocking rows by COPY, the way the worker leaves
 them. Then identities arrive one at a time (half are other states' reports of stored children, half
 are new children), and each is timed from its facts to its decision, through the worker's own code:
-the candidate search in PostgreSQL (``identity_match.candidates``: the keys COPY'd to a temp table,
-one indexed join), then the matcher's decision. Each look-up runs in its own transaction, as a
+the candidate search in PostgreSQL (``identity_match.candidates``: one query, the keys as one array
+parameter, index look-ups only), then the matcher's decision. Each look-up runs in its own transaction, as a
 worker's batch of one would.
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import time
@@ -22,7 +23,7 @@ import psycopg
 from hub.config import Settings
 from hub.domain.identity import FACT_COLUMNS, IdentityFacts, fact_values, facts_from_fields
 from hub.domain.msix_id import from_serial
-from hub.identity.features import prepare
+from hub.identity.features import keys, prepare
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.store import db, identity_match
 from hub.synthetic.identities import STATES, families, report
@@ -189,6 +190,9 @@ def _time(
     conn: psycopg.Connection, incoming: list[IdentityFacts], matcher: ProbabilisticMatcher
 ) -> tuple[list[float], list[int], int, int]:
     prepare.cache_clear()  # nothing computed during the load is reused: each look-up starts cold
+    keys.cache_clear()
+    gc.collect()  # as the worker does before its first batch (``consumers.merge_worker``)
+    gc.freeze()
     times: list[float] = []
     candidates: list[int] = []
     linked = near = 0

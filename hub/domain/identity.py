@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any, Protocol
 
@@ -69,24 +70,9 @@ class IdentityFacts:
     parent2_last_name: str = ""
 
 
-# The facts a matcher reads, in ``IdentityFacts`` order after the two ids: the store keeps them in
-# ``state_identity`` columns of the same names.
-FACT_COLUMNS: tuple[str, ...] = (
-    "first_name",
-    "last_name_1",
-    "last_name_2",
-    "birth_date",
-    "sex",
-    "multiple_birth",
-    "middle_name",
-    "birth_city",
-    "birth_state",
-    "birth_country",
-    "parent1_first_name",
-    "parent1_last_name",
-    "parent2_first_name",
-    "parent2_last_name",
-)
+# The facts a matcher reads, in ``IdentityFacts`` order after the two ids (the store builds
+# candidates from rows by position): it keeps them in ``state_identity`` columns of the same names.
+FACT_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclass_fields(IdentityFacts))[2:]
 _NAME_FIELDS = tuple(c for c in FACT_COLUMNS if c not in ("birth_date", "sex", "multiple_birth", "birth_country"))
 
 

@@ -115,7 +115,19 @@ def birth_date(a: Features, b: Features) -> str:
 
 
 def _one_digit_off(a: date, b: date) -> bool:
-    return sum(x != y for x, y in zip(a.isoformat(), b.isoformat(), strict=True)) == 1
+    """One character apart in the ISO form: one part of the date differs, by one digit (the parts
+    compared as numbers first, the digits only for the one that differs)."""
+    if a.year != b.year:
+        if a.month != b.month or a.day != b.day:
+            return False
+        x, y = f"{a.year:04d}", f"{b.year:04d}"
+    elif a.month != b.month:
+        if a.day != b.day:
+            return False
+        x, y = f"{a.month:02d}", f"{b.month:02d}"
+    else:
+        x, y = f"{a.day:02d}", f"{b.day:02d}"
+    return sum(p != q for p, q in zip(x, y, strict=True)) == 1
 
 
 def sex(a: Features, b: Features) -> str:

@@ -39,8 +39,8 @@ from dataclasses import dataclass
 
 from hub.domain.identity import Candidate, IdentityFacts, MatchDecision, NearMatch
 from hub.identity import compare
-from hub.identity.features import Features, prepare
-from hub.identity.model import FIELDS, Field, Score, score
+from hub.identity.features import Features, keys, prepare
+from hub.identity.model import FIELDS, Bounded, Field, Score
 
 # Defaults chosen on the benchmark's training seed (README, "Identity matching").
 UPPER = 14.0
@@ -63,12 +63,13 @@ class ProbabilisticMatcher:
     ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.fields = fields
+        self._scorer = Bounded(fields)
         # On for the hub's data (children: about 3% are twins). Off only for a source whose own
         # records show no twins' look-alikes (``hub.identity.twins.first_name_rule`` decides).
         self.first_name_rule = first_name_rule
 
     def blocking_keys(self, facts: IdentityFacts) -> list[str]:
-        return list(prepare(facts).keys)
+        return list(keys(facts))
 
     def lock_keys(self, facts: IdentityFacts) -> list[str]:
         """One key per identity, the birth date with day and month in either order: the two reports
@@ -89,13 +90,15 @@ class ProbabilisticMatcher:
             if c.facts.state == facts.state or who in seen:
                 continue
             seen.add(who)
-            s = score(incoming, prepare(c.facts), self.fields)
-            if c.msix_id not in best or s.total > best[c.msix_id][0].total:
+            # A candidate below the lower threshold changes no decision: it is given up on as soon
+            # as that is certain (``Bounded``), and only the others are scored to the end.
+            s = self._scorer.at_least(incoming, prepare(c.facts), self.thresholds.lower)
+            if s is not None and (c.msix_id not in best or s.total > best[c.msix_id][0].total):
                 best[c.msix_id] = (s, c)
         ranked = sorted(best.values(), key=lambda sc: (-sc[0].total, sc[1].msix_id))
         if not ranked or ranked[0][0].total < self.thresholds.lower:
-            top = f"best score {ranked[0][0].total:+.1f}" if ranked else "no candidate"
-            return MatchDecision(None, (f"new child: {top} < {self.thresholds.lower:g}",))
+            why = f"no candidate scores {self.thresholds.lower:g} or more ({len(seen)} compared)"
+            return MatchDecision(None, (f"new child: {why}",))
         top_score, best_candidate = ranked[0]
         blocked = self._why_not(incoming, prepare(best_candidate.facts), top_score, ranked[1:])
         if top_score.total >= self.thresholds.upper and blocked is None:

@@ -122,5 +122,43 @@ def levels(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> tupl
 
 def score(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> Score:
     found = tuple(f.compare(a, b) for f in fields)
+    return _score(fields, found)
+
+
+def _score(fields: tuple[Field, ...], found: tuple[str, ...]) -> Score:
     total = sum(f.weights[lvl] for f, lvl in zip(fields, found, strict=True))
     return Score(round(total, 2), fields, found)
+
+
+# A pair whose score rounds to ``floor`` counts (scores are rounded to 0.01), and float sums in
+# another order may differ in the last bits: a pair is given up only clearly below the floor.
+_SLACK = 0.01
+
+
+class Bounded:
+    """Scores pairs field by field, the fields that can move a score most first (birth date,
+    surnames, first name...), and gives up on a pair as soon as the fields left, all at their best
+    level, could not lift it to ``floor``. A pair it scores gets exactly ``score``'s Score; a pair
+    it gives up on is one ``score`` puts below ``floor``. Most candidates a blocking query returns
+    are other children, and their birth date and surnames disagreeing settle it: the matcher
+    compares about half the fields it did."""
+
+    def __init__(self, fields: tuple[Field, ...] = FIELDS) -> None:
+        self.fields = fields
+        spread = [max(f.weights.values()) - min(f.weights.values()) for f in fields]
+        self.order = tuple(sorted(range(len(fields)), key=lambda i: -spread[i]))
+        best = [max(fields[i].weights.values()) for i in self.order]
+        # best_after[k]: the most the fields after the k-th (in ``order``) can still add
+        self.best_after = tuple(sum(best[k + 1 :]) for k in range(len(best)))
+
+    def at_least(self, a: Features, b: Features, floor: float) -> Score | None:
+        fields = self.fields
+        found = [compare.MISSING] * len(fields)
+        running = 0.0
+        for i, after in zip(self.order, self.best_after, strict=True):
+            level = fields[i].compare(a, b)
+            found[i] = level
+            running += fields[i].weights[level]
+            if running + after < floor - _SLACK:
+                return None
+        return _score(fields, tuple(found))

@@ -8,7 +8,7 @@ from hub.domain.identity import Candidate, facts_from_fields
 from hub.identity import compare
 from hub.identity.features import prepare
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
-from hub.identity.model import FIELDS, score
+from hub.identity.model import FIELDS, Bounded, score
 from hub.identity.nicknames import canonical, equivalent
 
 CHILD = {
@@ -165,6 +165,34 @@ def test_score_reasons_name_fields_and_weights_not_values():
     reasons = s.reasons()
     assert any(r.startswith("first name: nickname +") for r in reasons)
     assert not any("PEPE" in r or "RAMIREZ" in r for r in reasons)
+
+
+def test_bounded_scoring_gives_up_only_on_pairs_below_the_floor():
+    """Against the full score on pairs of synthetic children (siblings, namesakes, the same child
+    reported twice): a pair scored is scored exactly alike; a pair given up on scores below."""
+    import random
+
+    from hub.bench.identity_speed import _incoming, _stored
+
+    stored = list(_stored(11, 600))
+    rows = [prepare(f) for f, *_ in stored]
+    rng = random.Random(5)
+    again = _incoming(11, [(fam, child) for *_, fam, child in stored[:300]], 600, rng)[:300]
+    pairs = [(prepare(f), r) for f, r in zip(again, rows, strict=False)]  # one child, two reports
+    pairs += list(zip(rows, rows[1:], strict=False))  # brothers and sisters, next to each other
+    pairs += [(rng.choice(rows), rng.choice(rows)) for _ in range(3000)]
+    bounded = Bounded()
+    given_up = 0
+    for floor in (-5.0, 10.0, 14.0):
+        for a, b in pairs:
+            full = score(a, b)
+            got = bounded.at_least(a, b, floor)
+            if got is None:
+                given_up += 1
+                assert full.total < floor
+            else:
+                assert got == full
+    assert given_up > len(pairs)  # most pairs of two children are settled before the last field
 
 
 def decide(incoming, *stored, thresholds=None):
