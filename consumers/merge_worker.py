@@ -69,7 +69,8 @@ class WorkerTotals:
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
 
 
-def _matcher(settings: Settings) -> Matcher:
+def matcher_for(settings: Settings) -> Matcher:
+    """The matcher the settings ask for (MSIX_IDENTITY_MATCHER)."""
     if settings.identity.matcher == "exact":
         return ExactMatcher()
     return ProbabilisticMatcher(Thresholds(settings.identity.upper, settings.identity.lower))
@@ -87,7 +88,7 @@ class MergeWorker:
         self.options = options or WorkerOptions()
         self.topics = Topics(settings.kafka.topic_prefix)
         self.group_id = settings.kafka.topic_prefix + self.options.group_id
-        self.matcher = matcher or _matcher(settings)
+        self.matcher = matcher or matcher_for(settings)
         self.clock = clock
         self.totals = WorkerTotals()
         self._stopping = False

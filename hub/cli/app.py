@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from hub.cli import infra_cmds, pipeline_cmds, read_cmds, states_cmds, worklist_cmds
+from hub.cli import identity_cmds, infra_cmds, pipeline_cmds, read_cmds, states_cmds, worklist_cmds
 from hub.errors import HubError, UserInputError
 from hub.logging import configure
 
@@ -26,6 +26,7 @@ app.command("export")(read_cmds.export)
 app.add_typer(read_cmds.notices_app, name="notices")
 app.command("rejected")(read_cmds.rejected)
 app.add_typer(worklist_cmds.worklist_app, name="worklist")
+app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(states_cmds.states_app, name="states")
 
 

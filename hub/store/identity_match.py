@@ -5,14 +5,15 @@ Every function runs in the caller's transaction (the merge worker's batch transa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 import orjson
 import psycopg
 
 from hub.domain.identity import FACT_COLUMNS, Candidate, IdentityFacts, Matcher
-from hub.domain.linking import Links
+from hub.domain.linking import Links, StudentKey
 
 # At most this many identities per blocking key. A key shared by more (a very common name in one
 # birth year) is near useless for finding a child; the other keys of the identity still find it,
@@ -54,15 +55,21 @@ def candidates(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> dict[str, l
 
 def write_blocks(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> None:
     """The blocking rows of every identity reported in the batch: an update may change its keys."""
-    if not links.facts:
+    # A new identity has no rows yet: only an update can leave stale keys.
+    _write_blocks(cur, links.facts, links.facts.keys() - links.new_keys, matcher)
+
+
+def _write_blocks(
+    cur: psycopg.Cursor, facts: Mapping[StudentKey, IdentityFacts], updated: AbstractSet[StudentKey], matcher: Matcher
+) -> None:
+    if not facts:
         return
     cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_identity_block (LIKE identity_block) ON COMMIT DELETE ROWS")
     with cur.copy("COPY batch_identity_block (block_key, state, state_student_id) FROM STDIN") as copy:
-        for (state, ssid), facts in links.facts.items():
-            for key in matcher.blocking_keys(facts):
+        for (state, ssid), f in facts.items():
+            for key in matcher.blocking_keys(f):
                 copy.write_row((key, state, ssid))
-    updated = links.facts.keys() - links.new_keys
-    if updated:  # a new identity has no rows yet: only an update can leave stale keys
+    if updated:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_updated (state text, ssid text) ON COMMIT DELETE ROWS")
         with cur.copy("COPY batch_updated FROM STDIN") as copy:
             for student in updated:
@@ -72,6 +79,33 @@ def write_blocks(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> None:
                 WHERE b.state = u.state AND b.state_student_id = u.ssid"""
         )
     cur.execute("""INSERT INTO identity_block SELECT DISTINCT * FROM batch_identity_block ON CONFLICT DO NOTHING""")
+
+
+_CHUNK = f"""SELECT si.state, si.state_student_id, {_FACTS} FROM state_identity si
+              WHERE (si.state, si.state_student_id) > (%s, %s)
+              ORDER BY si.state, si.state_student_id LIMIT %s
+                FOR SHARE"""
+
+
+def reindex_chunk(cur: psycopg.Cursor, matcher: Matcher, after: StudentKey, size: int) -> tuple[int, StudentKey] | None:
+    """Rewrites the blocking rows of the ``size`` identities after ``after`` (in key order) from
+    their stored facts, as the matcher keys them now; returns how many and the last one, None past
+    the end.
+
+    For keys that changed with the code (a new kind of key): identities stored before would be
+    found only through their old keys until a state reports them again. The identities are share-
+    locked first, so a worker cannot change one's facts between the read and the write; a worker
+    that already holds one (its batch is updating it) writes its keys itself, and this chunk gives
+    up its locks within ``lock_timeout`` (the caller retries it) rather than keep the worker waiting.
+    """
+    cur.execute("SET LOCAL lock_timeout = '500ms'")
+    cur.execute(_CHUNK, (*after, size))
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    facts = {(state, ssid): IdentityFacts(state, ssid, *values) for state, ssid, *values in rows}
+    _write_blocks(cur, facts, facts.keys(), matcher)
+    return len(rows), (rows[-1][0], rows[-1][1])  # the database's order (its collation), not Python's
 
 
 def open_worklist(cur: psycopg.Cursor, links: Links, now: datetime) -> None:
