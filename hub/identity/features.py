@@ -7,7 +7,9 @@ to a few string equalities and, only when those fail, a Jaro-Winkler similarity.
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Generic, TypeVar, overload
 
 import jellyfish
 
@@ -18,48 +20,68 @@ from hub.identity.nicknames import canonical
 PARTICLES = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "Y", "VDA", "VAN", "DER", "DI", "DA", "DOS", "SAN"})
 
 
+T = TypeVar("T")
+
+
+class _once(Generic[T]):  # lower case: used as a decorator, like functools.cached_property
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first read,
+    a third of the cost here): worked out on first read and kept in the instance's dict, which
+    later reads find first. Two threads reading at once would both work it out, alike."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _once[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | _once[T]:
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value
+        return value
+
+
 class Features:
     """An identity's facts as the comparisons read them, each worked out on first use and kept: a
     candidate given up on after its birth date and surnames (``model.Bounded``) never needs its
     first name's phonetic code or its parents' names, and most candidates are given up on."""
 
-    __slots__ = ("__dict__", "birth", "facts", "first")
+    __slots__ = ("__dict__", "birth", "facts", "first", "first_words", "surnames")
 
     def __init__(self, facts: IdentityFacts) -> None:
         self.facts = facts
         self.first = facts.first_name
         """The whole first name, words joined by one space (``JUAN CARLOS``)."""
         self.birth = facts.birth_date
+        # Read for nearly every pair (the surnames, and the first name, come right after the
+        # birth date): worked out now.
+        self.first_words = _words(self.first)
+        self.surnames = _surnames(facts)
+        """Every surname word in order, particles dropped: last_name_1's words, then last_name_2's."""
 
-    @cached_property
-    def first_words(self) -> tuple[str, ...]:
-        return _words(self.first)
-
-    @cached_property
+    @_once
     def first_and_middle(self) -> tuple[str, ...]:
         return self.first_words + _words(self.facts.middle_name)
 
-    @cached_property
+    @_once
     def first_code(self) -> str:
         """Metaphone of the first word of the first name, after nicknames are resolved (``PEPE`` -> ``JOSE``)."""
         words = self.first_words
         return code(canonical(words[0])) if words else ""
 
-    @cached_property
-    def surnames(self) -> tuple[str, ...]:
-        """Every surname word in order, particles dropped: last_name_1's words, then last_name_2's."""
-        return _surnames(self.facts)
-
-    @cached_property
+    @_once
     def surname_codes(self) -> tuple[str, ...]:
         return tuple(code(w) for w in self.surnames)
 
-    @cached_property
+    @_once
     def parents_first(self) -> frozenset[str]:
         f = self.facts
         return frozenset(w for n in (f.parent1_first_name, f.parent2_first_name) for w in _words(n)[:1])
 
-    @cached_property
+    @_once
     def parents_last(self) -> frozenset[str]:
         f = self.facts
         return frozenset(w for n in (f.parent1_last_name, f.parent2_last_name) for w in _words(n) if w not in PARTICLES)
