@@ -51,6 +51,9 @@ class PipelineFigures:
     publish_events_per_s: float
     merge_events_per_s: float
     merge_seconds: float
+    merge_worker_cpu_s: float
+    """The workers' CPU time (user and system, librdkafka's threads included), which depends much
+    less than the clock on what else the machine runs; PostgreSQL's is not in it."""
     worker_peak_rss_mb: float
     workers: int
     latency_p50_ms: float | None
@@ -78,7 +81,7 @@ def run(base: Settings, events: int, seed: int, report: Report, workers: int = 1
         report("publishing")
         published, publish_s = _publish_all(settings.kafka, iter(load))
         report(f"published {published:,} rows in {publish_s:.1f} s; merging")
-        merge_s, rss_mb, applied = _merge(settings, work, workers)
+        merge_s, cpu_s, rss_mb, applied = _merge(settings, work, workers)
         merge_rate = applied / merge_s
 
         report(f"merged {applied:,} events in {merge_s:.1f} s; measuring latency at a steady pace")
@@ -92,6 +95,7 @@ def run(base: Settings, events: int, seed: int, report: Report, workers: int = 1
             publish_events_per_s=published / publish_s,
             merge_events_per_s=merge_rate,
             merge_seconds=merge_s,
+            merge_worker_cpu_s=cpu_s,
             worker_peak_rss_mb=rss_mb,
             workers=workers,
             latency_p50_ms=p50,
@@ -170,15 +174,18 @@ class _Worker:
         return text
 
 
-def _merge(settings: Settings, work: Path, count: int) -> tuple[float, float, int]:
+def _merge(settings: Settings, work: Path, count: int) -> tuple[float, float, float, int]:
     started = time.perf_counter()
     workers = [_Worker.start(settings, work / f"merge-{n}.log", "--until-idle") for n in range(count)]
     procs = [psutil.Process(w.proc.pid) for w in workers]
     peak = 0
+    cpu = [0.0] * count  # the last reading of each (a worker's last tenth of a second is missed)
     while any(w.proc.poll() is None for w in workers):
-        for proc in procs:
+        for n, proc in enumerate(procs):
             with contextlib.suppress(psutil.NoSuchProcess):
                 peak = max(peak, proc.memory_info().rss)
+                times = proc.cpu_times()
+                cpu[n] = times.user + times.system
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
     applied = 0
@@ -187,7 +194,7 @@ def _merge(settings: Settings, work: Path, count: int) -> tuple[float, float, in
         if not found:
             raise RuntimeError("a worker did not report what it applied")
         applied += int(found.group(1).replace(",", ""))
-    return elapsed, peak / 2**20, applied
+    return elapsed, sum(cpu), peak / 2**20, applied
 
 
 def _latency(

@@ -58,6 +58,9 @@ def pipeline(
     table.add_row("publish (validate, encode, send)", f"{figures.publish_events_per_s:,.0f} events/s")
     processes = "1 worker" if workers == 1 else f"{workers} worker processes"
     table.add_row(f"merge ({processes}, until idle)", f"{figures.merge_events_per_s:,.0f} events/s")
+    applied = figures.merge_events_per_s * figures.merge_seconds
+    per_cpu = applied / figures.merge_worker_cpu_s if figures.merge_worker_cpu_s else 0.0
+    table.add_row("merge per worker CPU-second", f"{per_cpu:,.0f} events/s")
     table.add_row("raw COPY of the same records (ceiling)", f"{figures.copy_rows_per_s:,.0f} rows/s")
     table.add_row(
         f"latency p50 / p99 ({figures.latency_events:,} events paced)",
