@@ -35,6 +35,10 @@ from producers.topics import Topics
 
 log = structlog.get_logger(__name__)
 
+# How often a worker folds the dashboard's roll-up (``effects.compact_records_received``): it
+# grows by a row per batch, state and family meanwhile, a few thousand rows at full speed.
+COMPACT_EVERY_S = 600.0
+
 # Fault injection for the crash-safety test: die by SIGKILL at this point of the first batch.
 CRASH_AFTER_DB_COMMIT = "after-db-commit"
 
@@ -92,6 +96,7 @@ class MergeWorker:
         self.clock = clock
         self.totals = WorkerTotals()
         self._stopping = False
+        self._next_compaction = 0.0  # at the start, then every COMPACT_EVERY_S
 
     def stop(self, *_: object) -> None:
         self._stopping = True
@@ -150,6 +155,8 @@ class MergeWorker:
         # Decoding the next batch in a thread while this one's SQL runs was measured: no gain on two
         # cores (the GIL), so the loop stays sequential.
         while not self._stopping and relay.error is None and self._receipts.error is None:
+            if time.monotonic() >= self._next_compaction:
+                self._compact(conn)
             messages = consumer.consume(num_messages=self.options.batch_size, timeout=self.options.poll_timeout)
             if messages:
                 self._apply(conn, consumer, self._decode(messages), allocate)
@@ -226,6 +233,13 @@ class MergeWorker:
             ms=round((time.perf_counter() - started) * 1000, 1),
             **result.steps,
         )
+
+    def _compact(self, conn: psycopg.Connection) -> None:
+        with conn.transaction(), conn.cursor() as cur:
+            removed = effects.compact_records_received(cur)
+        if removed:
+            log.info("records received per hour compacted", rows_removed=removed)
+        self._next_compaction = time.monotonic() + COMPACT_EVERY_S
 
     def _idle(self, conn: psycopg.Connection) -> bool:
         with conn.cursor() as cur:

@@ -151,6 +151,31 @@ def write_records(cur: psycopg.Cursor, changed: dict[RecordId, Stored]) -> int:
     return len(changed) - int(total[0])
 
 
+def compact_records_received(cur: psycopg.Cursor) -> int:
+    """Folds each finished hour's rows of ``records_received`` (one per batch, state and family)
+    into one, so the roll-up grows by hours, not by batches; returns the rows removed. Hours up to
+    an hour old are left to the batches still appending to them (a batch counts in the hour its
+    transaction started). Two workers compacting at once do not count twice: the second's DELETE
+    finds the first's rows gone, and its snapshot does not hold the first's sums."""
+    cur.execute(
+        """WITH crowded AS (
+                SELECT state, family, hour FROM records_received
+                 WHERE hour < date_trunc('hour', now()) - interval '1 hour'
+                 GROUP BY 1, 2, 3 HAVING count(*) > 1),
+            gone AS (
+                DELETE FROM records_received r USING crowded c
+                 WHERE r.state = c.state AND r.family = c.family AND r.hour = c.hour
+                RETURNING r.state, r.family, r.hour, r.records),
+            folded AS (
+                INSERT INTO records_received (state, family, hour, records)
+                SELECT state, family, hour, sum(records) FROM gone GROUP BY 1, 2, 3 RETURNING 1)
+            SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM folded)"""
+    )
+    removed = cur.fetchone()
+    assert removed is not None
+    return int(removed[0])
+
+
 def insert_notices(cur: psycopg.Cursor, notices: Sequence[Notice]) -> set[str]:
     """Store the notices; returns the ids that are new (only those go to the outbox)."""
     if not notices:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub import metrics
@@ -83,3 +84,35 @@ def test_the_destination_states_lag_counts_unread_notices(hub: Hub) -> None:
     assert quality.lag(hub.settings.kafka, "MI").state_on_notices == 1
     hub.msix("notices", "follow", "--state", "MI", "--until-idle")
     assert quality.lag(hub.settings.kafka, "MI").state_on_notices == 0
+
+
+def test_the_worker_folds_finished_hours_of_the_records_received_roll_up(hub: Hub) -> None:
+    rows = [  # (state, family, hours ago, records): a batch's row each
+        *[("TX", "student", 3, n) for n in (5, 7, 11)],
+        *[("TX", "enrollment", 3, n) for n in (2, 3)],
+        ("CA", "student", 3, 4),  # alone in its hour: nothing to fold
+        *[("TX", "student", 0, n) for n in (1, 1)],  # this hour: batches may still append to it
+    ]
+    with psycopg.connect(hub.settings.database.libpq_url) as conn:
+        conn.execute(
+            "CREATE TEMP VIEW counts AS SELECT state, family, hour, count(*) AS n, sum(records) AS records "
+            "FROM records_received GROUP BY 1, 2, 3"
+        )
+        for state, family, ago, n in rows:
+            conn.execute(
+                "INSERT INTO records_received VALUES (%s, %s, date_trunc('hour', now()) - %s * interval '1 hour', %s)",
+                (state, family, ago, n),
+            )
+        conn.commit()
+        hub.msix("worker", "--until-idle")  # folds at its start
+        hub.msix("worker", "--until-idle")  # again: nothing left to fold
+        found = conn.execute(
+            "SELECT state, family, extract(epoch FROM date_trunc('hour', now()) - hour)::int / 3600, n, records "
+            "FROM counts ORDER BY 1, 2, 3"
+        ).fetchall()
+    assert found == [
+        ("CA", "student", 3, 1, 4),
+        ("TX", "enrollment", 3, 1, 5),
+        ("TX", "student", 0, 2, 2),
+        ("TX", "student", 3, 1, 23),
+    ]
