@@ -50,6 +50,9 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
     }
 
 
+_POLL_EVERY = 1000
+
+
 class Producer:
     """Keyed sends, with failures collected by the delivery callback and raised by ``flush``."""
 
@@ -59,6 +62,8 @@ class Producer:
         self._denied: list[str] = []
         self._producer: confluent_kafka.Producer | None = None  # connects on first send
         self._failures: list[str] = []
+        self._unpolled = 0
+        """Sends since delivery reports were last served (see ``send``)."""
 
     def _client(self) -> confluent_kafka.Producer:
         if self._producer is None:
@@ -83,7 +88,14 @@ class Producer:
             except BufferError:
                 # The local queue is full: serve delivery reports to make room, then retry.
                 client.poll(0.1)
-        client.poll(0)
+        # Delivery reports are served every _POLL_EVERY sends, not after each: only failures come back
+        # (delivery.report.only.error), so there is rarely anything to serve, and a poll per message
+        # cost ~1 µs of the Ed-Fi connector's ~4 µs a message (3.3-3.4 against 4.2-5.4 µs measured).
+        # flush() serves whatever is left; a long-lived sender that pauses calls poll().
+        self._unpolled += 1
+        if self._unpolled >= _POLL_EVERY:
+            self._unpolled = 0
+            client.poll(0)
 
     def poll(self) -> None:
         """Serve delivery reports (a long-lived sender that pauses calls this)."""
