@@ -50,6 +50,9 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
     }
 
 
+_POLL_EVERY = 1000
+
+
 class Producer:
     """Keyed sends, with failures collected by the delivery callback and raised by ``flush``."""
 
@@ -59,10 +62,16 @@ class Producer:
         self._denied: list[str] = []
         self._producer: confluent_kafka.Producer | None = None  # connects on first send
         self._failures: list[str] = []
+        self._unpolled = 0
+        """Sends since delivery reports were last served (see ``send``)."""
 
     def _client(self) -> confluent_kafka.Producer:
         if self._producer is None:
-            self._producer = confluent_kafka.Producer(self._config)
+            # One delivery callback for every message, set once, rather than one handed over with each
+            # produce(): the client then keeps no Python reference per message in flight. With the poll
+            # every _POLL_EVERY sends: 3.7-4.6 µs of CPU a message against 5.0-5.6 µs before (200,000
+            # messages of 380 bytes, security on, two runs each, 2026-11-30).
+            self._producer = confluent_kafka.Producer(self._config | {"on_delivery": self._on_delivery})
         return self._producer
 
     def _on_delivery(self, err: confluent_kafka.KafkaError | None, msg: confluent_kafka.Message) -> None:
@@ -78,12 +87,19 @@ class Producer:
         client = self._client()
         while True:
             try:
-                client.produce(topic, value=value, key=key, on_delivery=self._on_delivery)
+                client.produce(topic, value, key)
                 break
             except BufferError:
                 # The local queue is full: serve delivery reports to make room, then retry.
                 client.poll(0.1)
-        client.poll(0)
+        # Delivery reports are served every _POLL_EVERY sends, not after each: only failures come back
+        # (delivery.report.only.error), so there is rarely anything to serve, and a poll per message
+        # cost ~1 µs of the Ed-Fi connector's ~4-5 µs a message.
+        # flush() serves whatever is left; a long-lived sender that pauses calls poll().
+        self._unpolled += 1
+        if self._unpolled >= _POLL_EVERY:
+            self._unpolled = 0
+            client.poll(0)
 
     def poll(self) -> None:
         """Serve delivery reports (a long-lived sender that pauses calls this)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -69,6 +69,7 @@ class Tables:
         return Decimal(factor)
 
 
+@lru_cache(maxsize=8192)  # descriptor URIs repeat endlessly in a submission
 def split(uri: str) -> tuple[str | None, str]:
     """(descriptor name, code value) of a descriptor URI; a bare code value has no name."""
     head, sep, value = uri.strip().rpartition("#")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from connectors.edfi.descriptors import Unmapped
+from connectors.edfi.descriptors import Unmapped, split
 from connectors.edfi.view import ElementProblem, View
 
 Fields = dict[str, str]
@@ -263,8 +263,7 @@ COURSE_PATHS = {
 }
 
 
-def _school_year(v: View, path: str) -> str | None:
-    value = v.text(path)
+def _school_year(value: str | None) -> str | None:
     if value is not None and len(value) == 4 and value.isdigit():  # Ed-Fi 2.x-4.x style: the ending year
         return f"{int(value) - 1}-{value}"
     return value
@@ -272,7 +271,8 @@ def _school_year(v: View, path: str) -> str | None:
 
 def _carnegie(v: View, path: str) -> str | None:
     # A submission has few distinct (credits, conversion, credit type): each is worked out once.
-    key = (v.text(f"{path}/Credits"), v.text(f"{path}/CreditConversion"), v.text(f"{path}/CreditType"))
+    get = v.texts.get
+    key = (get(f"{path}/Credits"), get(f"{path}/CreditConversion"), get(f"{path}/CreditType"))
     memo = v.tables.carnegie_memo  # with the tables: the conversion depends on them
     found = memo.get(key)
     if found is None:
@@ -295,31 +295,49 @@ def _carnegie_units(v: View, path: str) -> str:
     return str((credits * factor).quantize(Decimal("0.001")))
 
 
+_NO_COURSE = CourseDef(None, None, None)
+_EDORG_ID = "EducationOrganizationReference/EducationOrganizationIdentity/EducationOrganizationId"
+_C_SID = (
+    f"{_RECORD}/StudentReference/StudentIdentity/StudentUniqueId",
+    f"{_RECORD}/StudentReference/StudentLookup/StudentUniqueId",
+)
+_C_CODE = ("CourseReference/CourseIdentity/CourseCode", "CourseReference/CourseLookup/CourseCode")
+_C_EDORG = "CourseReference/CourseIdentity/" + _EDORG_ID
+_C_YEAR, _C_TERM = f"{_RECORD}/SchoolYear", f"{_RECORD}/Term"
+
+
 def course(v: View, lookups: Lookups) -> Fields:
-    sid = v.required(
-        f"{_RECORD}/StudentReference/StudentIdentity/StudentUniqueId",
-        f"{_RECORD}/StudentReference/StudentLookup/StudentUniqueId",
-    )
-    code = v.required("CourseReference/CourseIdentity/CourseCode", "CourseReference/CourseLookup/CourseCode")
-    edorg = v.text(
-        "CourseReference/CourseIdentity/EducationOrganizationReference/EducationOrganizationIdentity/EducationOrganizationId"
-    )
-    year = _school_year(v, f"{_RECORD}/SchoolYear")
-    term = v.code_value(f"{_RECORD}/Term") or ""
-    known = lookups.courses.get((edorg or "", code)) or CourseDef(None, None, None)
-    result = v.required("CourseAttemptResult")
-    return _put(
-        {"action": "I", "state_student_id": sid, "course_id": f"{code}:{year or ''}:{term}"},
-        school_year=year,
-        term_type=v.code("TermDescriptor", f"{_RECORD}/Term") if term else None,
-        course_title=v.text("CourseTitle", "CourseReference/CourseLookup/CourseTitle") or known.title,
-        subject_area=v.code("AcademicSubjectDescriptor", "AcademicSubject") or known.subject,
-        course_type=known.course_type,
-        credits_attempted=_carnegie(v, "AttemptedCredits"),
-        credits_granted=_carnegie(v, "EarnedCredits"),
-        final_grade=v.text("FinalLetterGradeEarned", "FinalNumericGradeEarned"),
-        in_progress=v.code("CourseAttemptResultDescriptor", "CourseAttemptResult") if result else None,
-    )
+    # The hottest mapping (half of a submission's records): texts read with ``texts.get`` directly, in
+    # the order, and with the problems, of the View's methods (``required``, ``text``, ``code``).
+    get = v.texts.get
+    sid = get(_C_SID[0]) or get(_C_SID[1]) or _missing(_C_SID[0])
+    code = get(_C_CODE[0]) or get(_C_CODE[1]) or _missing(_C_CODE[0])
+    edorg = get(_C_EDORG)
+    year = _school_year(get(_C_YEAR))
+    term_text = get(_C_TERM)
+    term = (split(term_text)[1] if term_text is not None else "") or ""
+    known = lookups.courses.get((edorg or "", code)) or _NO_COURSE
+    result = get("CourseAttemptResult") or _missing("CourseAttemptResult")
+    fields = {"action": "I", "state_student_id": sid, "course_id": f"{code}:{year or ''}:{term}"}
+    if year is not None:
+        fields["school_year"] = year
+    if term and (term_type := v.code("TermDescriptor", _C_TERM)) is not None:
+        fields["term_type"] = term_type
+    if (title := get("CourseTitle") or get("CourseReference/CourseLookup/CourseTitle") or known.title) is not None:
+        fields["course_title"] = title
+    if (subject := v.code("AcademicSubjectDescriptor", "AcademicSubject") or known.subject) is not None:
+        fields["subject_area"] = subject
+    if known.course_type is not None:
+        fields["course_type"] = known.course_type
+    if (attempted := _carnegie(v, "AttemptedCredits")) is not None:
+        fields["credits_attempted"] = attempted
+    if (granted := _carnegie(v, "EarnedCredits")) is not None:
+        fields["credits_granted"] = granted
+    if (grade := get("FinalLetterGradeEarned") or get("FinalNumericGradeEarned")) is not None:
+        fields["final_grade"] = grade
+    if result and (in_progress := v.code("CourseAttemptResultDescriptor", "CourseAttemptResult")) is not None:
+        fields["in_progress"] = in_progress
+    return fields
 
 
 ASSESSMENT_PATHS = {
@@ -334,10 +352,9 @@ ASSESSMENT_PATHS = {
 
 def _score(v: View) -> tuple[str | None, str | None]:
     """(reporting method, score) of the first ScoreResult, the score checked against its data type."""
-    results = v.all("ScoreResult")
-    if not results:
+    r = v.first("ScoreResult")
+    if r is None:
         return None, None
-    r = v.child(results[0])
     kind = r.code("ResultDatatypeTypeDescriptor", "ResultDatatypeType")
     score = r.required("Result")
     if kind in ("integer", "decimal", "percentage", "percentile"):
@@ -358,7 +375,7 @@ def assessment(v: View, lookups: Lookups) -> Fields:
     namespace = v.text("AssessmentReference/AssessmentIdentity/Namespace") or ""
     known = lookups.assessments.get((identifier, namespace)) or AssessmentDef(None, None, None)
     method, score = _score(v)
-    levels = v.all("PerformanceLevel")
+    level = v.first("PerformanceLevel")
     return _put(
         {
             "action": "I",
@@ -371,5 +388,5 @@ def assessment(v: View, lookups: Lookups) -> Fields:
         administration_date=v.month("AdministrationDate"),
         reporting_method=method,
         score=score,
-        interpretation=v.child(levels[0]).code_value("PerformanceLevel") if levels else None,
+        interpretation=level.code_value("PerformanceLevel") if level is not None else None,
     )

@@ -42,6 +42,7 @@ from connectors.edfi import mapping
 from connectors.edfi.aside import Aside
 from connectors.edfi.descriptors import tables
 from connectors.edfi.mapping import Extra, Fields, Lookups
+from connectors.edfi.rows import RowChecker
 from connectors.edfi.view import ElementProblem, View
 from connectors.edfi.xmlfile import EDFI_NAMESPACE, TOP_LEVEL, Broken, Head, Paths, Top, XmlFile
 from connectors.items import Accepted, FileSummary, Item, Rejected, SubmissionSummary, Where, rejection
@@ -53,7 +54,6 @@ from connectors.mde.rows import (
     Row,
     RowContext,
     StudentRow,
-    validate_row,
 )
 from hub.errors import SubmissionRejected
 
@@ -291,6 +291,7 @@ class _Run:
         self.students: set[str] = set()
         self.tables = tables()
         self.context = RowContext(today=where.submitted_at.date())
+        self.rows = RowChecker()
         self.envelope = {"state": where.state, "source_ts": where.submitted_at, "submission_id": where.submission_id}
         self._seeds = {
             kind.model: hashlib.sha256(
@@ -391,7 +392,7 @@ class _Run:
         if model is not StudentRow and sid not in self.students:
             reason = f"student {sid!r} is defined by no Student element of this submission"
             return rejection(self.where, file, top.line, f"{top.path}/{kind.student[0]}", reason, model.FAMILY, sid)
-        row = validate_row(model, fields, self.context)
+        row = self.rows.check(model, fields, self.context)
         if isinstance(row, Problem):
             path = kind.paths.get(row.column or "")
             # Every Ed-Fi element is an insert: "required for action I" would only puzzle its reader.

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.edfi.descriptors import Tables, Unmapped, split
-from connectors.edfi.xmlfile import Paths, flatten
+from connectors.edfi.xmlfile import Paths, flatten_counted
 
 
 class ElementProblem(Exception):
@@ -27,33 +27,37 @@ class ElementProblem(Exception):
 # xs:date, or the date part of an xs:dateTime (a time and a zone may follow).
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}($|T|Z|[+-][0-9]{2}:[0-9]{2}$)")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+_DAYS: dict[str, str] = {}
+"""Texts already found to be good dates -> YYYY-MM-DD: dates repeat (entry dates, program dates), and
+the check costs a regular expression and a date (~1 µs against a dictionary hit)."""
 
 
 class View:
     """One element, read by local-name paths relative to it (``Name/FirstName``).
 
-    The element's leaves are flattened into a dict once; each path is then one lookup, several times
-    faster than lxml's ``findtext`` on namespaced paths. Repeated children (``all``) are found in the
-    element itself.
+    The element's leaves are flattened into a dict once, their texts stripped and the empty ones left
+    out (``texts``); each path is then one lookup, several times faster than lxml's ``findtext`` on
+    namespaced paths, and the mapping's hottest functions read ``texts.get`` directly (a method call of
+    this class costs ~0.3 µs more a value). Repeated children (``all``) are found in the element itself.
     """
 
-    __slots__ = ("element", "leaves", "paths", "tables")
+    __slots__ = ("_counts", "_within", "element", "paths", "tables", "texts")
 
     def __init__(self, element: Any, paths: Paths, tables: Tables) -> None:
         self.element = element
         self.paths = paths
         self.tables = tables
-        self.leaves = flatten(element, paths.namespace)
+        self._within: tuple[dict[str, int], str] | None = None
+        leaves, self._counts = flatten_counted(element, paths.namespace)
+        self.texts: dict[str, str] = {path: kept for path, text in leaves.items() if text and (kept := text.strip())}
 
     def text(self, *paths: str) -> str | None:
         """The stripped text of the first of ``paths`` present and not empty."""
-        leaves = self.leaves  # the hottest call of the mapping: about ten per element
+        texts = self.texts
         for path in paths:
-            value = leaves.get(path)
-            if value:
-                value = value.strip()
-                if value:
-                    return value
+            value = texts.get(path)
+            if value is not None:
+                return value
         return None
 
     def required(self, *paths: str) -> str:
@@ -68,18 +72,53 @@ class View:
     def child(self, element: Any) -> View:
         return View(element, self.paths, self.tables)
 
+    def first(self, name: str) -> View | None:
+        """The first child called ``name``, as ``child`` reads it; None if there is none.
+
+        The only one of its name is read from this element's own leaves (those under ``name/``: the
+        same texts), which spares finding it and flattening it again (~10 µs).
+        """
+        count = self.counts.get(name, 0)
+        if count == 0:
+            return None
+        if count > 1:
+            return self.child(next(self.element.iterfind(self.paths(name))))
+        view = View.__new__(View)
+        view.element, view.paths, view.tables = None, self.paths, self.tables
+        prefix = name + "/"
+        cut = len(prefix)
+        view.texts = {path[cut:]: text for path, text in self.texts.items() if path.startswith(prefix)}
+        view._within = (self.counts, prefix)  # its counts, worked out if asked for
+        return view
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many elements below this one have each path (see ``flatten_counted``)."""
+        if self._within is not None:
+            counts, prefix = self._within
+            cut = len(prefix)
+            self._counts = {path[cut:]: n for path, n in counts.items() if path.startswith(prefix)}
+            self._within = None
+        return self._counts
+
     def date(self, path: str) -> str | None:
         """An ``xs:date`` as YYYY-MM-DD (a real day)."""
         value = self.text(path)
         if value is None:
             return None
+        day = _DAYS.get(value)
+        if day is not None:
+            return day
         if not _DAY.match(value):
             raise ElementProblem(path, f"{_name(path)} {_short(value)} is not a date (YYYY-MM-DD)")
         try:
             date.fromisoformat(value[:10])
         except ValueError:
             raise ElementProblem(path, f"{_name(path)} {_short(value)} is not a real date") from None
-        return value[:10]
+        if len(_DAYS) >= 100_000:  # a bound, against a file of endless distinct values
+            _DAYS.clear()
+        _DAYS[value] = day = value[:10]
+        return day
 
     def month(self, path: str) -> str | None:
         """The YYYY-MM of an ``xs:dateTime`` (or ``xs:date``)."""

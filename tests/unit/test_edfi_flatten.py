@@ -8,6 +8,8 @@ from typing import Any
 from lxml import etree
 
 from connectors.edfi import xmlfile
+from connectors.edfi.descriptors import tables
+from connectors.edfi.view import View
 
 NS = "http://ed-fi.org/5.2.0"
 
@@ -67,3 +69,43 @@ def test_same_shape_other_texts() -> None:
     # The same tags nested differently are another shape.
     third = etree.fromstring(f'<S xmlns="{NS}"><Name><First>Eva</First></Name><Last>Sol</Last><Id>3</Id></S>')
     assert xmlfile.flatten(third, NS) == {"Name/First": "Eva", "Last": "Sol", "Id": "3"}
+
+
+def _counts(element: Any, namespace: str) -> dict[str, int]:
+    """The plain definition: how many elements below ``element`` have each path."""
+    out: dict[str, int] = {}
+    cut = len(namespace) + 2 if namespace else 0
+
+    def walk(parent: Any, prefix: str) -> None:
+        for child in parent:
+            path = prefix + child.tag[cut:]
+            out[path] = out.get(path, 0) + 1
+            walk(child, path + "/")
+
+    walk(element, "")
+    return out
+
+
+def test_counts_and_first_children_match_the_plain_reading() -> None:
+    # View.first reads the only child of a name from the element's own leaves: it must give what a
+    # View of that child gives (texts, counts), and None when there is no such child.
+    rnd = random.Random(11)
+    for n in range(2000):
+        namespace = NS if n % 2 else ""
+        attribute = f' xmlns="{namespace}"' if namespace else ""
+        element = etree.fromstring(f"<Top{attribute}>{_element(rnd, namespace)}</Top>")
+        leaves, counts = xmlfile.flatten_counted(element, namespace)
+        assert counts == _counts(element, namespace)
+        assert leaves == _walk(element, namespace)
+        view = View(element, xmlfile.Paths(namespace), tables())
+        for name in ("A", "B", "Name", "Code"):
+            first = view.first(name)
+            children = element.findall(xmlfile.Paths(namespace)(name))
+            if not children:
+                assert first is None
+                continue
+            assert first is not None
+            plain = view.child(children[0])
+            assert first.texts == plain.texts
+            assert first.counts == plain.counts
+            assert first.text("A", "B", "Code") == plain.text("A", "B", "Code")
