@@ -1,6 +1,7 @@
 """The probabilistic matcher: every comparison's levels, and the decisions they lead to."""
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -179,7 +180,7 @@ def test_bounded_scoring_gives_up_only_on_pairs_below_the_floor():
     rng = random.Random(5)
     again = _incoming(11, [(fam, child) for *_, fam, child in stored[:300]], 600, rng)[:300]
     pairs = [(prepare(f), r) for f, r in zip(again, rows, strict=False)]  # one child, two reports
-    pairs += list(zip(rows, rows[1:], strict=False))  # brothers and sisters, next to each other
+    pairs += list(pairwise(rows))  # brothers and sisters, next to each other
     pairs += [(rng.choice(rows), rng.choice(rows)) for _ in range(3000)]
     bounded = Bounded()
     given_up = 0
