@@ -45,9 +45,9 @@ class _once(Generic[T]):  # lower case: used as a decorator, like functools.cach
 
 
 class Features:
-    """An identity's facts as the comparisons read them, each worked out on first use and kept: a
-    candidate given up on after its birth date and surnames (``model.Bounded``) never needs its
-    first name's phonetic code or its parents' names, and most candidates are given up on."""
+    """An identity's facts as the comparisons read them, each worked out on first use and kept: most
+    candidates are given up on (``model.Bounded``) before their parents' names are compared, and a
+    first name's phonetic code is read only when the names are neither the same nor nicknames."""
 
     __slots__ = ("__dict__", "birth", "facts", "first", "first_words", "surnames")
 
