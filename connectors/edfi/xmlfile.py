@@ -189,8 +189,10 @@ class XmlFile:
         self.bytes_read = self.size
 
 
-def flatten(element: Any, namespace: str) -> dict[str, str | None]:
-    """``{"Name/FirstName": text}`` for every leaf below ``element`` (the first of each path).
+def flatten_counted(element: Any, namespace: str) -> tuple[dict[str, str | None], dict[str, int]]:
+    """``{"Name/FirstName": text}`` for every leaf below ``element`` (the first of each path), and how
+    many elements below it have each path, leaves or not (``{"ScoreResult": 2, ...}``; the counts
+    are the shape's own, shared: read only).
 
     Elements of one kind come in few shapes (which optional children they have), so the paths of a
     shape are worked out once: for the next element of that shape, the leaves' texts are picked by
@@ -198,12 +200,6 @@ def flatten(element: Any, namespace: str) -> dict[str, str | None]:
     order, which is the tree itself. Measured on CourseTranscripts: about half the time of walking
     each element's children in Python.
     """
-    return flatten_counted(element, namespace)[0]
-
-
-def flatten_counted(element: Any, namespace: str) -> tuple[dict[str, str | None], dict[str, int]]:
-    """``flatten``, and how many elements below ``element`` have each path (leaves or not): e.g.
-    ``{"ScoreResult": 2, ...}``. The counts are the shape's own (shared: read only)."""
     nodes = list(element.iter())
     cut = len(namespace) + 2 if namespace else 0
     shape = (cut, *map(_TAG, nodes), *map(len, nodes))
