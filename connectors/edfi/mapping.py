@@ -79,9 +79,18 @@ class Lookups:
     extras: dict[str, Extra] = field(default_factory=dict)
 
 
+REPEATED: dict[str, tuple[str, ...]] = {
+    "School": ("EducationOrganizationIdentificationCode", "Address"),
+    "LocalEducationAgency": ("EducationOrganizationIdentificationCode",),
+    "Course": ("CourseLevelCharacteristic",),
+    "StudentAssessment": ("ScoreResult", "PerformanceLevel"),
+}
+"""The children each element's mapping reads one by one (``View.all``, ``leaves``, ``first``): what a
+reading in another process sends along with an element's leaves (``connectors.edfi.readahead``)."""
+
+
 def _nces(v: View) -> str | None:
-    for code in v.all("EducationOrganizationIdentificationCode"):
-        c = v.child(code)
+    for c in v.all("EducationOrganizationIdentificationCode"):
         if (c.code_value("EducationOrganizationIdentificationSystem") or "").upper() == "NCES":
             return c.text("IdentificationCode")
     return None
@@ -89,7 +98,7 @@ def _nces(v: View) -> str | None:
 
 def _address(v: View) -> tuple[str | None, str | None]:
     """City and state of the physical address (or the first address)."""
-    addresses = [v.child(a) for a in v.all("Address")]
+    addresses = v.all("Address")
     physical = [a for a in addresses if (a.code_value("AddressType") or "").lower() == "physical"]
     if not addresses:
         return None, None
@@ -114,8 +123,8 @@ def district(v: View) -> tuple[str, District]:
 def course_def(v: View) -> tuple[tuple[str, str], CourseDef]:
     edorg = v.text("EducationOrganizationReference/EducationOrganizationIdentity/EducationOrganizationId") or ""
     level = None
-    for element in v.all("CourseLevelCharacteristic"):
-        level = _descriptor(v, "CourseLevelCharacteristicDescriptor", element, "CourseLevelCharacteristic")
+    for text in v.leaves("CourseLevelCharacteristic"):
+        level = _descriptor(v, "CourseLevelCharacteristicDescriptor", text, "CourseLevelCharacteristic")
         if level is not None:
             break
     subject = v.code("AcademicSubjectDescriptor", "AcademicSubject")
@@ -129,8 +138,7 @@ def assessment_def(v: View) -> tuple[tuple[str, str], AssessmentDef]:
     return key, AssessmentDef(v.text("AssessmentTitle"), content, kind)
 
 
-def _descriptor(v: View, table: str, element: object, path: str) -> str | None:
-    text = (getattr(element, "text", None) or "").strip()
+def _descriptor(v: View, table: str, text: str, path: str) -> str | None:
     if not text:
         return None
     try:

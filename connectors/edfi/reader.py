@@ -28,6 +28,7 @@ import copy
 import functools
 import hashlib
 import json
+import os
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ from lxml import etree
 
 from connectors.edfi import mapping
 from connectors.edfi.aside import Aside
-from connectors.edfi.descriptors import tables
-from connectors.edfi.mapping import Extra, Fields, Lookups
+from connectors.edfi.descriptors import Tables, tables
+from connectors.edfi.mapping import REPEATED, Extra, Fields, Lookups
+from connectors.edfi.readahead import Element, Found, Reading, Sender
 from connectors.edfi.rows import RowChecker
 from connectors.edfi.view import ElementProblem, View
 from connectors.edfi.xmlfile import EDFI_NAMESPACE, TOP_LEVEL, Broken, Head, Paths, Top, XmlFile
@@ -146,6 +148,11 @@ then the records kept aside are published."""
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+READ_AHEAD_FROM = 32_000_000
+"""Bytes of XML from which a submission is read ahead in a second process by default (see
+``EdfiSubmission.read_ahead``): below, starting the process costs more than it saves."""
+
+
 def open_submission(folder: Path, state: str, submitted_at: datetime | None = None) -> EdfiSubmission:
     """Check ``folder`` as a whole (it exists, it has .xml files); raise SubmissionRejected if not.
 
@@ -206,8 +213,12 @@ class EdfiSubmission:
         self.share_of = share or Share()
         self._heads: dict[str, Head | Broken] = {p.name: XmlFile(p).head() for p in files}
         self.total_bytes = sum(p.stat().st_size * self._visits(p.name) for p in files)
+        self.read_ahead = self.total_bytes >= READ_AHEAD_FROM and (os.cpu_count() or 1) >= 2
+        """Parse the XML in a second process (``connectors.edfi.readahead``) while this one maps,
+        checks and publishes: the same items, sooner, given a second core."""
         self._done_bytes = 0
         self._current: XmlFile | None = None
+        self._reading: Reading | None = None
         self._summary = SubmissionSummary(where.submission_id)
 
     def _visits(self, name: str) -> int:
@@ -223,11 +234,19 @@ class EdfiSubmission:
         other = copy.copy(self)
         other.share_of = Share(index, count)
         other._summary = SubmissionSummary(self.where.submission_id)
-        other._current, other._done_bytes = None, 0
+        other._current, other._done_bytes, other._reading = None, 0, None
+        return other
+
+    def reading_ahead(self, on: bool) -> EdfiSubmission:
+        """The same submission, read ahead in a second process or not (see ``read_ahead``)."""
+        other = copy.copy(self)
+        other.read_ahead = on
         return other
 
     @property
     def bytes_read(self) -> int:
+        if self._reading is not None and self._current is not None:
+            return self._done_bytes + self._reading.bytes_read
         return self._done_bytes + (self._current.bytes_read if self._current else 0)
 
     @property
@@ -243,19 +262,46 @@ class EdfiSubmission:
         if self.share_of.index == 0:
             yield from self._unreadable(counts)
         run = _Run(self.where, counts, self.share_of)
-        for number, (interchange, handlers) in enumerate(PASSES):
-            if number == _STUDENTS_DONE:
-                yield from run.orphans()
-                yield from run.set_aside()
-            for path in self.files:
-                head = self._heads[path.name]
-                if not isinstance(head, Head) or head.interchange != interchange or not _edfi(head):
-                    continue
+        plan = self._plan()
+        if self.read_ahead:
+            args = ([(str(path), head.interchange, head.namespace, number) for number, path, head in plan],)
+            self._reading = Reading(_read_ahead, (*args, self.share_of), len(plan))
+        try:
+            done = 0
+            for index, (number, path, head) in enumerate(plan):
+                while done < number:  # each pass's end, as it comes
+                    done += 1
+                    if done == _STUDENTS_DONE:
+                        yield from run.orphans()
+                        yield from run.set_aside()
+                interchange, handlers = PASSES[number]
                 self._current = XmlFile(path)
+                paths = Paths(head.namespace)
+                if self._reading is not None:
+                    found = self._reading.file(index, interchange, paths, run.tables)
+                else:
+                    elements = _elements(self._current, interchange, handlers, self.share_of, head.namespace)
+                    found = _viewed(elements, paths, run.tables)
                 first = number == min(n for n, (i, _) in enumerate(PASSES) if i == interchange)
-                yield from run.file(self._current, head, handlers, first)
+                yield from run.file(path.name, interchange, handlers, first, found)
                 self._done_bytes += self._current.size
                 self._current = None
+            if done < _STUDENTS_DONE:
+                yield from run.orphans()
+                yield from run.set_aside()
+        finally:
+            if self._reading is not None:
+                self._reading.close()
+                self._reading = None
+
+    def _plan(self) -> list[tuple[int, Path, Head]]:
+        """(pass, file, its head) for each file in reading order: each pass's files, in name order."""
+        return [
+            (number, path, head)
+            for number, (interchange, _) in enumerate(PASSES)
+            for path in self.files
+            if isinstance(head := self._heads[path.name], Head) and head.interchange == interchange and _edfi(head)
+        ]
 
     def _unreadable(self, counts: dict[str, FileSummary]) -> Iterator[Rejected]:
         for path in self.files:
@@ -300,30 +346,26 @@ class _Run:
             for kind in _KINDS
         }
 
-    def file(self, xml: XmlFile, head: Head, handlers: dict[str, Handler], first: bool) -> Iterator[Item]:
-        counts = self.counts[xml.name]
-        paths = Paths(head.namespace)
-        handled = _HANDLED[head.interchange]
-        for top in xml.elements(TOP_LEVEL[head.interchange] | handled):
-            if isinstance(top, Broken):
+    def file(
+        self, name: str, interchange: str, handlers: dict[str, Handler], first: bool, elements: Iterator[Found]
+    ) -> Iterator[Item]:
+        counts = self.counts[name]
+        handled = _HANDLED[interchange]
+        for found in elements:
+            if isinstance(found, Broken):
                 if first and self.lead:  # reported once, however many passes read the file
                     counts.rejected += 1
-                    yield rejection(self.where, xml.name, top.line, None, top.reason, None, None)
+                    yield rejection(self.where, name, found.line, None, found.reason, None, None)
                 return
+            top, view = found
             handler = handlers.get(top.name)
-            if handler is None:
+            if handler is None or view is None:
                 counts.skipped += first and self.lead and top.name not in handled
                 continue
-            quiet = False  # a lookup every share reads, reported by share 0 only
-            if self.share.count > 1:
-                who = _CHILD_OF.get(top.name)
-                if who is None:
-                    quiet = not self.lead
-                elif not self.share.owns(_child(top.element, head.namespace, who)):
-                    continue
-            view = View(top.element, paths, self.tables)
+            # A lookup every share reads, reported by share 0 only.
+            quiet = self.share.count > 1 and not self.lead and top.name not in _CHILD_OF
             if isinstance(handler, RecordKind):
-                item = self._record(xml.name, top, view, handler)
+                item = self._record(name, top, view, handler)
                 if item is None:
                     continue  # kept aside
                 if isinstance(item, Accepted):
@@ -338,14 +380,14 @@ class _Run:
                 if not quiet:
                     counts.rejected += 1
                     path = f"{top.path}/{exc.path}"
-                    yield rejection(self.where, xml.name, top.line, path, exc.reason, None, _sid(view))
+                    yield rejection(self.where, name, top.line, path, exc.reason, None, _sid(view))
                 continue
             if quiet:
                 continue
             counts.folded += 1
             sid = _sid(view)
             if sid is not None:
-                self.lookups.extras[sid].origins.append((xml.name, top.line, top.path))
+                self.lookups.extras[sid].origins.append((name, top.line, top.path))
 
     def _record(self, file: str, top: Top, view: View, kind: RecordKind) -> Item | None:
         sid = view.text(*kind.student)
@@ -418,6 +460,56 @@ class _Run:
                 counts.rejected += 1
                 reason = f"student {sid!r} is defined by no Student element of this submission"
                 yield rejection(self.where, file, line, f"{path}/StudentReference", reason, None, sid)
+
+
+def _elements(
+    xml: XmlFile, interchange: str, handlers: dict[str, Handler], share: Share, namespace: str
+) -> Iterator[Element | Broken]:
+    """Each top-level element of ``xml``, and whether ``handlers`` reads it; not at all if it names a
+    child of another share; a Broken last if the file is not well-formed."""
+    for top in xml.elements(TOP_LEVEL[interchange] | _HANDLED[interchange]):
+        if isinstance(top, Broken):
+            yield top
+            return
+        if top.name not in handlers:
+            yield top, False
+            continue
+        if share.count > 1:
+            who = _CHILD_OF.get(top.name)
+            if who is not None and not share.owns(_child(top.element, namespace, who)):
+                continue
+        yield top, True
+
+
+def _viewed(elements: Iterator[Element | Broken], paths: Paths, tables: Tables) -> Iterator[Found]:
+    """The elements read here, each used one with its view."""
+    for found in elements:
+        if isinstance(found, Broken):
+            yield found
+        else:
+            top, used = found
+            yield top, View(top.element, paths, tables) if used else None
+
+
+def _read_ahead(plan: list[tuple[str, str, str, int]], share: Share, conn: Any, spool: str) -> None:
+    """The reading process (``connectors.edfi.readahead``): the files of ``plan`` (path, interchange,
+    namespace, pass), each element as ``_elements`` finds it, sent through ``spool`` and ``conn``."""
+    sender = Sender(conn, spool)
+    try:
+        for index, (path, interchange, namespace, number) in enumerate(plan):
+            xml = XmlFile(Path(path))
+            handlers = PASSES[number][1]
+            paths = Paths(namespace)
+            for found in _elements(xml, interchange, handlers, share, namespace):
+                repeated = REPEATED.get(found[0].name, ()) if not isinstance(found, Broken) else ()
+                sender.found(index, xml.bytes_read, found, paths, repeated)
+            sender.done(index, xml.bytes_read)
+    except (BrokenPipeError, EOFError):
+        return  # the publishing process stopped reading: nothing to tell
+    except Exception as exc:  # the publishing process reports it: a reason, never the file's values
+        sender.failed(f"{type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        sender.close()
 
 
 def _sid(view: View) -> str | None:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.edfi.descriptors import Tables, Unmapped, split
-from connectors.edfi.xmlfile import Paths, flatten_counted
+from connectors.edfi.xmlfile import Paths, flatten_shaped
 
 
 class ElementProblem(Exception):
@@ -41,15 +41,30 @@ class View:
     this class costs ~0.3 µs more a value). Repeated children (``all``) are found in the element itself.
     """
 
-    __slots__ = ("_counts", "_within", "element", "paths", "tables", "texts")
+    __slots__ = ("_counts", "_repeated", "_within", "element", "paths", "tables", "texts")
 
     def __init__(self, element: Any, paths: Paths, tables: Tables) -> None:
         self.element = element
         self.paths = paths
         self.tables = tables
         self._within: tuple[dict[str, int], str] | None = None
-        leaves, self._counts = flatten_counted(element, paths.namespace)
-        self.texts: dict[str, str] = {path: kept for path, text in leaves.items() if text and (kept := text.strip())}
+        self._repeated: dict[str, list[Any]] | None = None
+        leaves, texts, self._counts = flatten_shaped(element, paths.namespace)
+        self.texts: dict[str, str] = stripped(leaves, texts)
+
+    @classmethod
+    def read(
+        cls, texts: dict[str, str], counts: dict[str, int], paths: Paths, tables: Tables,
+        repeated: dict[str, list[Any]] | None = None,
+    ) -> View:  # fmt: skip
+        """A view of an element read elsewhere (another process: ``connectors.edfi.readahead``), from
+        its ``texts`` (``stripped``), its ``counts`` and ``repeated``: each child, of the names its
+        mapping reads one by one (``mapping.REPEATED``), that occurs more than once, as the stripped
+        text of a leaf or as ``(texts, counts)``. A child that occurs once is read from the leaves."""
+        view = cls.__new__(cls)
+        view.element, view.paths, view.tables, view.texts = None, paths, tables, texts
+        view._counts, view._within, view._repeated = counts, None, repeated or {}
+        return view
 
     def text(self, *paths: str) -> str | None:
         """The stripped text of the first of ``paths`` present and not empty."""
@@ -66,8 +81,35 @@ class View:
             raise ElementProblem(paths[0], f"{paths[0].rpartition('/')[2]} is required")
         return value
 
-    def all(self, path: str) -> list[Any]:
-        return list(self.element.iterfind(self.paths(path)))
+    def all(self, name: str) -> list[View]:
+        """Each child called ``name``, in document order."""
+        count = self.counts.get(name, 0)
+        if count == 1:
+            only = self.first(name)
+            return [only] if only is not None else []
+        if count == 0:
+            return []
+        if self.element is None:  # read elsewhere: its children came along (see ``repeats``)
+            return [View.read(texts, counts, self.paths, self.tables) for texts, counts in self._shipped(name)]
+        return [self.child(e) for e in self.element.iterfind(self.paths(name))]
+
+    def leaves(self, name: str) -> list[str]:
+        """The stripped text of each child called ``name`` (a leaf: a descriptor, a code), empty ones
+        included, in document order."""
+        count = self.counts.get(name, 0)
+        if count == 1:
+            return [self.texts.get(name, "")]
+        if count == 0:
+            return []
+        if self.element is None:
+            return list(self._shipped(name))
+        return [(e.text or "").strip() for e in self.element.iterfind(self.paths(name))]
+
+    def _shipped(self, name: str) -> list[Any]:
+        shipped = (self._repeated or {}).get(name)
+        if shipped is None:
+            raise LookupError(f"{name}: a repeated child not in mapping.REPEATED, so not read ahead")
+        return shipped
 
     def child(self, element: Any) -> View:
         return View(element, self.paths, self.tables)
@@ -82,9 +124,9 @@ class View:
         if count == 0:
             return None
         if count > 1:
-            return self.child(next(self.element.iterfind(self.paths(name))))
+            return self.all(name)[0]
         view = View.__new__(View)
-        view.element, view.paths, view.tables = None, self.paths, self.tables
+        view.element, view.paths, view.tables, view._repeated = None, self.paths, self.tables, None
         prefix = name + "/"
         cut = len(prefix)
         view.texts = {path[cut:]: text for path, text in self.texts.items() if path.startswith(prefix)}
@@ -93,7 +135,7 @@ class View:
 
     @property
     def counts(self) -> dict[str, int]:
-        """How many elements below this one have each path (see ``flatten_counted``)."""
+        """How many elements below this one have each path (see ``flatten_shaped``)."""
         if self._within is not None:
             counts, prefix = self._within
             cut = len(prefix)
@@ -161,6 +203,11 @@ class View:
         """A descriptor's code value as it is (``TX`` of ``uri://ed-fi.org/StateAbbreviationDescriptor#TX``)."""
         value = self.text(path)
         return None if value is None else split(value)[1] or None
+
+
+def stripped(paths: tuple[str, ...], texts: tuple[str | None, ...]) -> dict[str, str]:
+    """The leaves' texts by path, stripped, the empty ones left out."""
+    return {path: kept for path, text in zip(paths, texts, strict=True) if text and (kept := text.strip())}
 
 
 def _name(path: str) -> str:

@@ -189,10 +189,11 @@ class XmlFile:
         self.bytes_read = self.size
 
 
-def flatten_counted(element: Any, namespace: str) -> tuple[dict[str, str | None], dict[str, int]]:
-    """``{"Name/FirstName": text}`` for every leaf below ``element`` (the first of each path), and how
-    many elements below it have each path, leaves or not (``{"ScoreResult": 2, ...}``; the counts
-    are the shape's own, shared: read only).
+def flatten_shaped(element: Any, namespace: str) -> tuple[tuple[str, ...], tuple[str | None, ...], dict[str, int]]:
+    """The leaves below ``element``, the first of each path: their paths (``"Name/FirstName"``) and
+    their texts, in one order, and how many elements below it have each path, leaves or not
+    (``{"ScoreResult": 2, ...}``). The paths and the counts are the element's shape's own, one object
+    per shape, shared: read only (and told apart by identity).
 
     Elements of one kind come in few shapes (which optional children they have), so the paths of a
     shape are worked out once: for the next element of that shape, the leaves' texts are picked by
@@ -209,7 +210,7 @@ def flatten_counted(element: Any, namespace: str) -> tuple[dict[str, str | None]
             _PLANS.clear()
         plan = _PLANS[shape] = _plan(element, cut)
     paths, pick, counts = plan
-    return dict(zip(paths, map(_TEXT, pick(nodes)), strict=True)), counts
+    return paths, tuple(map(_TEXT, pick(nodes))), counts
 
 
 _TAG = operator.attrgetter("tag")

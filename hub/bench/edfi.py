@@ -33,6 +33,7 @@ STATE = "TX"
 class EdfiFigures:
     elements: int
     processes: int
+    read_ahead: bool
     published: int
     rejected: int
     megabytes: float
@@ -73,13 +74,22 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _publish(folder: str, kafka: KafkaSettings, processes: int, out: multiprocessing.Queue[dict[str, float]]) -> None:
+def _publish(
+    folder: str,
+    kafka: KafkaSettings,
+    processes: int,
+    read_ahead: bool | None,
+    out: multiprocessing.Queue[dict[str, float]],
+) -> None:
     from connectors.edfi.reader import open_submission
     from connectors.publish import publish_shared
 
     before = _cpu()
     started = time.perf_counter()
-    summary = publish_shared(kafka, open_submission(Path(folder), STATE), processes)
+    submission = open_submission(Path(folder), STATE)
+    if read_ahead is not None:
+        submission = submission.reading_ahead(read_ahead)
+    summary = publish_shared(kafka, submission, processes)
     seconds = time.perf_counter() - started
     cpu = _cpu() - before
     files = summary.files
@@ -93,6 +103,7 @@ def _publish(folder: str, kafka: KafkaSettings, processes: int, out: multiproces
             "rejected": summary.rejected,
             # ru_maxrss is in KiB on Linux: the peak of one process (this one or a share's), imports included.
             "peak_rss_mb": max(resource.getrusage(who).ru_maxrss for who in _WHO) / 1024,
+            "read_ahead": submission.read_ahead,
         }
     )
 
@@ -100,7 +111,9 @@ def _publish(folder: str, kafka: KafkaSettings, processes: int, out: multiproces
 _WHO = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
 
 
-def run(base: Settings, elements: int, seed: int, report: Report, processes: int = 1) -> EdfiFigures:
+def run(
+    base: Settings, elements: int, seed: int, report: Report, processes: int = 1, read_ahead: bool | None = None
+) -> EdfiFigures:
     run_id = f"benchedfi{int(time.time())}"
     # As the operator (with Kafka security on, every connection logs in): topics of the run's own.
     kafka = KafkaSettings(bootstrap=base.kafka.bootstrap, topic_prefix=f"{run_id}.", credentials=base.kafka.credentials)
@@ -113,7 +126,7 @@ def run(base: Settings, elements: int, seed: int, report: Report, processes: int
         apply_topics(kafka, Topics(kafka.topic_prefix).specs((STATE,)))
         ctx = multiprocessing.get_context("spawn")
         queue: multiprocessing.Queue[dict[str, float]] = ctx.Queue()
-        proc = ctx.Process(target=_publish, args=(str(work / STATE), kafka, processes, queue))
+        proc = ctx.Process(target=_publish, args=(str(work / STATE), kafka, processes, read_ahead, queue))
         proc.start()
         result = queue.get(timeout=3600)
         proc.join()
@@ -123,6 +136,7 @@ def run(base: Settings, elements: int, seed: int, report: Report, processes: int
         return EdfiFigures(
             elements=int(result["elements"]),
             processes=processes,
+            read_ahead=bool(result["read_ahead"]),
             published=int(result["published"]),
             rejected=int(result["rejected"]),
             megabytes=size / 1e6,

@@ -76,14 +76,18 @@ def edfi(
     elements: int = typer.Option(300_000, min=1_000, help="About how many Ed-Fi elements to generate and publish."),
     seed: int = typer.Option(1, help="Seed of the synthetic data."),
     processes: int = typer.Option(1, min=1, max=16, help="Processes publishing the submission's shares."),
+    read_ahead: bool | None = typer.Option(
+        None, "--read-ahead/--no-read-ahead", help="Parse in a second process (default: as `msix publish` decides)."
+    ),
 ) -> None:
     """Parse and publish a large Ed-Fi submission; print elements/s, MB/s and peak RSS."""
     from hub.bench import edfi as bench
 
     s = settings()
     infra.local.up(s)
-    figures = bench.run(s, elements, seed, _say, processes)
-    title = f"Ed-Fi connector, {figures.elements:,} elements ({figures.megabytes:,.0f} MB), {processes} process(es)"
+    figures = bench.run(s, elements, seed, _say, processes, read_ahead)
+    how = f"{processes} share(s), " + ("read ahead" if figures.read_ahead else "read in place")
+    title = f"Ed-Fi connector, {figures.elements:,} elements ({figures.megabytes:,.0f} MB), {how}"
     table = Table("measure", "value", title=title)
     table.add_row("parse, map, validate, encode, publish", f"{figures.elements_per_s:,.0f} elements/s")
     table.add_row("  per second of the connector's CPU time", f"{figures.elements_per_cpu_s:,.0f} elements/s")

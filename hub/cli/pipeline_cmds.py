@@ -47,6 +47,12 @@ def publish(
         help="edfi: processes reading the submission side by side, each its share of the children: faster "
         "by the clock only where cores are free (each process parses every file).",
     ),
+    read_ahead: bool | None = typer.Option(
+        None,
+        "--read-ahead/--no-read-ahead",
+        help="edfi: parse the XML in a second process while this one maps, checks and publishes; "
+        "default: on for 32 MB of XML or more, given two cores.",
+    ),
     credentials: Path | None = CREDENTIALS_OPT,
 ) -> None:
     """Validate one submission and publish it to the state's topics."""
@@ -56,7 +62,11 @@ def publish(
     # Either reader refuses a bad submission as a whole before anything is sent.
     if fmt is Format.edfi:
         submission = shared = edfi.open_submission(folder, state, _moment(submitted_at) if submitted_at else None)
-    elif submitted_at:
+        if read_ahead is not None:
+            submission = shared = shared.reading_ahead(read_ahead)
+    elif submitted_at or read_ahead is not None:
+        if read_ahead is not None:
+            raise UserInputError("--read-ahead is for --format edfi; an MDE submission is read in one process")
         raise UserInputError("--submitted-at is for --format edfi; an MDE submission says it in manifest.json")
     else:
         submission = mde.open_submission(folder, state)

@@ -93,6 +93,8 @@ def test_bad_elements_are_rejected_and_republishing_changes_nothing(hub: Hub) ->
     before = hub.msix("export", "--jsonl").stdout
     # Again, in two processes (each its share of the children): the same events, so nothing changes.
     assert publish(hub, "TX", folder, TX_AT, "--processes", "2") == out
+    # And parsed in a second process (see connectors/edfi/readahead.py).
+    assert publish(hub, "TX", folder, TX_AT, "--read-ahead") == out
     assert "0 events applied" in hub.msix("worker", "--until-idle").stderr
     assert hub.msix("export", "--jsonl").stdout == before
     assert len(jsonl(hub.msix("rejected", "--state", "TX", "--until-idle", "--jsonl").stdout)) == 3
@@ -130,7 +132,7 @@ def _messages(kafka: KafkaSettings, topic: str) -> list[tuple[int, bytes, bytes]
         consumer.close()
 
 
-def test_two_processes_publish_exactly_what_one_does(hub: Hub) -> None:
+def test_two_processes_or_reading_ahead_publish_exactly_what_one_does(hub: Hub) -> None:
     world = build_world(seed=23, children=80, states=("TX",), school_year_start=2025)
     folder = write_edfi(world, hub.root / "synthetic")["TX"]
     for name, old, new in (
@@ -140,18 +142,22 @@ def test_two_processes_publish_exactly_what_one_does(hub: Hub) -> None:
     ):
         edit(folder / name, old, new, count=3)
     seen = {}
-    for processes in (1, 2):
-        prefix = f"{hub.settings.kafka.topic_prefix}p{processes}."
+    for run, processes, read_ahead in (("one", 1, False), ("two", 2, False), ("ahead", 1, True)):
+        prefix = f"{hub.settings.kafka.topic_prefix}{run}."
         kafka = hub.settings.kafka.model_copy(update={"topic_prefix": prefix})
         topics = Topics(kafka.topic_prefix)
         apply_topics(kafka, topics.specs(("TX",)))
-        summary = publish_shared(kafka, open_submission(folder, "TX"), processes)
-        seen[processes] = (
+        summary = publish_shared(kafka, open_submission(folder, "TX").reading_ahead(read_ahead), processes)
+        seen[run] = (
             [(f.file, f.accepted, f.rejected, f.folded, f.skipped) for f in summary.files],
             _messages(kafka, topics.records("TX")),
             _messages(kafka, topics.rejected("TX")),
         )
-    (counts, records, rejections), (counts2, records2, rejections2) = seen[1], seen[2]
+    # The very same messages, in the same order on each partition (a stable sort by partition).
+    for one, ahead in zip(seen["one"][1:], seen["ahead"][1:], strict=True):
+        assert sorted(ahead, key=lambda m: m[0]) == sorted(one, key=lambda m: m[0])
+    assert seen["ahead"][0] == seen["one"][0]
+    (counts, records, rejections), (counts2, records2, rejections2) = seen["one"], seen["two"]
     assert counts2 == counts and sum(c[2] for c in counts) >= 5 and sum(c[1] for c in counts) > 300
     assert sorted(rejections2) == sorted(rejections)
     assert sorted(records2) == sorted(records)

@@ -48,7 +48,8 @@ def _element(rnd: random.Random, namespace: str, depth: int = 0) -> str:
 
 
 def flatten(element: Any, namespace: str) -> dict[str, str | None]:
-    return xmlfile.flatten_counted(element, namespace)[0]
+    paths, texts, _ = xmlfile.flatten_shaped(element, namespace)
+    return dict(zip(paths, texts, strict=True))
 
 
 def test_matches_the_plain_walk_on_random_elements_of_both_namespaces() -> None:
@@ -98,9 +99,9 @@ def test_counts_and_first_children_match_the_plain_reading() -> None:
         namespace = NS if n % 2 else ""
         attribute = f' xmlns="{namespace}"' if namespace else ""
         element = etree.fromstring(f"<Top{attribute}>{_element(rnd, namespace)}</Top>")
-        leaves, counts = xmlfile.flatten_counted(element, namespace)
+        counts = xmlfile.flatten_shaped(element, namespace)[2]
         assert counts == _counts(element, namespace)
-        assert leaves == _walk(element, namespace)
+        assert flatten(element, namespace) == _walk(element, namespace)
         view = View(element, xmlfile.Paths(namespace), tables())
         for name in ("A", "B", "Name", "Code"):
             first = view.first(name)
