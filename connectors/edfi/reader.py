@@ -213,9 +213,11 @@ class EdfiSubmission:
         self.share_of = share or Share()
         self._heads: dict[str, Head | Broken] = {p.name: XmlFile(p).head() for p in files}
         self.total_bytes = sum(p.stat().st_size * self._visits(p.name) for p in files)
-        self.read_ahead = self.total_bytes >= READ_AHEAD_FROM and (os.cpu_count() or 1) >= 2
+        self.read_ahead = _worth_reading_ahead(self.total_bytes, 1)
         """Parse the XML in a second process (``connectors.edfi.readahead``) while this one maps,
-        checks and publishes: the same items, sooner, given a second core."""
+        checks and publishes: the same items, sooner, given a second core. By default on for a large
+        submission with a core to spare for each share's reading process."""
+        self._read_ahead_chosen = False
         self._done_bytes = 0
         self._current: XmlFile | None = None
         self._reading: Reading | None = None
@@ -233,6 +235,8 @@ class EdfiSubmission:
             raise ValueError(f"share {index} of {count}")
         other = copy.copy(self)
         other.share_of = Share(index, count)
+        if not self._read_ahead_chosen:
+            other.read_ahead = _worth_reading_ahead(self.total_bytes, count)
         other._summary = SubmissionSummary(self.where.submission_id)
         other._current, other._done_bytes, other._reading = None, 0, None
         return other
@@ -240,7 +244,7 @@ class EdfiSubmission:
     def reading_ahead(self, on: bool) -> EdfiSubmission:
         """The same submission, read ahead in a second process or not (see ``read_ahead``)."""
         other = copy.copy(self)
-        other.read_ahead = on
+        other.read_ahead, other._read_ahead_chosen = on, True
         return other
 
     @property
@@ -317,6 +321,10 @@ class EdfiSubmission:
                 continue
             counts[path.name].rejected += 1
             yield rejection(self.where, path.name, line, None, reason, None, None)
+
+
+def _worth_reading_ahead(total_bytes: int, shares: int) -> bool:
+    return total_bytes >= READ_AHEAD_FROM and (os.cpu_count() or 1) >= 2 * shares
 
 
 def _edfi(head: Head) -> bool:

@@ -136,3 +136,15 @@ def test_a_reading_left_unfinished_stops_its_process() -> None:
     assert multiprocessing.active_children()
     items.close()
     assert not multiprocessing.active_children()
+
+
+def test_read_ahead_by_default_for_a_large_submission_with_a_core_to_spare(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert not open_submission(TX, "TX", AT).read_ahead  # a few kB: not worth a process
+    monkeypatch.setattr("connectors.edfi.reader.READ_AHEAD_FROM", 1000)
+    large = open_submission(TX, "TX", AT)
+    assert large.read_ahead and large.share(0, 1).read_ahead
+    assert not large.share(0, 2).read_ahead  # two shares' readings would need four cores
+    assert large.reading_ahead(True).share(1, 2).read_ahead  # unless asked for
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert not open_submission(TX, "TX", AT).read_ahead
