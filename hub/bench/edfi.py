@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from hub.bench.stolen import cpu_ticks, stolen_percent
 from hub.config import KafkaSettings, Settings
 from producers.admin import apply_topics
 from producers.topics import Topics
@@ -43,6 +44,8 @@ class EdfiFigures:
     elements_per_cpu_s: float
     megabytes_per_s: float
     peak_rss_mb: float
+    stolen_percent: float | None
+    """CPU time the hypervisor gave to others while the submission was published (``hub.bench.stolen``)."""
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -127,8 +130,10 @@ def run(
         ctx = multiprocessing.get_context("spawn")
         queue: multiprocessing.Queue[dict[str, float]] = ctx.Queue()
         proc = ctx.Process(target=_publish, args=(str(work / STATE), kafka, processes, read_ahead, queue))
+        ticks = cpu_ticks()
         proc.start()
         result = queue.get(timeout=3600)
+        stolen = stolen_percent(ticks, cpu_ticks())
         proc.join()
         if proc.exitcode != 0:
             raise RuntimeError(f"the publishing process failed (exit {proc.exitcode})")
@@ -146,6 +151,7 @@ def run(
             elements_per_cpu_s=result["elements"] / result["cpu_seconds"],
             megabytes_per_s=size / 1e6 / seconds,
             peak_rss_mb=result["peak_rss_mb"],
+            stolen_percent=stolen,
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

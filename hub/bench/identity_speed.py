@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 import psycopg
 
+from hub.bench.stolen import cpu_ticks, stolen_percent
 from hub.config import Settings
 from hub.domain.identity import FACT_COLUMNS, IdentityFacts, fact_values, facts_from_fields
 from hub.domain.msix_id import from_serial
@@ -45,6 +46,8 @@ class SpeedFigures:
     mean_candidates: float
     linked: int
     near: int
+    stolen_percent: float | None
+    """CPU time the hypervisor gave to others while the look-ups were timed (``hub.bench.stolen``)."""
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -88,7 +91,9 @@ def run(
                 load_s = time.perf_counter() - started
                 log(f"loaded {stored:,} children and {blocks:,} blocking rows in {load_s:.0f} s into {name}")
             incoming = _incoming(seed, sample, lookups, rng)
+            ticks = cpu_ticks()
             times, candidates, linked, near = _time(conn, incoming, matcher)
+            stolen = stolen_percent(ticks, cpu_ticks())
     finally:
         if keep and not database:
             log(f"kept the database {name}: time against it again with --database {name}")
@@ -106,6 +111,7 @@ def run(
         mean_candidates=round(statistics.fmean(candidates), 1),
         linked=linked,
         near=near,
+        stolen_percent=stolen,
     )
 
 

@@ -94,6 +94,7 @@ def edfi(
     table.add_row("bytes", f"{figures.megabytes_per_s:,.1f} MB/s")
     table.add_row("records published / rejected", f"{figures.published:,} / {figures.rejected:,}")
     table.add_row("connector peak RSS (largest process)", f"{figures.peak_rss_mb:,.0f} MB")
+    table.add_row("CPU time stolen by the hypervisor", _percent(figures.stolen_percent))
     Console().print(table)
     print(json.dumps(figures.as_dict()))
 
@@ -193,6 +194,7 @@ def identity_speed(
     table.add_row("p50 / p99 / max", f"{figures.p50_ms} / {figures.p99_ms} / {figures.max_ms} ms")
     table.add_row("candidates per look-up (mean)", f"{figures.mean_candidates}")
     table.add_row("linked / near matches", f"{figures.linked:,} / {figures.near:,}")
+    table.add_row("CPU time stolen by the hypervisor", _percent(figures.stolen_percent))
     Console().print(table)
     print(json.dumps(figures.as_dict()))
 
@@ -233,3 +235,7 @@ def security(
             ]
         )
     )
+
+
+def _percent(value: float | None) -> str:
+    return "not known here" if value is None else f"{value:.1f}%"
