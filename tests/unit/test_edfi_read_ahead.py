@@ -4,7 +4,10 @@ repeated children and shares; a reading process that fails is reported, one left
 
 from __future__ import annotations
 
+import glob
 import multiprocessing
+import os
+import tempfile
 from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +37,12 @@ def _items(sub: EdfiSubmission) -> list[tuple[str, str | None, str]]:
     ]
 
 
+def _spools() -> list[str]:
+    return glob.glob(os.path.join(tempfile.gettempdir(), "msix-edfi-*.spool"))
+
+
 def _same(sub: EdfiSubmission) -> list[tuple[str, str | None, str]]:
+    spools = _spools()
     here, ahead = sub.reading_ahead(False), sub.reading_ahead(True)
     expected, got = _items(here), _items(ahead)
     assert got == expected
@@ -42,6 +50,7 @@ def _same(sub: EdfiSubmission) -> list[tuple[str, str | None, str]]:
         assert [getattr(f, name) for f in ahead.summary.files] == [getattr(f, name) for f in here.summary.files]
     assert ahead.bytes_read == here.bytes_read == sub.total_bytes
     assert not multiprocessing.active_children()  # the reading process is gone
+    assert _spools() == spools  # and its spool
     return got
 
 
@@ -136,6 +145,7 @@ def test_a_reading_left_unfinished_stops_its_process() -> None:
     assert multiprocessing.active_children()
     items.close()
     assert not multiprocessing.active_children()
+    assert not _spools()
 
 
 def test_read_ahead_by_default_for_a_large_submission_with_a_core_to_spare(monkeypatch: pytest.MonkeyPatch) -> None:
