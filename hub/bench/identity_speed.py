@@ -202,13 +202,17 @@ def _time(
     times: list[float] = []
     candidates: list[int] = []
     linked = near = 0
+    # Each look-up is its one statement, as in the worker, whose batch transaction is already open
+    # when it looks for candidates: no BEGIN and COMMIT round trips of its own (they added two
+    # round trips, 0.2-0.3 ms, to each look-up).
+    conn.commit()
+    conn.autocommit = True
     with conn.cursor() as cur:
         for facts in incoming:
             started = time.perf_counter()
             found = identity_match.candidates(cur, matcher.blocking_keys(facts))
             unique = {(c.facts.state, c.facts.state_student_id): c for cs in found.values() for c in cs}
             decision = matcher.decide(facts, list(unique.values()))
-            conn.commit()
             times.append((time.perf_counter() - started) * 1000)
             candidates.append(len(unique))
             linked += decision.msix_id is not None
