@@ -80,7 +80,9 @@ def apply(
             continue
         records[rid] = out.records[rid] = result
         msix_id = links[(event.state, event.state_student_id)]
-        view = children.setdefault(msix_id, ChildView())
+        view = children.get(msix_id)
+        if view is None:  # not setdefault: that would build a ChildView for every event
+            view = children[msix_id] = ChildView()
         if event.family == "student":
             view.students[(event.state, event.state_student_id)] = result
             if result.fields and result.fields.get("move_to_state"):
