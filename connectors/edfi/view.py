@@ -38,7 +38,8 @@ class View:
     The element's leaves are flattened into a dict once, their texts stripped and the empty ones left
     out (``texts``); each path is then one lookup, several times faster than lxml's ``findtext`` on
     namespaced paths, and the mapping's hottest functions read ``texts.get`` directly (a method call of
-    this class costs ~0.3 µs more a value). Repeated children (``all``) are found in the element itself.
+    this class costs ~0.3 µs more a value). Repeated children (``all``, ``leaves``) are found in the
+    element itself, or, in a view read in another process (``read``), came along with its texts.
     """
 
     __slots__ = ("_counts", "_repeated", "_within", "element", "paths", "tables", "texts")
@@ -89,7 +90,7 @@ class View:
             return [only] if only is not None else []
         if count == 0:
             return []
-        if self.element is None:  # read elsewhere: its children came along (see ``repeats``)
+        if self.element is None:  # read elsewhere: its children came along (see ``read``)
             return [View.read(texts, counts, self.paths, self.tables) for texts, counts in self._shipped(name)]
         return [self.child(e) for e in self.element.iterfind(self.paths(name))]
 

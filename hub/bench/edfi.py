@@ -104,7 +104,7 @@ def _publish(
             "elements": sum(f.accepted + f.rejected + f.folded + f.skipped for f in files),
             "published": summary.accepted,
             "rejected": summary.rejected,
-            # ru_maxrss is in KiB on Linux: the peak of one process (this one or a share's), imports included.
+            # ru_maxrss is in KiB on Linux: the peak of one process (this one, a share's or a reading process's).
             "peak_rss_mb": max(resource.getrusage(who).ru_maxrss for who in _WHO) / 1024,
             "read_ahead": submission.read_ahead,
         }

@@ -64,10 +64,10 @@ def publish(
         submission = shared = edfi.open_submission(folder, state, _moment(submitted_at) if submitted_at else None)
         if read_ahead is not None:
             submission = shared = shared.reading_ahead(read_ahead)
-    elif submitted_at or read_ahead is not None:
-        if read_ahead is not None:
-            raise UserInputError("--read-ahead is for --format edfi; an MDE submission is read in one process")
+    elif submitted_at:
         raise UserInputError("--submitted-at is for --format edfi; an MDE submission says it in manifest.json")
+    elif read_ahead is not None:
+        raise UserInputError("--read-ahead is for --format edfi; an MDE submission is read in one process")
     else:
         submission = mde.open_submission(folder, state)
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
