@@ -23,7 +23,6 @@ import contextlib
 import marshal
 import multiprocessing
 import os
-import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -54,8 +53,6 @@ class Sender:
 
     def __init__(self, conn: Connection, spool: str) -> None:
         self._conn = conn
-        # Ctrl-C reaches every process of the terminal's group: the publishing process stops this one.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         self._spool = open(spool, "ab")  # noqa: SIM115 - open for the reading's life, closed by close()
         # Both ends have it open now: gone from the folder, it cannot outlive them, however they end.
         os.unlink(spool)

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import json
 import os
+import signal
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -502,6 +503,8 @@ def _viewed(elements: Iterator[Element | Broken], paths: Paths, tables: Tables) 
 def _read_ahead(plan: list[tuple[str, str, str, int]], share: Share, conn: Any, spool: str) -> None:
     """The reading process (``connectors.edfi.readahead``): the files of ``plan`` (path, interchange,
     namespace, pass), each element as ``_elements`` finds it, sent through ``spool`` and ``conn``."""
+    # Ctrl-C reaches every process of the terminal's group: the publishing process stops this one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sender = Sender(conn, spool)
     try:
         for index, (path, interchange, namespace, number) in enumerate(plan):
