@@ -1,0 +1,50 @@
+"""What hardening the hub against hostile input and faults needs in the store.
+
+Each concern keeps its own function, so the parts can be read (and were written) apart.
+
+Revision ID: 0007_hardening
+Revises: 0006_records_received
+"""
+
+from alembic import op  # noqa: F401  (the parts below use it as they fill in)
+
+revision = "0007_hardening"
+down_revision = "0006_records_received"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    _merge()
+    _relay()
+    _web()
+
+
+def downgrade() -> None:
+    _web_down()
+    _relay_down()
+    _merge_down()
+
+
+def _merge() -> None:
+    """The merge path: parked events and anything else the worker's checks need."""
+
+
+def _merge_down() -> None:
+    pass
+
+
+def _relay() -> None:
+    """The outbox relay: parked outbox rows with their reasons."""
+
+
+def _relay_down() -> None:
+    pass
+
+
+def _web() -> None:
+    """The web application: sign-in throttle, audit, roles."""
+
+
+def _web_down() -> None:
+    pass
