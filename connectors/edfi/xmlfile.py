@@ -1,10 +1,15 @@
 """One Ed-Fi interchange file, read as a stream of its top-level elements.
 
-lxml's ``iterparse`` builds each top-level element (a Student, a StudentSchoolAssociation...) and
+lxml's pull parser builds each top-level element (a Student, a StudentSchoolAssociation...) and
 hands it over whole; once the caller is done with it, the element and every sibling before it are
-removed from the tree, so memory stays flat whatever the file's size. Bytes are counted as libxml2
-reads them, for a progress bar. A file that is not well-formed XML stops at the first error, which is
-reported with its line and column: what came before it has been read, nothing after it can be.
+removed from the tree, so memory stays flat whatever the file's size. Bytes are counted as they are
+fed to libxml2, for a progress bar.
+
+A file that is not well-formed XML stops at the first error, which is reported with its line and
+column. The promise: every top-level element that closes before the error is read, nothing after it
+can be. It holds whatever lxml's own buffering: the file is fed in chunks of ``CHUNK`` bytes, and
+the events parsed before an error are drained after it (``iterparse`` in lxml 6 drops the events
+of the chunk that holds the error, so an element just before a break was lost or not by chance).
 
 Namespaces: every Ed-Fi Data Standard 5.x and 6.x namespace (``http://ed-fi.org/5.2.0``,
 ``http://ed-fi.org/6.1.0``...) is accepted, and elements are found by local name within the file's own
@@ -77,6 +82,11 @@ class _Counting:
         return data
 
 
+CHUNK = 64 * 1024
+"""Bytes fed to the parser at a time: large enough that feeding costs nothing next to parsing,
+small enough that a progress bar moves and memory stays flat."""
+
+
 # No entities resolved and nothing fetched from the network: a state's file may not make the hub read
 # local files or call out (XXE). Comments and processing instructions are of no use.
 _SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "remove_comments": True, "remove_pis": True}
@@ -138,13 +148,13 @@ class XmlFile:
 
     def head(self) -> Head | Broken:
         """The root element's name and namespace, reading only as far as the root's start tag."""
+        parser = etree.XMLPullParser(events=("start",), **_SAFE)
         with self.path.open("rb") as fh:
-            try:
-                for _, element in etree.iterparse(_Counting(fh), events=("start",), **_SAFE):
-                    namespace, name = _local(element.tag)
-                    return Head(name, namespace)
-            except etree.XMLSyntaxError as exc:
-                return _broken(exc)
+            for started in _events(parser, _Counting(fh)):
+                if isinstance(started, Broken):
+                    return started
+                namespace, name = _local(started.tag)
+                return Head(name, namespace)
         return Broken(1, 0, "malformed XML: the file is empty")
 
     def elements(self, names: frozenset[str]) -> Iterator[Top | Broken]:
@@ -156,37 +166,63 @@ class XmlFile:
         An element of another name stays in the tree until the next one named is done with.
         """
         self.bytes_read = 0
+        parser = etree.XMLPullParser(events=("end",), tag=[f"{{*}}{n}" for n in sorted(names)], **_SAFE)
         with self.path.open("rb") as fh:
             source = _Counting(fh)
             seen: dict[str, int] = {}
             cut = 0
             root_name = ""
             root: Any = None
-            try:
-                for _, element in etree.iterparse(
-                    source, events=("end",), tag=[f"{{*}}{n}" for n in sorted(names)], **_SAFE
-                ):
-                    parent = element.getparent()
-                    if parent is not root:  # lxml hands out one proxy per node while it is referenced
-                        if parent is None or parent.getparent() is not None or root is not None:
-                            continue  # the root itself, or a nested element of the same name (a reference)
-                        root = parent
-                    tag = element.tag
-                    if not cut:
-                        cut = tag.find("}") + 1
-                        root_name = root.tag[cut:]
-                    name = tag[cut:]
-                    seen[name] = number = seen.get(name, 0) + 1
-                    self.bytes_read = source.count
-                    # Drop whatever came before it: elements done with, elements of other names.
-                    while element.getprevious() is not None:
-                        del root[0]
-                    yield Top(name, element, element.sourceline or 0, root_name, number)
-                    element.clear(keep_tail=False)
-            except etree.XMLSyntaxError as exc:
-                self.bytes_read = self.size
-                yield _broken(exc)
+            broken: Broken | None = None
+            for ended in _events(parser, source):
+                if isinstance(ended, Broken):
+                    broken = ended
+                    break
+                element = ended
+                parent = element.getparent()
+                if parent is not root:  # lxml hands out one proxy per node while it is referenced
+                    if parent is None or parent.getparent() is not None or root is not None:
+                        continue  # the root itself, or a nested element of the same name (a reference)
+                    root = parent
+                tag = element.tag
+                if not cut:
+                    cut = tag.find("}") + 1
+                    root_name = root.tag[cut:]
+                name = tag[cut:]
+                seen[name] = number = seen.get(name, 0) + 1
+                self.bytes_read = source.count
+                # Drop whatever came before it: elements done with, elements of other names.
+                while element.getprevious() is not None:
+                    del root[0]
+                yield Top(name, element, element.sourceline or 0, root_name, number)
+                element.clear(keep_tail=False)
         self.bytes_read = self.size
+        if broken is not None:
+            yield broken
+
+
+def _events(parser: Any, source: _Counting) -> Iterator[Any]:
+    """The elements of ``parser``'s events, fed ``source`` a chunk at a time; a Broken last if the
+    file is not well-formed, after every element that ended before the error."""
+    try:
+        while chunk := source.read(CHUNK):
+            parser.feed(chunk)
+            for _, element in parser.read_events():
+                yield element
+    except etree.XMLSyntaxError as exc:
+        for _, element in parser.read_events():  # parsed before the error, in the same chunk
+            yield element
+        yield _broken(exc)
+        return
+    try:
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        # A file cut short: the events close() would give are the elements it closed by force, never
+        # ended in the file, so none is read.
+        yield _broken(exc)
+        return
+    for _, element in parser.read_events():
+        yield element
 
 
 def flatten_shaped(element: Any, namespace: str) -> tuple[tuple[str, ...], tuple[str | None, ...], dict[str, int]]:
