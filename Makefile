@@ -3,19 +3,34 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test unit integration lint bench clean
+# uv installs the Python side from the committed uv.lock. It is itself bootstrapped with pip from
+# infra/uv-requirements.txt (pinned, with hashes) into the cache outside the repository, beside
+# Kafka's jars, so a clone never carries it and `uv sync` (exact) never removes it from .venv.
+MSIX_CACHE ?= $(HOME)/.cache/msix
+UV_VERSION := 0.13.9
+UV_HOME := $(MSIX_CACHE)/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+# The machine's own python3: uv must never download an interpreter of its own.
+export UV_PYTHON_DOWNLOADS := never
+UV_PYTHON := --python python3
 
-setup: $(STAMP)
+.PHONY: setup demo test unit integration lint lock bench clean
+
+# `--locked`: install exactly uv.lock (dev and optional extras included), and fail when
+# pyproject.toml asks for something the lock does not have: a dependency added without
+# `make lock` fails setup, and so CI, at once.
+setup: $(UV)
 	@bash infra/setup.sh
+	@$(UV) sync --locked --all-extras $(UV_PYTHON) -q
 
-# Reinstalled only when pyproject.toml changes.
-$(STAMP): pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV) || { echo "setup: python3 -m venv failed; as root: apt-get install -y python3-venv" >&2; exit 1; }
-	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
+$(UV): infra/uv-requirements.txt
+	@python3 -m venv --clear $(UV_HOME) || { echo "setup: python3 -m venv failed; as root: apt-get install -y python3-venv" >&2; exit 1; }
+	@$(UV_HOME)/bin/pip install -q --disable-pip-version-check --require-hashes --only-binary=:all: -r infra/uv-requirements.txt
+
+# Upgrade every locked dependency on purpose, within pyproject.toml's ranges; then `make test`.
+lock: $(UV)
+	$(UV) lock --upgrade $(UV_PYTHON)
 
 demo: setup
 	@$(VENV)/bin/msix demo
