@@ -23,6 +23,9 @@ class Accepted:
     key: str
     """The Kafka key: the state student id."""
     record: dict[str, Any]
+    file: str = ""
+    line: int | None = None
+    """Where it was read: for a rejection at publishing (a record too large for Kafka)."""
 
 
 @dataclass(slots=True)

@@ -4,7 +4,9 @@ Whatever the format (an MDE CSV folder, a folder of Ed-Fi XML interchanges), the
 accepted records and rejections (``connectors.items``). Accepted records go to ``state.ST.records``
 keyed by the state student id (students first, so the hub meets a child before their records); each
 rejection goes to ``state.ST.rejected`` with its file, line, column (or element path) and reason. A
-submission refused as a whole publishes nothing.
+submission refused as a whole publishes nothing. A record Kafka would refuse for its size is a
+rejection too, never the end of the submission: whatever limits the readers check, the bytes sent
+are checked here.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from multiprocessing.sharedctypes import Synchronized
 from typing import Protocol, Self
 
 import schemas
-from connectors.items import Accepted, FileSummary, Item, SubmissionSummary
+from connectors.items import Accepted, FileSummary, Item, Rejected, SubmissionSummary, Where, rejection
 from hub.config import KafkaSettings
-from producers.producer import Producer
+from producers.producer import MESSAGE_MAX_BYTES, Producer
 from producers.topics import Topics
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -58,23 +60,73 @@ def publish(
 
     With its own producer it returns once Kafka acknowledged every item (or raises DeliveryError);
     with the caller's ``producer`` (many submissions in a row) the caller's ``flush`` does that.
+    A record too large for Kafka is published as a rejection instead (``_too_large``).
     """
     if producer is None:
         with Producer(settings) as own:
             return publish(settings, submission, progress, own)
     topics = Topics(settings.topic_prefix)
     records_topic, rejected_topic = topics.records(submission.state), topics.rejected(submission.state)
+    fits = producer.fits
     for n, item in enumerate(submission.items()):
         key = (item.key or "").encode()
         if isinstance(item, Accepted):
-            producer.send(records_topic, key, schemas.encode(item.family, item.record))
+            value = schemas.encode(item.family, item.record)
+            if fits(key, value):
+                producer.send(records_topic, key, value)
+            else:
+                _count_rejected(submission.summary, item.file)
+                _send_rejection(producer, rejected_topic, _too_large(item, len(key) + len(value)))
         else:
-            producer.send(rejected_topic, key, schemas.encode("RejectedRecord", item.record))
+            _send_rejection(producer, rejected_topic, item)
         if progress is not None and n % 2000 == 0:
             progress(submission.bytes_read, submission.total_bytes)
     if progress is not None:
         progress(submission.total_bytes, submission.total_bytes)
     return submission.summary
+
+
+def _send_rejection(producer: Producer, topic: str, item: Rejected) -> None:
+    key, value = (item.key or "").encode(), schemas.encode("RejectedRecord", item.record)
+    if not producer.fits(key, value):  # a student id or a reason of a megabyte: the place is enough
+        item = _trimmed(item)
+        key, value = b"", schemas.encode("RejectedRecord", item.record)
+    producer.send(topic, key, value)
+
+
+_KEPT = 1000
+"""Characters of a rejection's texts kept when the rejection itself would be too large for Kafka."""
+
+
+def _trimmed(item: Rejected) -> Rejected:
+    record = dict(item.record, state_student_id=None)
+    for name in ("file", "column", "reason"):
+        if isinstance(record.get(name), str):
+            record[name] = record[name][:_KEPT]
+    return Rejected(None, record)
+
+
+def _too_large(item: Accepted, size: int) -> Rejected:
+    """The rejection of a record Kafka would refuse: its place, its size and its largest field
+    (by name and length: a rejection never quotes the value)."""
+    record = item.record
+    texts = {name: len(value) for name, value in record.items() if isinstance(value, str)}
+    largest = max(texts, key=texts.__getitem__) if texts else None
+    reason = f"record too large for Kafka: {size:,} bytes encoded, at most {MESSAGE_MAX_BYTES:,}" + (
+        f" (largest field: {largest}, {texts[largest]:,} characters)" if largest else ""
+    )
+    where = Where(record["state"], record["submission_id"], record["source_ts"])
+    sid = item.key if len(item.key) <= _KEPT else None
+    return rejection(where, item.file, item.line, largest, reason, item.family, sid)
+
+
+def _count_rejected(summary: SubmissionSummary, file: str) -> None:
+    """The reader counted the record as accepted in its file's summary: it is a rejection now."""
+    for counts in summary.files:
+        if counts.file == file:
+            counts.accepted -= 1
+            counts.rejected += 1
+            return
 
 
 def publish_shared(

@@ -25,6 +25,18 @@ DENIED = frozenset(
 )
 
 
+MESSAGE_MAX_BYTES = 1_000_000
+"""The largest message (key, value and record overhead) the client sends. librdkafka's default,
+said here so the connector can check before sending: the broker's default ``max.message.bytes``
+(1,048,588 for a whole batch) is a little above it, so a message the client takes the broker takes."""
+_OVERHEAD = 1024
+"""Bytes kept for a record's framing (lengths, timestamp, headers) next to its key and value."""
+
+
+class MessageTooLarge(DeliveryError):
+    """A message over ``MESSAGE_MAX_BYTES``: Kafka would refuse it however often it is sent."""
+
+
 def producer_config(settings: KafkaSettings) -> dict[str, Any]:
     return client_config(settings) | {
         # Retries after a timeout can neither duplicate nor reorder a message within a partition:
@@ -47,6 +59,7 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
         # benchmark about 1.5 µs of CPU a message (5.0-5.4 -> 3.4-3.8 µs on 40,000 messages) and
         # nothing reads them; flush() still waits for every message, and a failure is still raised.
         "delivery.report.only.error": True,
+        "message.max.bytes": MESSAGE_MAX_BYTES,
     }
 
 
@@ -83,6 +96,11 @@ class Producer:
         else:
             self._failures.append(f"{msg.topic()}: {err.str()}")
 
+    @staticmethod
+    def fits(key: bytes, value: bytes) -> bool:
+        """Whether Kafka takes a message of this key and value (``send`` raises MessageTooLarge if not)."""
+        return len(key) + len(value) + _OVERHEAD <= MESSAGE_MAX_BYTES
+
     def send(self, topic: str, key: bytes, value: bytes) -> None:
         client = self._client()
         while True:
@@ -92,6 +110,13 @@ class Producer:
             except BufferError:
                 # The local queue is full: serve delivery reports to make room, then retry.
                 client.poll(0.1)
+            except confluent_kafka.KafkaException as exc:
+                if exc.args[0].code() != confluent_kafka.KafkaError.MSG_SIZE_TOO_LARGE:
+                    raise
+                # Refused by the client before it is queued: the size is said, never the content.
+                size = len(key) + len(value)
+                limit = MESSAGE_MAX_BYTES
+                raise MessageTooLarge(f"{topic}: a message of {size:,} bytes; Kafka takes {limit:,}") from None
         # Delivery reports are served every _POLL_EVERY sends, not after each: only failures come back
         # (delivery.report.only.error), so there is rarely anything to serve, and a poll per message
         # cost ~1 µs of the Ed-Fi connector's ~4-5 µs a message.

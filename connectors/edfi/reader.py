@@ -456,7 +456,7 @@ class _Run:
         # The mapped values, in the mapping's fixed order: the record's identity for its event id.
         digest.update(orjson.dumps(fields))
         record: dict[str, Any] = {"event_id": digest.hexdigest()[:32], **self.envelope, **row.__dict__}
-        return Accepted(model.FAMILY, row.state_student_id, record)
+        return Accepted(model.FAMILY, row.state_student_id, record, file, top.line)
 
     def orphans(self) -> Iterator[Rejected]:
         """Associations naming a child that no Student element defined."""

@@ -127,7 +127,7 @@ def _file_items(csv_file: CsvFile, header: list[str], manifest: Manifest) -> Ite
         digest = seed.copy()
         digest.update(content.encode())
         record = {"event_id": digest.hexdigest()[:32], **envelope, **row.__dict__}
-        yield Accepted(model.FAMILY, row.state_student_id, record)
+        yield Accepted(model.FAMILY, row.state_student_id, record, csv_file.name, line)
 
 
 def _cell(header: list[str], cells: list[str], column: str) -> str | None:
