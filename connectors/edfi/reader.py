@@ -49,6 +49,7 @@ from connectors.edfi.rows import RowChecker
 from connectors.edfi.view import ElementProblem, View
 from connectors.edfi.xmlfile import EDFI_NAMESPACE, TOP_LEVEL, Broken, Head, Paths, Top, XmlFile
 from connectors.items import Accepted, FileSummary, Item, Rejected, SubmissionSummary, Where, rejection
+from connectors.mde.manifest import CLOCK_SKEW
 from connectors.mde.rows import (
     AssessmentRow,
     CourseRow,
@@ -154,23 +155,21 @@ READ_AHEAD_FROM = 32_000_000
 ``EdfiSubmission.read_ahead``): below, starting the process costs more than it saves."""
 
 
-def open_submission(folder: Path, state: str, submitted_at: datetime | None = None) -> EdfiSubmission:
+def open_submission(
+    folder: Path, state: str, submitted_at: datetime | None = None, now: datetime | None = None
+) -> EdfiSubmission:
     """Check ``folder`` as a whole (it exists, it has .xml files); raise SubmissionRejected if not.
 
     ``submitted_at`` (the records' source time: newer wins in the hub) defaults to the newest file's
     modification time, so the same files give the same events however often they are published.
+    Either may be no later than ``now`` (default: the clock) and the clock skew allowed.
     """
     if not folder.is_dir():
         raise SubmissionRejected(f"no such folder: {folder}")
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
     if not files:
         raise SubmissionRejected(f"no Ed-Fi interchange files (*.xml) in {folder}")
-    if submitted_at is None:
-        newest = max(p.stat().st_mtime_ns for p in files) // 1_000_000
-        submitted_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=newest)
-    else:
-        moment = submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)
-        submitted_at = moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+    submitted_at = _source_time(files, submitted_at, now or datetime.now(UTC))
     identity = {
         "format": "edfi",
         "state": state,
@@ -179,6 +178,26 @@ def open_submission(folder: Path, state: str, submitted_at: datetime | None = No
     }
     submission_id = hashlib.sha256(_CANONICAL.encode(identity).encode()).hexdigest()[:32]
     return EdfiSubmission(files, Where(state, submission_id, submitted_at))
+
+
+def _source_time(files: list[Path], given: datetime | None, now: datetime) -> datetime:
+    """UTC, to the millisecond: ``given`` or the newest file's modification time; refused in the future,
+    where it would win over every later submission (last writer wins) until that time comes."""
+    if given is None:
+        newest = max(p.stat().st_mtime_ns for p in files) // 1_000_000
+        moment, said = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=newest), "the newest file's time"
+    else:
+        said = "--submitted-at"
+        try:
+            moment = (given if given.tzinfo else given.replace(tzinfo=UTC)).astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-05:00 is past the last year in UTC
+            raise SubmissionRejected(f"--submitted-at {given.isoformat()} is out of range") from None
+    if moment > now + CLOCK_SKEW:
+        raise SubmissionRejected(
+            f"{said} ({moment.isoformat(timespec='seconds')}) is in the future (the hub's clock says "
+            f"{now.isoformat(timespec='seconds')})" + ("; give --submitted-at" if given is None else "")
+        )
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass(frozen=True, slots=True)

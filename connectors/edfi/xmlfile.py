@@ -11,6 +11,9 @@ can be. It holds whatever lxml's own buffering: the file is fed in chunks of ``C
 the events parsed before an error are drained after it (``iterparse`` in lxml 6 drops the events
 of the chunk that holds the error, so an element just before a break was lost or not by chance).
 
+A file with a DOCTYPE is refused whole, by ``head`` before anything of it is read (``_doctype``):
+no entity is expanded and nothing outside the file is read.
+
 Namespaces: every Ed-Fi Data Standard 5.x and 6.x namespace (``http://ed-fi.org/5.2.0``,
 ``http://ed-fi.org/6.1.0``...) is accepted, and elements are found by local name within the file's own
 namespace, so one mapping reads every version.
@@ -92,6 +95,23 @@ small enough that a progress bar moves and memory stays flat."""
 _SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "remove_comments": True, "remove_pis": True}
 
 
+DOCTYPE_REFUSED = (
+    "a DOCTYPE is not allowed in an Ed-Fi file (its entities could expand without end or read "
+    "local files): the file is not read"
+)
+
+
+def _doctype(element: Any) -> Broken | None:
+    """A Broken if the document of ``element`` has a DOCTYPE. Ed-Fi interchanges are checked by XSD,
+    never by DTD, so a DOCTYPE only brings entities: internal ones (a billion laughs; lxml hands
+    out an unexpanded reference the mapping cannot read) and external ones (a local file, a URL).
+    The parser resolves none of them (``_SAFE``); the file is refused before any of it is used."""
+    info = element.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
+        return Broken(1, 0, DOCTYPE_REFUSED)
+    return None
+
+
 def _broken(exc: etree.XMLSyntaxError) -> Broken:
     line, column = exc.position if exc.position else (exc.lineno or 0, 0)
     message = str(exc.msg or exc).split(" Bytes:")[0].strip()  # never quote the file's bytes back
@@ -153,6 +173,9 @@ class XmlFile:
             for started in _events(parser, _Counting(fh)):
                 if isinstance(started, Broken):
                     return started
+                refused = _doctype(started)  # declared before the root: known by its start tag
+                if refused is not None:
+                    return refused
                 namespace, name = _local(started.tag)
                 return Head(name, namespace)
         return Broken(1, 0, "malformed XML: the file is empty")
@@ -184,6 +207,10 @@ class XmlFile:
                     if parent is None or parent.getparent() is not None or root is not None:
                         continue  # the root itself, or a nested element of the same name (a reference)
                     root = parent
+                    # head() refused a DOCTYPE; checked again (once a file) in case the file changed since.
+                    broken = _doctype(root)
+                    if broken is not None:
+                        break
                 tag = element.tag
                 if not cut:
                     cut = tag.find("}") + 1
