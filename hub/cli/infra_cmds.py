@@ -70,9 +70,10 @@ def down() -> None:
 @infra_app.command("status")
 def status() -> None:
     """Show whether each local service runs."""
-    table = Table("service", "running", "pid", "address", "detail")
+    table = Table("service", "running", "pid", "address", "data", "detail")
     for st in infra.local.status(settings()):
-        table.add_row(st.name, "yes" if st.running else "no", str(st.pid or ""), st.address, st.detail)
+        data = str(st.data or "")
+        table.add_row(st.name, "yes" if st.running else "no", str(st.pid or ""), st.address, data, st.detail)
     Console().print(table)
 
 

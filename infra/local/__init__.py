@@ -63,6 +63,7 @@ def wipe_if_stopped(settings: Settings) -> bool:
     with locked(_lock(settings)):
         if any(s.running for s in status(settings)):
             return False
+        postgres.wipe_data(settings)
         for child in home.iterdir() if home.exists() else ():
             if child.name != _lock(settings).name:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()

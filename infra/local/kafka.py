@@ -256,4 +256,4 @@ def status(settings: Settings) -> process.ServiceStatus:
         detail = "stopped"
     else:
         detail = "answering" if process.port_open(host, port) else "starting or not answering"
-    return process.ServiceStatus(NAME, pid is not None, pid, f"{host}:{port}", f"{detail}; logs in {p.logs}")
+    return process.ServiceStatus(NAME, pid is not None, pid, f"{host}:{port}", f"{detail}; logs in {p.logs}", p.root)

@@ -1,18 +1,25 @@
-"""A private PostgreSQL cluster under ``settings.home.postgres_dir``, started as a local process.
+"""A private PostgreSQL cluster for ``$MSIX_HOME``, started as a local process.
 
-Layout: ``data/`` (the cluster, with ``msix.conf`` and ``pg_hba.conf`` written anew at every start
-from the settings, and the unix socket), ``postgres.log`` and ``postgres.pid``.
+Layout: under ``settings.home.postgres_dir``, ``postgres.log`` and ``postgres.pid``; the cluster
+itself (with ``msix.conf`` and ``pg_hba.conf`` written anew at every start from the settings, and
+the unix socket) in the data folder.
 
 ``initdb`` and ``postgres`` refuse to run as root. When we are root they run as the ``postgres``
-system user (which the Debian package creates) and the data folder is that user's.
+system user (which the Debian package creates), and the data folder is that user's, in a folder of
+its own under ``/var/lib/msix`` named after ``$MSIX_HOME`` (``DATA_ROOT``): a clone may sit where only
+root can enter (a home folder), and the server must reach its data whatever the clone's folders
+allow, without anything outside the project's own folders being chmod-ed. Otherwise the data folder
+is ``postgres_dir/data``. ``msix infra status`` shows which.
 """
 
 from __future__ import annotations
 
 import glob
 import grp
+import hashlib
 import os
 import pwd
+import re
 import shutil
 import signal
 import stat
@@ -59,9 +66,33 @@ class PostgresPaths:
         return (self.data / "PG_VERSION").exists()
 
 
+DATA_ROOT = Path("/var/lib/msix")
+"""Where the clusters that run as the ``postgres`` user keep their data: one folder per MSIX_HOME."""
+
+
 def paths(settings: Settings) -> PostgresPaths:
     root = settings.home.postgres_dir
-    return PostgresPaths(root=root, data=root / "data", log=root / "postgres.log", pid=root / "postgres.pid")
+    return PostgresPaths(root=root, data=data_dir(settings), log=root / "postgres.log", pid=root / "postgres.pid")
+
+
+def data_dir(settings: Settings) -> Path:
+    """``postgres_dir/data`` when we run the server as ourselves (or a cluster is already there);
+    else, as root, a folder of the ``postgres`` user's under ``DATA_ROOT`` named after MSIX_HOME."""
+    inside = settings.home.postgres_dir / "data"
+    if os.geteuid() != 0 or (inside / "PG_VERSION").exists():
+        return inside
+    home = settings.home.home.resolve()
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{home.parent.name}-{home.name}").strip("-.")[:40]
+    return DATA_ROOT / f"{slug}-{digest}" / "data"
+
+
+def wipe_data(settings: Settings) -> None:
+    """Delete the cluster's data folder where it lives outside MSIX_HOME (inside it, wiping the home
+    removes it)."""
+    data = data_dir(settings)
+    if data.parent.parent == DATA_ROOT:
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 def socket_dir(data: Path) -> str:
@@ -198,13 +229,19 @@ def _initdb(p: PostgresPaths, user: str | None) -> None:
 
 def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
     p.root.mkdir(parents=True, exist_ok=True)
+    if p.data.parent.parent == DATA_ROOT:
+        # Root's folder, readable by all (as /var/lib is) so the server's user may pass through it;
+        # the cluster's own folder below it is that user's alone (0700).
+        DATA_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+        p.data.parent.mkdir(mode=0o700, exist_ok=True)
+        _chown(p.data.parent, user)
     if user is not None:
         blocked = unreachable_ancestor(p.data, user)
         if blocked is not None:
             mode = stat.filemode(blocked.stat().st_mode)
             raise InfraError(
                 f"PostgreSQL runs as the '{user}' user, which cannot enter {blocked} ({mode}): "
-                f"set MSIX_HOME to a folder it can reach, or `chmod o+x {blocked}`"
+                f"move the cluster's data folder {p.data} where it can, or `chmod o+x {blocked}`"
             )
     if not p.initialised:
         _initdb(p, user)
@@ -273,7 +310,7 @@ def status(settings: Settings) -> process.ServiceStatus:
         detail = "stopped"
     else:
         detail = "accepting connections" if process.port_open(HOST, port) else "starting or not answering"
-    return process.ServiceStatus(NAME, pid is not None, pid, f"{HOST}:{port}", f"{detail}; log in {p.log}")
+    return process.ServiceStatus(NAME, pid is not None, pid, f"{HOST}:{port}", f"{detail}; log in {p.log}", p.data)
 
 
 def _maintenance(settings: Settings) -> psycopg.Connection[tuple[object, ...]]:

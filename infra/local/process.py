@@ -33,6 +33,8 @@ class ServiceStatus:
     pid: int | None
     address: str
     detail: str
+    data: Path | None = None
+    """Where the service keeps its data."""
 
 
 def running_pid(pid_file: Path, marker: str) -> int | None:

@@ -94,11 +94,34 @@ def test_postgres_config_follows_the_url(tmp_path: Path) -> None:
 
     assert conf["port"] == "35433"
     assert conf["listen_addresses"] == "127.0.0.1"
-    assert conf["unix_socket_directories"] == str(tmp_path.resolve() / "postgres" / "data")
+    assert conf["unix_socket_directories"] == str(postgres.data_dir(s))
     assert conf["fsync"] == "on"
     assert conf["shared_buffers"] == "256MB"
     assert conf["max_connections"] == "100"
     assert "port = '35433'" in postgres.render_conf(postgres.server_config(s))
+
+
+def test_as_ourselves_the_cluster_lives_in_the_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postgres.os, "geteuid", lambda: 1000)
+    assert postgres.data_dir(settings(tmp_path)) == tmp_path.resolve() / "postgres" / "data"
+
+
+def test_as_root_the_cluster_lives_where_its_user_can_reach_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A clone in a folder only root may enter: the server's user could not reach a data folder in it.
+    monkeypatch.setattr(postgres.os, "geteuid", lambda: 0)
+    one, other = postgres.data_dir(settings(tmp_path / "one")), postgres.data_dir(settings(tmp_path / "two"))
+    assert one.parent.parent == postgres.DATA_ROOT and one.name == "data"
+    assert one != other  # one cluster per MSIX_HOME
+    assert one == postgres.data_dir(settings(tmp_path / "one"))  # and the same one every time
+    assert one.parent.name.startswith(f"{tmp_path.name}-one-")
+
+
+def test_a_cluster_already_in_the_home_stays_there(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postgres.os, "geteuid", lambda: 0)
+    inside = tmp_path.resolve() / "postgres" / "data"
+    inside.mkdir(parents=True)
+    (inside / "PG_VERSION").write_text("15\n")
+    assert postgres.data_dir(settings(tmp_path)) == inside
 
 
 def test_conf_values_are_quoted_safely() -> None:
