@@ -70,7 +70,10 @@ def down() -> None:
 @infra_app.command("status")
 def status() -> None:
     """Show whether each local service runs."""
-    table = Table("service", "running", "pid", "address", "data", "detail")
+    # Paths are what an operator copies from here: folded onto more lines, never cut short.
+    table = Table("service", "running", "pid", "address")
+    table.add_column("data", overflow="fold")
+    table.add_column("detail", overflow="fold")
     for st in infra.local.status(settings()):
         data = str(st.data or "")
         table.add_row(st.name, "yes" if st.running else "no", str(st.pid or ""), st.address, data, st.detail)
