@@ -3,6 +3,8 @@ restart-safe, to a file or a webhook; receipts and acknowledgements recorded by 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import signal
 import threading
@@ -75,8 +77,19 @@ def test_the_subscriber_survives_restarts_without_losing_or_repeating_a_notice(h
     assert sorted(n["first_name"] for n in lines) == ["AnaB", "AnaC", "AnaD", "AnaE", "AnaF"]
 
 
+SECRET = b"mi-webhook-secret-0123456789abcdef0123456789"
+
+
+def secret_file(hub: Hub) -> str:
+    path = hub.root / "mi-webhook.secret"
+    path.write_bytes(SECRET + b"\n")
+    path.chmod(0o600)
+    return str(path)
+
+
 class Webhook:
-    """A local HTTP endpoint that answers ``failures`` 5xx before each success."""
+    """A local HTTP endpoint that checks each notice's signature and answers ``failures`` 5xx before
+    each success (a request whose signature does not check is never recorded)."""
 
     def __init__(self, failures: int, status: int = 500) -> None:
         self.requests: list[tuple[int, dict, str]] = []
@@ -85,7 +98,13 @@ class Webhook:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                body = json.loads(raw)
+                # As docs/webhooks.md tells a receiver: the signature over the timestamp and raw body.
+                timestamp = self.headers["X-MSIX-Timestamp"]
+                mac = hmac.new(SECRET, timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+                assert hmac.compare_digest(self.headers["X-MSIX-Signature"], f"sha256={mac}")
+                assert abs(time.time() - int(timestamp)) < 300
                 answer = status if outer.failures > 0 else 200
                 outer.failures -= 1
                 outer.requests.append((answer, body, self.headers["Idempotency-Key"]))
@@ -122,6 +141,7 @@ def test_webhook_that_fails_twice_then_succeeds_gets_the_notice_once(hub: Hub, w
     dead = hub.root / "dead.jsonl"
     proc = hub.msix(
         "notices", "follow", "--state", "MI", "--until-idle", "--webhook", hook.url, "--backoff", "0.05",
+        "--allow-http", "--webhook-secret-file", secret_file(hub),
         "--dead-letter", str(dead), "--receipts", "--credentials", str(mi),
     )  # fmt: skip
     assert [answer for answer, _, _ in hook.requests] == [500, 500, 200]
@@ -158,8 +178,10 @@ def test_a_webhook_that_keeps_failing_sends_notices_to_the_dead_letter_file(hub:
     hub.msix(
         "notices", "follow", "--state", "MI", "--until-idle", "--webhook", hook.url, "--retries", "2",
         "--backoff", "0.01", "--dead-letter", str(dead), "--credentials", str(mi),
+        "--allow-http", "--webhook-secret-file", secret_file(hub),
     )  # fmt: skip
     letters = jsonl(dead.read_text())
+    assert dead.stat().st_mode & 0o777 == 0o600  # children's names: the owner's alone
     assert len(letters) == 2 and len(hook.requests) == 6  # three tries each, then the next notice
     assert all(entry["error"] == "HTTP 503" and entry["attempts"] == 3 for entry in letters)
     assert {entry["notice"]["first_name"] for entry in letters} == {"AnaB", "AnaC"}
@@ -172,12 +194,12 @@ def test_a_state_cannot_acknowledge_for_another(hub: Hub) -> None:
     assert "movenotice.CA.acks" in proc.stderr
 
 
-def test_the_readme_example_consumer_reads_a_states_notices(hub: Hub) -> None:
+def test_the_documented_example_consumer_reads_a_states_notices(hub: Hub) -> None:
     import re
     import subprocess
     import sys
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "kafka-security.md").read_text()
     code = re.search(r"<!-- state-consumer-example -->\n```python\n(.*?)```", readme, re.S)
     assert code is not None
     script = hub.root / "state_consumer.py"
@@ -193,3 +215,14 @@ def test_the_readme_example_consumer_reads_a_states_notices(hub: Hub) -> None:
     notices = jsonl(done.stdout)
     assert sorted(n["first_name"] for n in notices) == ["AnaB", "AnaC"]
     assert all(n["to_state"] == "MI" and n["kind"] == "departure" for n in notices)
+
+
+def test_a_webhook_needs_https_and_a_secret_file(hub: Hub) -> None:
+    cases = [
+        (["--webhook", "http://127.0.0.1:9/n", "--webhook-secret-file", secret_file(hub)], "https:// is required"),
+        (["--webhook", "https://127.0.0.1:9/n"], "--webhook needs --webhook-secret-file"),
+        (["--webhook-secret-file", secret_file(hub)], "--webhook-secret-file is for --webhook"),
+    ]
+    for args, message in cases:
+        proc = hub.msix("notices", "follow", "--state", "MI", "--until-idle", *args, check=False)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr
