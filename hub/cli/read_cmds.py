@@ -97,7 +97,14 @@ def follow(
     until_idle: bool = typer.Option(False, "--until-idle", help="Exit once every notice so far is delivered."),
     jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl"),
     output: Path | None = typer.Option(None, "--output", "-o", dir_okay=False, help="Append JSON lines to this file."),
-    webhook: str = typer.Option("", "--webhook", help="POST each notice as JSON to this http(s) URL."),
+    webhook: str = typer.Option("", "--webhook", help="POST each notice as JSON to this https URL, signed."),
+    secret_file: Path | None = typer.Option(
+        None,
+        "--webhook-secret-file",
+        dir_okay=False,
+        help="The state's webhook secret (one line, 32+ characters): the key of X-MSIX-Signature.",
+    ),
+    allow_http: bool = typer.Option(False, "--allow-http", help="Allow a plain http:// webhook (a test endpoint)."),
     dead_letter: Path | None = typer.Option(
         None, "--dead-letter", dir_okay=False, help="Notices the webhook refused for good (default under MSIX_HOME)."
     ),
@@ -116,14 +123,19 @@ def follow(
     s = settings(credentials)
     if output is not None and webhook:
         raise UserInputError("--output and --webhook: choose one")
+    if secret_file is not None and not webhook:
+        raise UserInputError("--webhook-secret-file is for --webhook")
     folder = s.home.home.resolve() / "follow"
     name = f"{s.kafka.topic_prefix}{state}"
     if webhook:
+        if secret_file is None:
+            raise UserInputError("--webhook needs --webhook-secret-file: the receiver checks each notice's signature")
+        secret = notice_follower.read_secret(secret_file)
         sink: notice_follower.Sink = notice_follower.WebhookSink(
-            webhook, dead_letter or folder / f"{name}.dead-letter.jsonl", retries=retries, backoff=backoff
+            webhook, dead_letter or folder / f"{name}.dead-letter.jsonl", secret, allow_http, retries, backoff
         )
     else:
-        out = output.open("a") if output is not None else sys.stdout
+        out = notice_follower.private_append(output) if output is not None else sys.stdout
         sink = notice_follower.LinesSink(out)
     if from_beginning:  # a replay: everything again, de-duplicated within this run only
         tmp = Path(tempfile.mkdtemp(prefix="msix-follow-"))
