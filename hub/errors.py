@@ -28,3 +28,25 @@ class DeliveryError(HubError):
 class AccessDenied(UserInputError):
     """The broker refused this principal (bad or revoked credentials, or no ACL for the action):
     the caller's mistake, reported in one line."""
+
+
+class DatabaseRefused(HubError):
+    """PostgreSQL refused a value (SQLSTATE class 22 data exception, 23 integrity constraint, 54
+    program limit, or the driver refusing it before sending): the data is at fault, not the
+    database, so retrying cannot help. ``reason`` names the SQLSTATE and the constraint or limit,
+    never the value."""
+
+    def __init__(self, reason: str, sqlstate: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.sqlstate = sqlstate
+
+
+class DatabaseUnavailable(InfraError):
+    """PostgreSQL is away for now (connection lost, shutting down or starting up, out of resources,
+    a serialization failure or deadlock): roll back, wait, and run the work again."""
+
+
+class DatabaseMisconfigured(InfraError):
+    """PostgreSQL refuses the hub itself (authentication, missing database, table or privilege):
+    waiting will not help; an operator must fix the settings or run the migrations."""
