@@ -7,10 +7,12 @@ bytes go out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from io import BytesIO
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
@@ -25,6 +27,7 @@ from hub.report.i18n import Texts
 _STYLES = getSampleStyleSheet()
 _BODY = ParagraphStyle("body", parent=_STYLES["BodyText"], fontSize=9, leading=11)
 _CELL = ParagraphStyle("cell", parent=_BODY, fontSize=8, leading=9.5)
+_CELL_HEAD = ParagraphStyle("cell_head", parent=_CELL, fontName="Helvetica-Bold")
 _H1 = _STYLES["Title"]
 _H2 = ParagraphStyle("h2", parent=_STYLES["Heading2"], spaceBefore=10, spaceAfter=4)
 _H3 = ParagraphStyle("h3", parent=_STYLES["Heading3"], fontSize=10, spaceBefore=6, spaceAfter=2)
@@ -38,14 +41,37 @@ _GRID = TableStyle(
 )
 
 
-def _esc(value: Any) -> str:
+def _p(value: Any, style: ParagraphStyle) -> Paragraph:
+    """A paragraph showing ``value`` as it is. Every text goes through here: a Paragraph reads its
+    text as markup, so a state's value like ``<a href=...>`` would become a live link and
+    ``<img src="/etc/passwd"/>`` a file read. Escaped, no text can be a tag; bold and the like come
+    from the style, never from markup."""
     text = "" if value is None else str(value)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Paragraph(escape(_CONTROL.sub("?", text)), style)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters (not tab or line breaks): shown as a question mark, never handed to the PDF."""
+
+
+def _date(_: Texts, value: Any) -> str:
+    """A date in the report's language; a value that is no date is shown as it is, not a failure."""
+    try:
+        return _.date(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _number(_: Texts, value: Any) -> str:
+    try:
+        return _.number(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> Table:
-    cells = [[Paragraph(f"<b>{_esc(h)}</b>", _CELL) for h in header]]
-    cells += [[Paragraph(_esc(v), _CELL) for v in row] for row in rows]
+    cells = [[_p(h, _CELL_HEAD) for h in header]]
+    cells += [[_p(v, _CELL) for v in row] for row in rows]
     table = Table(cells, colWidths=[w * inch for w in widths], repeatRows=1)
     table.setStyle(_GRID)
     return table
@@ -70,18 +96,18 @@ def _student(_: Texts, record: dict[str, Any]) -> list[Flowable]:
     rows = [
         (_("Name"), _name(s)),
         (_("MSIX id"), record["msix_id"]),
-        (_("Birth date"), _.date(s.get("birth_date"))),
+        (_("Birth date"), _date(_, s.get("birth_date"))),
         (_("Sex"), sex),
         (_("Place of birth"), birthplace),
         (_("Parents or guardians"), "; ".join(p for p in parents if p)),
-        (_("Qualifying arrival date"), _.date(s.get("qad"))),
-        (_("Eligibility for migrant services ends"), _.date(s.get("eligibility_expiration_date"))),
+        (_("Qualifying arrival date"), _date(_, s.get("qad"))),
+        (_("Eligibility for migrant services ends"), _date(_, s.get("eligibility_expiration_date"))),
         (
             _("State student ids"),
             ", ".join(f"{i['state']} {i['state_student_id']}" for i in record.get("state_ids", [])),
         ),
     ]
-    return [Paragraph(_("Student"), _H2), _table((_("Item"), _("Value")), rows, (2.2, 5.0))]
+    return [_p(_("Student"), _H2), _table((_("Item"), _("Value")), rows, (2.2, 5.0))]
 
 
 def _flags(_: Texts, record: dict[str, Any]) -> list[Flowable]:
@@ -94,7 +120,7 @@ def _flags(_: Texts, record: dict[str, Any]) -> list[Flowable]:
         (_("Medical alert"), alert),
         (_("Immunization record on file at"), "; ".join(f["immunization_states"]) or _("None reported")),
     ]
-    return [Paragraph(_("Programs and health"), _H2), _table((_("Item"), _("Value")), rows, (2.8, 4.4))]
+    return [_p(_("Programs and health"), _H2), _table((_("Item"), _("Value")), rows, (2.8, 4.4))]
 
 
 def _enrollments(_: Texts, record: dict[str, Any]) -> list[Flowable]:
@@ -104,24 +130,24 @@ def _enrollments(_: Texts, record: dict[str, Any]) -> list[Flowable]:
             e.get("school_name") or "",
             e.get("facility_city") or "",
             e.get("grade_level") or "",
-            _.date(e.get("enrollment_date")),
-            _.date(e.get("withdrawal_date")) or _("Still enrolled"),
+            _date(_, e.get("enrollment_date")),
+            _date(_, e.get("withdrawal_date")) or _("Still enrolled"),
         )
         for e in record.get("enrollments", [])
     ]
     header = (_("State"), _("School"), _("City"), _("Grade"), _("Enrolled"), _("Withdrew"))
-    out: list[Flowable] = [Paragraph(_("Schools attended"), _H2)]
-    out.append(_table(header, rows, (0.6, 1.9, 1.1, 0.6, 1.5, 1.5)) if rows else Paragraph(_("None reported"), _BODY))
+    out: list[Flowable] = [_p(_("Schools attended"), _H2)]
+    out.append(_table(header, rows, (0.6, 1.9, 1.1, 0.6, 1.5, 1.5)) if rows else _p(_("None reported"), _BODY))
     return out
 
 
 def _courses(_: Texts, record: dict[str, Any]) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph(_("Courses and grades"), _H2)]
+    out: list[Flowable] = [_p(_("Courses and grades"), _H2)]
     years = courses_by_year(record.get("courses", []))
     if not years:
-        out.append(Paragraph(_("None reported"), _BODY))
+        out.append(_p(_("None reported"), _BODY))
     for year, courses in years:
-        out.append(Paragraph(_("School year %(year)s") % {"year": year}, _H3))
+        out.append(_p(_("School year %(year)s") % {"year": year}, _H3))
         rows = [
             (
                 c["state"],
@@ -129,7 +155,7 @@ def _courses(_: Texts, record: dict[str, Any]) -> list[Flowable]:
                 _(SUBJECTS[c["subject_area"]]) if c.get("subject_area") in SUBJECTS else c.get("subject_area") or "",
                 c.get("term_type") or "",
                 c.get("final_grade") or (_("In progress") if c.get("in_progress") == "Y" else ""),
-                _.number(c.get("credits_granted")),
+                _number(_, c.get("credits_granted")),
             )
             for c in courses
         ]
@@ -145,8 +171,8 @@ def _assessments(_: Texts, record: dict[str, Any]) -> list[Flowable]:
         for a in record.get("assessments", [])
     ]  # fmt: skip
     header = (_("State"), _("Test"), _("Month"), _("Score"), _("Result"))
-    out: list[Flowable] = [Paragraph(_("Tests"), _H2)]
-    out.append(_table(header, rows, (0.6, 2.7, 0.8, 0.8, 2.3)) if rows else Paragraph(_("None reported"), _BODY))
+    out: list[Flowable] = [_p(_("Tests"), _H2)]
+    out.append(_table(header, rows, (0.6, 2.7, 0.8, 0.8, 2.3)) if rows else _p(_("None reported"), _BODY))
     return out
 
 
@@ -155,13 +181,13 @@ def _credits(_: Texts, credits: dict[str, Any] | None) -> list[Flowable]:
         return []
     req = credits["requirements"]
     rows = [
-        (_(a["area"]), _.number(a["required"]), _.number(a["earned"]), _.number(a["in_progress"]),
-         _.number(a["remaining"]))
+        (_(a["area"]), _number(_, a["required"]), _number(_, a["earned"]), _number(_, a["in_progress"]),
+         _number(_, a["remaining"]))
         for a in credits["areas"]
     ]  # fmt: skip
     rows.append(
-        (_("All credits"), _.number(req["total"]), _.number(credits["earned_total"]),
-         _.number(credits["in_progress_total"]), _.number(credits["remaining"]["total"]))
+        (_("All credits"), _number(_, req["total"]), _number(_, credits["earned_total"]),
+         _number(_, credits["in_progress_total"]), _number(_, credits["remaining"]["total"]))
     )  # fmt: skip
     verdict = (
         _("If the courses now in progress are passed, the requirements are met.")
@@ -171,12 +197,12 @@ def _credits(_: Texts, credits: dict[str, Any] | None) -> list[Flowable]:
     intro = _("Credits toward graduation in %(state)s: %(name)s.") % {"state": req["state"], "name": req["name"]}
     header = (_("Requirement"), _("Required"), _("Earned"), _("In progress"), _("Still needed"))
     return [
-        Paragraph(_("Credits toward graduation"), _H2),
-        Paragraph(_esc(intro), _BODY),
+        _p(_("Credits toward graduation"), _H2),
+        _p(intro, _BODY),
         Spacer(1, 4),
         _table(header, rows, (3.2, 0.9, 0.9, 1.0, 1.2)),
         Spacer(1, 4),
-        Paragraph(_esc(verdict), _BODY),
+        _p(verdict, _BODY),
     ]
 
 
@@ -188,7 +214,7 @@ def _correction(_: Texts) -> list[Flowable]:
         "state that sent the record will correct it within 10 working days, and the corrected record "
         "replaces this one in every state. You may ask for this report again at any time, free of charge."
     )
-    return [Paragraph(_("How to ask for a correction"), _H2), Paragraph(_esc(text), _BODY)]
+    return [_p(_("How to ask for a correction"), _H2), _p(text, _BODY)]
 
 
 def render(record: dict[str, Any], credits: dict[str, Any] | None, lang: str, today: date) -> bytes:
@@ -199,8 +225,8 @@ def render(record: dict[str, Any], credits: dict[str, Any] | None, lang: str, to
         bottomMargin=0.6 * inch, title=_("Consolidated Student Record Report"), author="MSIX", lang=lang,
     )  # fmt: skip
     story: list[Flowable] = [
-        Paragraph(_esc(_("Consolidated Student Record Report")), _H1),
-        Paragraph(_esc(_("Prepared on %(date)s from the records every state sent.") % {"date": _.date(today)}), _BODY),
+        _p(_("Consolidated Student Record Report"), _H1),
+        _p(_("Prepared on %(date)s from the records every state sent.") % {"date": _.date(today)}, _BODY),
     ]
     for section in (_student, _flags, _enrollments, _courses, _assessments):
         story += section(_, record)
