@@ -1,23 +1,44 @@
-"""From a Kafka message to an event for the core, or to a dead letter saying why not."""
+"""From a Kafka message to an event for the core, or to a dead letter saying why not, or to a parked
+message the hub will apply once it knows the message's schema.
+
+Nothing a state writes may stop the worker: every message ends as exactly one of the three, and the
+record's values pass the connector's own rules (``consumers.record_check``) before the core sees them.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import schemas
-from hub.domain.records import Event, event_from_value
+from connectors import codes, limits
+from consumers.record_check import default_check
+from hub.domain.records import FAMILY_OF_SCHEMA, Event, event_from_value
 from producers.topics import Topics
 
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """A message the worker cannot use: where it was and why, as a RejectedRecord value."""
+    """A message the worker cannot use: where it was and why, as a RejectedRecord value; with the
+    message's key and bytes, kept by the hub so that it can be applied again after a fix."""
 
     state: str
     value: dict[str, Any]
+    key: bytes | None = None
+    data: bytes | None = None
+    status: ClassVar[str] = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Parked(DeadLetter):
+    """A message written with a schema the hub does not know yet (a newer connector): not refused but
+    kept, and applied by ``msix parked replay`` once the hub knows the schema. Never sent to
+    ``state.ST.rejected``. (A DeadLetter by type only so the worker's batch carries it unchanged.)"""
+
+    status: ClassVar[str] = "parked"
 
 
 def decode_message(
@@ -32,46 +53,97 @@ def decode_message(
     state = topics.state_of(topic)
     try:
         name, value = schemas.decode(data or b"")
-        event = event_from_value(name, value)
+    except schemas.UnknownFingerprint as exc:
+        where = _Where(state, topic, partition, offset, key, data, now)
+        return where.parked(f"parked: {exc}; kept until the hub knows that schema")
     except schemas.SchemaError as exc:
-        return _dead(state, topic, partition, offset, key, f"undecodable: {exc}", None, now)
-    except (ValueError, KeyError) as exc:
-        return _dead(state, topic, partition, offset, key, f"invalid record: {exc}", None, now)
-    if event.state != state:
+        return _Where(state, topic, partition, offset, key, data, now).dead(f"undecodable: {exc}")
+    try:
+        found = _event(state, name, value, now)
+    except Exception as exc:
+        # The last line of defence: a value the checks did not foresee must still not stop the worker
+        # for every state. The exception's type only: its text could quote the value.
+        found = (f"invalid record: {type(exc).__name__}", FAMILY_OF_SCHEMA.get(name), None)
+    if isinstance(found, Event):
+        return found
+    return _Where(state, topic, partition, offset, key, data, now).dead(*found)
+
+
+def _event(state: str, name: str, value: dict[str, Any], now: datetime) -> Event | tuple[str, str | None, str | None]:
+    """The event, or why not: (reason, family, first bad field)."""
+    family = FAMILY_OF_SCHEMA.get(name)
+    if family is None:
+        return f"invalid record: schema {name} is not a record family", None, None
+    if value["state"] != state:
         # A state writes only its own topic; a record claiming another state is refused, not merged.
-        reason = f"record of state {event.state} on the topic of state {state}"
-        return _dead(state, topic, partition, offset, key, reason, event.family, now)
-    return event
+        claimed = value["state"] if value["state"] in codes.USPS else "(not a state code)"
+        return f"record of state {claimed} on the topic of state {state}", family, "state"
+    violation = default_check().check(name, value, now)
+    if violation is not None:
+        return f"invalid record: {violation.reason}", family, violation.field
+    return event_from_value(name, value)
 
 
-def _dead(
-    state: str,
-    topic: str,
-    partition: int,
-    offset: int,
-    key: bytes | None,
-    reason: str,
-    family: str | None,
-    now: datetime,
-) -> DeadLetter:
-    # The message's position identifies it: handling it again yields the same rejection id.
-    rejection_id = hashlib.sha256(f"{topic}|{partition}|{offset}".encode()).hexdigest()[:32]
-    return DeadLetter(
-        state,
-        {
+@dataclass(frozen=True, slots=True)
+class _Where:
+    state: str
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    data: bytes | None
+    now: datetime
+
+    def dead(self, reason: str, family: str | None = None, column: str | None = None) -> DeadLetter:
+        return DeadLetter(self.state, self._value(reason, family, column), self.key, self.data)
+
+    def parked(self, reason: str) -> Parked:
+        return Parked(self.state, self._value(reason, None, None), self.key, self.data)
+
+    def _value(self, reason: str, family: str | None, column: str | None) -> dict[str, Any]:
+        # The message's position identifies it: handling it again yields the same rejection id.
+        rejection_id = hashlib.sha256(f"{self.topic}|{self.partition}|{self.offset}".encode()).hexdigest()[:32]
+        return {
             "rejection_id": rejection_id,
-            "state": state,
-            "state_student_id": key.decode("utf-8", "replace") if key else None,
+            "state": self.state,
+            "state_student_id": _shown_key(self.key),
             "stage": "hub",
             "submission_id": None,
             "file": None,
             "line": None,
-            "column": None,
+            "column": column,
             "reason": reason,
             "record_family": family,
-            "source_topic": topic,
-            "source_partition": partition,
-            "source_offset": offset,
-            "rejected_at": now,
-        },
-    )
+            "source_topic": self.topic,
+            "source_partition": self.partition,
+            "source_offset": self.offset,
+            "rejected_at": self.now,
+        }
+
+
+def _shown_key(key: bytes | None) -> str | None:
+    """The message's key as the rejection's student id: cut at the id limit, so a key of megabytes does
+    not make a rejection too large for its topic."""
+    if not key:
+        return None
+    text = key[: limits.ID * 4].decode("utf-8", "replace")
+    return text if len(text) <= limits.ID else text[: limits.ID] + "..."
+
+
+def held_rows(items: Iterable[object]) -> list[tuple[Any, ...]]:
+    """The rows ``hub.store.parked.keep`` stores for the batch's dead letters and parked messages."""
+    return [
+        (
+            d.value["source_topic"],
+            d.value["source_partition"],
+            d.value["source_offset"],
+            d.state,
+            d.key,
+            d.data,
+            d.status,
+            d.value["reason"],
+            d.value["rejected_at"],
+        )
+        for d in items
+        if isinstance(d, DeadLetter)
+    ]

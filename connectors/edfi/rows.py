@@ -18,13 +18,11 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
+from connectors.limits import Text, rules_of
 from connectors.mde.rows import Problem, Row, RowContext, validate_row
 
 _MEMO_SIZE = 50_000
 """Values remembered per field: a bound against a submission of endless distinct values."""
-
-_PLAIN = (str, str | None)
-"""Annotations any text passes unchanged (names, ids, titles): nothing to check or remember."""
 
 _KNOWN_VALIDATORS = {"_across_fields"}
 """The model validators this module replays (``Row._across_fields``); a model with others is checked
@@ -48,9 +46,12 @@ class _Model:
         self.required: frozenset[str] = frozenset(n for n, f in model.model_fields.items() if f.is_required())
         self.adapters: dict[str, TypeAdapter[Any]] = {}
         self.memos: dict[str, dict[str, Any]] = {}
+        self.texts: dict[str, Text] = {}
         for name, info in model.model_fields.items():
             self.template[name] = None if info.is_required() else info.default
-            if info.annotation in _PLAIN and not info.metadata:
+            rules = rules_of(info.annotation, info.metadata)
+            if len(rules) == 1 and isinstance(rules[0], Text):
+                self.texts[name] = rules[0]
                 continue
             annotation: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
             self.adapters[name] = TypeAdapter(annotation)
@@ -70,6 +71,9 @@ class _Model:
                 return None  # an unknown column, or not text: pydantic says what is wrong
             memo = memos.get(name)
             if memo is None:
+                rule = self.texts.get(name)
+                if rule is not None and rule.problem(text) is not None:
+                    return None  # over its limit, or a control character: pydantic says which
                 values[name] = text
                 continue
             found = memo.get(text, memo)

@@ -14,33 +14,46 @@ enrollment) are checked once the fields themselves are valid.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+from connectors.limits import YEARS_AHEAD, rules_of
+from connectors.limits import Day as DayRule
 from connectors.mde.fields import (
     LONGEST_QUOTED,
     QUOTABLE,
     Action,
     AssessmentType,
+    Comment,
     Content,
     CourseType,
     Day,
     EnrollmentType,
+    Grade,
     GradeLevel,
+    Id,
+    Institution,
+    Key,
     MedicalAlert,
     Month,
     MsixId,
+    Name,
+    Place,
     SchoolYear,
     Sex,
+    Short,
     StudentIdType,
     SubjectArea,
+    Suffix,
     TermType,
+    Title,
     Units,
     UspsCode,
     YesNo,
@@ -71,20 +84,57 @@ class Row(BaseModel):
     """What a consolidated record needs: required for I and U rows; D rows need only the keys."""
 
     action: Action
-    state_student_id: str
+    state_student_id: Id
 
     @model_validator(mode="after")
     def _across_fields(self, info: ValidationInfo) -> Self:
-        if self.action != "D":
-            for name in self.REQUIRED:
-                if getattr(self, name) is None:
-                    raise _problem(name, "{column} is required for action {action}", action=self.action)
-        if isinstance(info.context, RowContext):
-            self.check(info.context)
+        context = info.context if isinstance(info.context, RowContext) else None
+        broken = self.broken(self.__dict__, context.today if context else None)
+        if broken is not None:
+            raise broken.error()
         return self
 
     def check(self, context: RowContext) -> None:
-        """Rules across this file's fields; raise with ``_problem``."""
+        """The rules across this row's fields; raise the first one broken (as the model does)."""
+        broken = self.broken(self.__dict__, context.today)
+        if broken is not None:
+            raise broken.error()
+
+    @classmethod
+    def broken(cls, values: Mapping[str, Any], today: date | None) -> Broken | None:
+        """The first rule across fields that ``values`` (checked field by field already) break, or None.
+        ``today`` is the submission's date (None: skip the rules that need it). The hub applies this
+        to a decoded Avro value, the connector to a row: one rule, once."""
+        action = values["action"]
+        if action != "D":
+            for name in cls.REQUIRED:
+                if values.get(name) is None:
+                    return Broken(name, f"is required for action {action}", "{column} is required for action {action}")
+        if today is None:
+            return None
+        latest = _years_after(today, YEARS_AHEAD)
+        for name in cls.dates():
+            value = values.get(name)
+            if value is not None and value > latest:
+                return Broken(
+                    name,
+                    f"is more than {YEARS_AHEAD} years after the submission date",
+                    name + " '{value}' is more than " + f"{YEARS_AHEAD} years after the submission date",
+                    value.isoformat(),
+                )
+        return cls.across(values, today)
+
+    @classmethod
+    def across(cls, values: Mapping[str, Any], today: date) -> Broken | None:
+        """This file's own rules across fields."""
+        return None
+
+    @classmethod
+    @cache
+    def dates(cls) -> tuple[str, ...]:
+        """The fields holding a date (``Day``)."""
+        fields = cls.model_fields.items()
+        return tuple(n for n, f in fields if any(isinstance(r, DayRule) for r in rules_of(f.annotation, f.metadata)))
 
     @classmethod
     @cache
@@ -97,8 +147,30 @@ class Row(BaseModel):
         return tuple(name for name, field in cls.model_fields.items() if field.is_required())
 
 
-def _problem(column: str, message: str, **context: Any) -> PydanticCustomError:
-    return PydanticCustomError("row", message, {"column": column, **context})
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """A rule across fields a row breaks. ``rule`` says it without any value (what the hub's reasons
+    say after the column); ``message`` is the connector's, which may quote dates (``value``, ``other``)."""
+
+    column: str
+    rule: str
+    message: str
+    value: str | None = None
+    other: str | None = None
+
+    def error(self) -> PydanticCustomError:
+        context = {"column": self.column, "value": self.value, "other": self.other}
+        if "{action}" in self.message:
+            context["action"] = self.rule.rpartition(" ")[2]
+        return PydanticCustomError("row", self.message, context)
+
+
+@lru_cache(maxsize=64)  # the hub asks for each record; a stream carries few submission dates
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 class StudentRow(Row):
@@ -109,36 +181,40 @@ class StudentRow(Row):
 
     state_student_id_type: StudentIdType | None = None
     msix_id: MsixId | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    last_name_1: str | None = None
-    last_name_2: str | None = None
-    suffix: str | None = None
+    first_name: Name | None = None
+    middle_name: Name | None = None
+    last_name_1: Name | None = None
+    last_name_2: Name | None = None
+    suffix: Suffix | None = None
     sex: Sex | None = None
     birth_date: Day | None = None
     multiple_birth: YesNo | None = None
-    birth_city: str | None = None
-    birth_state: str | None = None  # free text: many children are born outside the United States
-    birth_country: str | None = None
-    parent1_first_name: str | None = None
-    parent1_last_name: str | None = None
-    parent2_first_name: str | None = None
-    parent2_last_name: str | None = None
+    birth_city: Place | None = None
+    birth_state: Place | None = None  # free text: many children are born outside the United States
+    birth_country: Place | None = None
+    parent1_first_name: Name | None = None
+    parent1_last_name: Name | None = None
+    parent2_first_name: Name | None = None
+    parent2_last_name: Name | None = None
     qad: Day | None = None
-    move_from_city: str | None = None
-    move_from_state: str | None = None  # free text, like birth_state
-    move_from_country: str | None = None
-    move_to_city: str | None = None
+    move_from_city: Place | None = None
+    move_from_state: Place | None = None  # free text, like birth_state
+    move_from_country: Place | None = None
+    move_to_city: Place | None = None
     move_to_state: UspsCode | None = None  # a move notice goes to movenotice.<move_to_state>
     eligibility_expiration_date: Day | None = None
 
-    def check(self, context: RowContext) -> None:
-        if self.birth_date is not None and self.birth_date > context.today:
-            raise _problem(
+    @classmethod
+    def across(cls, values: Mapping[str, Any], today: date) -> Broken | None:
+        born = values.get("birth_date")
+        if born is not None and born > today:
+            return Broken(
                 "birth_date",
+                "is after the submission date",
                 "birth_date '{value}' is after the submission date",
-                value=self.birth_date.isoformat(),
+                born.isoformat(),
             )
+        return None
 
 
 class EnrollmentRow(Row):
@@ -147,15 +223,15 @@ class EnrollmentRow(Row):
     KEY = "enrollment_id"
     REQUIRED = ("enrollment_date",)
 
-    enrollment_id: str
+    enrollment_id: Key
     enrollment_date: Day | None = None
     withdrawal_date: Day | None = None
     enrollment_type: EnrollmentType | None = None
-    school_name: str | None = None
-    nces_school_id: str | None = None
-    nces_district_id: str | None = None
-    district_name: str | None = None
-    facility_city: str | None = None
+    school_name: Institution | None = None
+    nces_school_id: Id | None = None
+    nces_district_id: Id | None = None
+    district_name: Institution | None = None
+    facility_city: Place | None = None
     facility_state: UspsCode | None = None
     grade_level: GradeLevel | None = None
     lep: YesNo | None = None
@@ -164,20 +240,23 @@ class EnrollmentRow(Row):
     medical_alert: MedicalAlert | None = None
     immunization_record: YesNo | None = None
     residency_date: Day | None = None
-    designated_graduation_school: str | None = None
+    designated_graduation_school: Institution | None = None
     graduation_date: Day | None = None
     algebra1_or_equivalent: YesNo | None = None
-    comment: str | None = None
+    comment: Comment | None = None
 
-    def check(self, context: RowContext) -> None:
-        start, end = self.enrollment_date, self.withdrawal_date
+    @classmethod
+    def across(cls, values: Mapping[str, Any], today: date) -> Broken | None:
+        start, end = values.get("enrollment_date"), values.get("withdrawal_date")
         if start is not None and end is not None and end < start:
-            raise _problem(
+            return Broken(
                 "withdrawal_date",
-                "withdrawal_date '{value}' is before enrollment_date '{start}'",
-                value=end.isoformat(),
-                start=start.isoformat(),
+                "is before enrollment_date",
+                "withdrawal_date '{value}' is before enrollment_date '{other}'",
+                end.isoformat(),
+                start.isoformat(),
             )
+        return None
 
 
 class CourseRow(Row):
@@ -186,20 +265,20 @@ class CourseRow(Row):
     KEY = "course_id"
     REQUIRED = ("school_year", "course_title")
 
-    course_id: str
+    course_id: Key
     school_year: SchoolYear | None = None
     term_type: TermType | None = None
-    course_title: str | None = None
+    course_title: Title | None = None
     subject_area: SubjectArea | None = None
     course_type: CourseType | None = None
-    course_section: str | None = None
+    course_section: Short | None = None
     credits_attempted: Units | None = None
     credits_granted: Units | None = None
-    final_grade: str | None = None
+    final_grade: Grade | None = None
     clock_hours: Units | None = None
-    grade_to_date: str | None = None
+    grade_to_date: Grade | None = None
     in_progress: YesNo | None = None
-    nces_school_id: str | None = None
+    nces_school_id: Id | None = None
 
 
 class AssessmentRow(Row):
@@ -208,14 +287,14 @@ class AssessmentRow(Row):
     KEY = "assessment_id"
     REQUIRED = ("administration_date",)
 
-    assessment_id: str
-    title: str | None = None
+    assessment_id: Key
+    title: Title | None = None
     content: Content | None = None
     type: AssessmentType | None = None
     administration_date: Month | None = None
-    reporting_method: str | None = None
-    score: str | None = None
-    interpretation: str | None = None
+    reporting_method: Short | None = None
+    score: Short | None = None
+    interpretation: Title | None = None
 
 
 ROW_MODELS: tuple[type[Row], ...] = (StudentRow, EnrollmentRow, CourseRow, AssessmentRow)
