@@ -1,22 +1,34 @@
 """One batch, one transaction: claim the events, link them to children, merge, detect moves, and
-write the effects, the outbox rows and the consumer offsets together."""
+write the effects, the outbox rows and the consumer offsets together.
+
+A batch the database refuses (a value PostgreSQL will not store) is split in halves, each applied
+and committed with its own offsets, down to the single events it refuses: those become dead
+letters with the database's reason, so one state's bad value never stops every state.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 import psycopg
+import structlog
 
 import schemas
 from consumers.decoding import DeadLetter
 from hub.domain import apply, linking
 from hub.domain.identity import Matcher, facts_from_fields
 from hub.domain.records import Event
-from hub.store import effects, identity_match, snapshot
+from hub.errors import DatabaseRefused
+from hub.store import effects, faults, identity_match, snapshot
 from producers.topics import Topics
+
+log = structlog.get_logger(__name__)
+
+Position = tuple[str, int, int]  # (topic, partition, offset) of a consumed message
 
 
 @dataclass
@@ -30,10 +42,89 @@ class BatchResult:
     # Milliseconds spent in each step, for the canonical log line.
     steps: dict[str, float] = field(default_factory=dict)
 
+    refused: int = 0  # events the database refused, sent back to their state as dead letters
+
     def lap(self, step: str, since: float) -> float:
         now = time.perf_counter()
         self.steps[step] = round((now - since) * 1000, 1)
         return now
+
+    def add(self, other: BatchResult) -> None:
+        for f in fields(self):
+            if f.name != "steps":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for step, ms in other.steps.items():
+            self.steps[step] = round(self.steps.get(step, 0.0) + ms, 1)
+
+
+def offsets_of(positions: Sequence[Position]) -> dict[tuple[str, int], int]:
+    """The next offset to read per partition once these messages are applied."""
+    offsets: dict[tuple[str, int], int] = {}
+    for topic, partition, offset in positions:
+        offsets[(topic, partition)] = max(offsets.get((topic, partition), 0), offset + 1)
+    return offsets
+
+
+def process_splitting(
+    conn: psycopg.Connection,
+    items: Sequence[Event | DeadLetter],
+    positions: Sequence[Position],
+    group_id: str,
+    topics: Topics,
+    matcher: Matcher,
+    allocate: effects.IdAllocator,
+    now: datetime,
+) -> BatchResult:
+    """``process`` the batch; if the database refuses it, bisect: apply and commit each half (its
+    messages come first in each partition, so its offsets are a true checkpoint), down to the single
+    events refused, which are dead-lettered. A crash in between resumes from the last half committed.
+    ``items`` and ``positions`` run in parallel, in consumption order."""
+    total = BatchResult()
+
+    def run(part: Sequence[Event | DeadLetter], where: Sequence[Position]) -> None:
+        try:
+            total.add(process(conn, part, offsets_of(where), group_id, topics, matcher, allocate, now))
+        except DatabaseRefused as exc:
+            if len(part) > 1:
+                mid = len(part) // 2
+                run(part[:mid], where[:mid])
+                run(part[mid:], where[mid:])
+                return
+            if isinstance(part[0], DeadLetter):
+                raise  # a dead letter is bytes in the outbox: refusing it is a bug, not data
+            letter = refused_letter(part[0], where[0], exc, now)
+            log.warning("event refused by the database", state=letter.state, topic=where[0][0],
+                        partition=where[0][1], offset=where[0][2], sqlstate=exc.sqlstate)  # fmt: skip
+            total.add(process(conn, [letter], offsets_of(where), group_id, topics, matcher, allocate, now))
+            total.refused += 1
+
+    run(items, positions)
+    return total
+
+
+def refused_letter(event: Event, where: Position, exc: DatabaseRefused, now: datetime) -> DeadLetter:
+    """The dead letter of an event the database refused: where it was and the database's reason."""
+    topic, partition, offset = where
+    # The message's position identifies it, as for a message that does not decode: handling it
+    # again yields the same rejection id.
+    rejection_id = hashlib.sha256(f"{topic}|{partition}|{offset}".encode()).hexdigest()[:32]
+    value = {
+        "rejection_id": rejection_id,
+        "state": event.state,
+        "state_student_id": event.state_student_id,
+        "stage": "hub",
+        "submission_id": None,
+        "file": None,
+        "line": None,
+        "column": None,
+        "reason": exc.reason,
+        "record_family": event.family,
+        "source_topic": topic,
+        "source_partition": partition,
+        "source_offset": offset,
+        "rejected_at": now,
+    }
+    return DeadLetter(event.state, value)
 
 
 def process(
@@ -46,7 +137,8 @@ def process(
     allocate: effects.IdAllocator,
     now: datetime,
 ) -> BatchResult:
-    """Apply a batch and commit. Raises on a database error, leaving nothing written."""
+    """Apply a batch and commit. Raises on a database error, leaving nothing written: the hub's
+    ``DatabaseRefused`` or ``DatabaseUnavailable`` for what the database said (``faults``)."""
     result = BatchResult()
     dead = [i for i in items if isinstance(i, DeadLetter)]
     events = [i for i in items if isinstance(i, Event)]
@@ -54,7 +146,7 @@ def process(
     # one worker owns at a time, and the primary keys settle the races that remain (two workers
     # claiming one event id, or making one notice).
     t = time.perf_counter()
-    with conn.transaction(), conn.cursor() as cur:
+    with faults.translated(), conn.transaction(), conn.cursor() as cur:
         seen = effects.claim_events(cur, [e.event_id for e in events])
         t = result.lap("claim", t)
         new_events = []
@@ -127,6 +219,7 @@ def _apply(cur: psycopg.Cursor, events: Sequence[Event], links: linking.Links, n
             and (msix_id := links.by_student[(e.state, e.state_student_id)]) not in new_children
         }
     )
+    snapshot.lock_children(cur, touched)  # before the read: the other worker's commit is then in it
     children = snapshot.children(cur, touched) if touched else {}
     records = {rid: stored for view in children.values() for rid, stored in view.records()}
     return apply.apply(events, links.by_student, records, children, now)

@@ -1,6 +1,9 @@
 """The merge worker: consume a batch of state records, apply it in one transaction, then commit the
-offsets; after each batch, relay the outbox. ``until_idle`` stops once every input is consumed and
-every output is sent.
+offsets. ``until_idle`` stops once every input is consumed and every output is sent.
+
+``run_worker`` runs it beside the outbox relay, the receipts recorder and the roll-up compaction,
+each a part of a small supervisor (``consumers.supervisor``). The merge part waits out a lost
+database (``consumers.outage``) and splits a batch the database refuses (``merge_batch``).
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,19 +20,21 @@ from datetime import UTC, datetime
 import confluent_kafka
 import psycopg
 import structlog
+from confluent_kafka.admin import AdminClient
 
-from consumers import idle, merge_batch
+from consumers import idle, merge_batch, outage
 from consumers.decoding import DeadLetter, decode_message
 from consumers.kafka_config import consumer_config, position
 from consumers.latency import LatencyHistogram
 from consumers.outbox_relay import RelayThread
 from consumers.receipt_recorder import ReceiptThread
+from consumers.supervisor import Part, Supervisor, ThreadPart
 from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
-from hub.errors import InfraError
+from hub.errors import DatabaseUnavailable, InfraError
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
-from hub.store import db, effects
+from hub.store import effects, faults
 from producers.admin import admin_client
 from producers.producer import Producer
 from producers.topics import Topics
@@ -51,7 +57,7 @@ class _Decoded:
     now: datetime
     messages: int
     items: list[Event | DeadLetter] = field(default_factory=list)
-    offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    positions: list[merge_batch.Position] = field(default_factory=list)  # one per item
     produced_ms: list[int] = field(default_factory=list)
 
 
@@ -63,6 +69,7 @@ class WorkerOptions:
     # under load batches fill at once.
     poll_timeout: float = 0.1
     crash_point: str | None = None
+    until_idle: bool = False
 
 
 @dataclass
@@ -81,12 +88,19 @@ def matcher_for(settings: Settings) -> Matcher:
 
 
 class MergeWorker:
+    """The merge part: ``run(stop)`` consumes and applies batches until ``stop`` is set (or, with
+    ``until_idle``, until everything is consumed and sent)."""
+
+    name = "merge"
+
     def __init__(
         self,
         settings: Settings,
         options: WorkerOptions | None = None,
         matcher: Matcher | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wake_relay: Callable[[], None] = lambda: None,
+        others_caught_up: Callable[[], bool] = lambda: True,
     ) -> None:
         self.settings = settings
         self.options = options or WorkerOptions()
@@ -95,74 +109,88 @@ class MergeWorker:
         self.matcher = matcher or matcher_for(settings)
         self.clock = clock
         self.totals = WorkerTotals()
-        self._stopping = False
-        self._next_compaction = 0.0  # at the start, then every COMPACT_EVERY_S
+        self.health = outage.Health()
+        self._wake_relay = wake_relay
+        self._others_caught_up = others_caught_up
+        self._conn: psycopg.Connection | None = None
+        # Set when the consumer's positions may differ from the database's (an outage, a rebalance
+        # during one): the partitions stay paused until sought to the database's offsets.
+        self._reposition = False
+        self._admin: AdminClient | None = None  # made on the first idle check: no network in __init__
 
-    def stop(self, *_: object) -> None:
-        self._stopping = True
-
-    def run(self, until_idle: bool = False) -> WorkerTotals:
-        conn = db.connect(self.settings.database)
+    def run(self, stop: threading.Event) -> None:
         consumer = confluent_kafka.Consumer(consumer_config(self.settings.kafka, self.group_id))
-        producer = Producer(self.settings.kafka)
-        relay = RelayThread(self.settings.database, producer)
-        self._receipts = ReceiptThread(self.settings)
         allocate = effects.IdAllocator()
-        self._admin = admin_client(self.settings.kafka)
-
-        def on_assign(c: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
-            # The database, not Kafka, says where each partition resumes: it commits the offsets
-            # with the effects, so a crash after its commit and before Kafka's loses nothing and
-            # repeats nothing.
-            with conn.transaction(), conn.cursor() as cur:
-                saved = effects.load_offsets(cur, self.group_id)
-            for tp in partitions:
-                tp.offset = saved.get((tp.topic, tp.partition), confluent_kafka.OFFSET_BEGINNING)
-            c.assign(partitions)
-
-        consumer.subscribe([self.topics.records_pattern], on_assign=on_assign)
+        consumer.subscribe([self.topics.records_pattern], on_assign=self._on_assign)
         # What the process holds by now (modules, settings, clients) lives as long as it does: out
         # of the collector's sight, a full collection walks only what batches keep. A full walk of
         # the imports and the matcher's caches took 50-240 ms here, dozens of look-ups' time, in
         # the middle of a batch.
         gc.collect()
         gc.freeze()
-        relay.start()
-        self._receipts.start()
         try:
-            self._loop(conn, consumer, relay, allocate, until_idle)
+            while not stop.is_set():
+                try:
+                    if self._conn is None or self._reposition:
+                        self._recover(consumer, stop)
+                    elif self._step(consumer, allocate):
+                        return
+                except DatabaseUnavailable as exc:
+                    # Rolled back already (the transaction's context): nothing of the batch stays.
+                    log.warning("PostgreSQL connection lost", error=str(exc))
+                    self._drop_connection()
         finally:
             consumer.close()
-            relay.stop()
-            self._receipts.stop()
-            producer.flush(10)
-            conn.close()
-        self.totals.relayed = relay.sent
-        if relay.error is not None:
-            raise relay.error
-        if self._receipts.error is not None:
-            raise self._receipts.error
-        return self.totals
+            self._drop_connection()
 
-    def _loop(
-        self,
-        conn: psycopg.Connection,
-        consumer: confluent_kafka.Consumer,
-        relay: RelayThread,
-        allocate: effects.IdAllocator,
-        until_idle: bool,
-    ) -> None:
+    def _on_assign(self, c: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
+        # The database, not Kafka, says where each partition resumes: it commits the offsets with
+        # the effects, so a crash after its commit and before Kafka's loses nothing and repeats
+        # nothing. Without the database (an outage), the partitions are taken paused, and sought
+        # to its offsets once it is back.
+        saved: dict[tuple[str, int], int] | None = None
+        if self._conn is not None and not self._reposition:
+            try:
+                with faults.translated(), self._conn.transaction(), self._conn.cursor() as cur:
+                    saved = effects.load_offsets(cur, self.group_id)
+            except DatabaseUnavailable as exc:
+                log.warning("PostgreSQL connection lost", error=str(exc))
+                self._drop_connection()
+        for tp in partitions:
+            tp.offset = (saved or {}).get((tp.topic, tp.partition), confluent_kafka.OFFSET_BEGINNING)
+        c.assign(partitions)
+        if saved is None:
+            c.pause(partitions)
+            self._reposition = True
+
+    def _recover(self, consumer: confluent_kafka.Consumer, stop: threading.Event) -> None:
+        if self._conn is None:
+            self._conn = outage.wait_for_database(self.settings.database, consumer, stop, self.health)
+            if self._conn is None:
+                return  # stopped while waiting
+            self._reposition = True
+        outage.reposition(self._conn, consumer, self.group_id)
+        self._reposition = False
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._reposition = True
+
+    def _step(self, consumer: confluent_kafka.Consumer, allocate: effects.IdAllocator) -> bool:
+        """One batch, or an idle check; True once idle (with ``until_idle``)."""
+        assert self._conn is not None
         # Decoding the next batch in a thread while this one's SQL runs was measured: no gain on two
         # cores (the GIL), so the loop stays sequential.
-        while not self._stopping and relay.error is None and self._receipts.error is None:
-            if time.monotonic() >= self._next_compaction:
-                self._compact(conn)
-            messages = consumer.consume(num_messages=self.options.batch_size, timeout=self.options.poll_timeout)
-            if messages:
-                self._apply(conn, consumer, self._decode(messages), allocate)
-                relay.wake()
-            elif until_idle and self._idle(conn):
-                return
+        messages = consumer.consume(num_messages=self.options.batch_size, timeout=self.options.poll_timeout)
+        if self._reposition or self._conn is None:
+            return False  # a rebalance during consume() met an outage: read again once repositioned
+        if messages:
+            self._apply(self._conn, consumer, self._decode(messages), allocate)
+            self._wake_relay()
+            return False
+        return self.options.until_idle and self._idle(self._conn)
 
     def _decode(self, messages: list[confluent_kafka.Message]) -> _Decoded:
         batch = _Decoded(started=time.perf_counter(), now=self.clock(), messages=len(messages))
@@ -175,7 +203,7 @@ class MergeWorker:
                 continue
             topic, partition, offset = position(msg)
             batch.items.append(decode_message(self.topics, topic, partition, offset, msg.key(), msg.value(), batch.now))
-            batch.offsets[(topic, partition)] = offset + 1
+            batch.positions.append((topic, partition, offset))
             kind, ms = msg.timestamp()
             if kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
                 batch.produced_ms.append(ms)
@@ -188,21 +216,22 @@ class MergeWorker:
         batch: _Decoded,
         allocate: effects.IdAllocator,
     ) -> None:
-        if not batch.offsets:
+        if not batch.positions:
             return
-        result = merge_batch.process(
-            conn, batch.items, batch.offsets, self.group_id, self.topics, self.matcher, allocate, batch.now
+        result = merge_batch.process_splitting(
+            conn, batch.items, batch.positions, self.group_id, self.topics, self.matcher, allocate, batch.now
         )
         if self.options.crash_point == CRASH_AFTER_DB_COMMIT:
             os.kill(os.getpid(), signal.SIGKILL)
         # After the database commit, and only then. Asynchronous: the database already holds the
         # positions, Kafka's copy is for lag monitoring and for tools that read it.
+        offsets = merge_batch.offsets_of(batch.positions)
         consumer.commit(
-            offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in batch.offsets.items()],
+            offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in offsets.items()],
             asynchronous=True,
         )
         self.totals.latency.record_batch(time.time() * 1000, batch.produced_ms)
-        self._account(result, batch.messages, batch.started, batch.offsets)
+        self._account(result, batch.messages, batch.started, offsets)
 
     def _account(
         self,
@@ -218,6 +247,7 @@ class MergeWorker:
         t.dead_letters += result.dead_letters
         t.new_children += result.new_children
         t.notices += result.notices
+        t.refused += result.refused
         self.totals.batches += 1
         # One canonical line per batch; ids and counts only, never a child's data.
         log.info(
@@ -227,6 +257,7 @@ class MergeWorker:
             duplicates=result.duplicates,
             stale=result.stale,
             dead_letters=result.dead_letters,
+            refused=result.refused,
             new_children=result.new_children,
             notices=result.notices,
             partitions=len(offsets),
@@ -234,13 +265,63 @@ class MergeWorker:
             **result.steps,
         )
 
-    def _compact(self, conn: psycopg.Connection) -> None:
-        with conn.transaction(), conn.cursor() as cur:
-            removed = effects.compact_records_received(cur)
-        if removed:
-            log.info("records received per hour compacted", rows_removed=removed)
-        self._next_compaction = time.monotonic() + COMPACT_EVERY_S
-
     def _idle(self, conn: psycopg.Connection) -> bool:
-        with conn.cursor() as cur:
-            return idle.caught_up(cur, self.topics, self.group_id, self._admin) and self._receipts.caught_up()
+        if self._admin is None:
+            self._admin = admin_client(self.settings.kafka)
+        with faults.translated(), conn.cursor() as cur:
+            caught_up = idle.caught_up(cur, self.topics, self.group_id, self._admin)
+        return caught_up and self._others_caught_up()
+
+
+class Compaction:
+    """The roll-up compaction part: folds ``records_received`` every ``every_s``, on a connection
+    of its own for the moment it takes (none held in between)."""
+
+    name = "compaction"
+
+    def __init__(self, settings: Settings, every_s: float = COMPACT_EVERY_S) -> None:
+        self._settings = settings
+        self._every_s = every_s
+
+    def run(self, stop: threading.Event) -> None:
+        while True:
+            conn = faults.connect(self._settings.database)
+            with faults.translated(), conn, conn.transaction(), conn.cursor() as cur:
+                removed = effects.compact_records_received(cur)
+            if removed:
+                log.info("records received per hour compacted", rows_removed=removed)
+            if stop.wait(self._every_s):
+                return
+
+
+@dataclass
+class Worker:
+    """The worker's parts under their supervisor, built by ``worker``; ``run`` returns the totals."""
+
+    supervisor: Supervisor
+    merge: MergeWorker
+    relay: ThreadPart
+
+    def run(self) -> WorkerTotals:
+        self.supervisor.run()
+        self.merge.totals.relayed = sum(t.sent for t in self.relay.finished)  # type: ignore[attr-defined]
+        return self.merge.totals
+
+
+def worker(settings: Settings, options: WorkerOptions) -> Worker:
+    """Merge, outbox relay, receipts recorder and roll-up compaction, side by side."""
+    relay = ThreadPart("outbox-relay", lambda: RelayThread(settings.database, Producer(settings.kafka)))
+    receipts = ThreadPart("receipts", lambda: ReceiptThread(settings))
+
+    def wake_relay() -> None:
+        if relay.current is not None:
+            relay.current.wake()  # type: ignore[attr-defined]
+
+    def receipts_caught_up() -> bool:
+        current = receipts.current
+        return current is not None and current.is_alive() and current.caught_up()  # type: ignore[attr-defined]
+
+    merge = MergeWorker(settings, options, wake_relay=wake_relay, others_caught_up=receipts_caught_up)
+    parts = [Part(merge, ends_all=options.until_idle), Part(relay), Part(receipts), Part(Compaction(settings))]
+    # `--until-idle` is a job with an end: a part failing five times running fails it.
+    return Worker(Supervisor(parts, give_up_after=5 if options.until_idle else None), merge, relay)

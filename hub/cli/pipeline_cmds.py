@@ -15,7 +15,7 @@ from connectors import publish as shell
 from connectors.edfi import reader as edfi
 from connectors.items import SubmissionSummary
 from connectors.mde import reader as mde
-from consumers.merge_worker import MergeWorker, WorkerOptions
+from consumers import merge_worker
 from hub.cli.common import CREDENTIALS_OPT, settings, state_code
 from hub.config import Settings
 from hub.errors import UserInputError
@@ -111,18 +111,23 @@ def worker(
     batch_size: int = typer.Option(5000, min=1, max=50_000, help="Messages per transaction."),
     fault: str = typer.Option("", hidden=True, help="Fault injection for tests: after-db-commit."),
 ) -> None:
-    """Run the merge worker and the outbox relay."""
+    """Run the merge worker, the outbox relay, the receipts recorder and the roll-up compaction.
+
+    A lost PostgreSQL is waited out (logged as "waiting for PostgreSQL"); SIGTERM or Ctrl-C stops
+    every part within 10 seconds."""
+    options = merge_worker.WorkerOptions(batch_size=batch_size, crash_point=fault or None, until_idle=until_idle)
     # The hub's own principal (only the ACLs the worker needs), not the operator.
-    w = MergeWorker(Settings().as_hub(), WorkerOptions(batch_size=batch_size, crash_point=fault or None))
-    # SIGTERM and Ctrl-C finish the batch in hand, then stop cleanly.
-    signal.signal(signal.SIGTERM, w.stop)
-    signal.signal(signal.SIGINT, w.stop)
-    totals = w.run(until_idle=until_idle)
+    w = merge_worker.worker(Settings().as_hub(), options)
+    # SIGTERM and Ctrl-C: each part finishes what it holds (a batch, a relay flush), then stops;
+    # what is not done in 8 s is left to the next start (the database commits nothing half-way).
+    signal.signal(signal.SIGTERM, w.supervisor.stop)
+    signal.signal(signal.SIGINT, w.supervisor.stop)
+    totals = w.run()
     t = totals.totals
     console.print(
         f"worker: {t.events:,} events applied in {totals.batches:,} batches, {t.duplicates:,} duplicates, "
-        f"{t.stale:,} stale, {t.dead_letters:,} dead letters, {t.new_children:,} new children, "
-        f"{t.notices:,} move notices; {totals.relayed:,} messages relayed"
+        f"{t.stale:,} stale, {t.dead_letters:,} dead letters ({t.refused:,} refused by the database), "
+        f"{t.new_children:,} new children, {t.notices:,} move notices; {totals.relayed:,} messages relayed"
     )
     p50, p99 = totals.latency.quantile(0.5), totals.latency.quantile(0.99)
     if p50 is not None and p99 is not None:

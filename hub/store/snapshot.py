@@ -29,6 +29,28 @@ def known_students(cur: psycopg.Cursor, keys: Iterable[tuple[str, str]]) -> dict
     return {(st, ssid): msix for st, ssid, msix in cur}
 
 
+def lock_children(cur: psycopg.Cursor, msix_ids: Sequence[str]) -> None:
+    """Serialize move detection per child across workers, until this transaction ends.
+
+    Two states' records of one child arrive on two topics, which two workers may apply at the same
+    moment; each reading the child's records without the other's would find no arrival, or a
+    departure and an arrival for one move. The second to lock waits for the first to commit, and
+    its next statement (READ COMMITTED: a snapshot per statement) reads the first one's records.
+
+    Row locks, not ``pg_advisory_xact_lock``: advisory locks live in the shared lock table
+    (max_locks_per_transaction x connections, about 10,000 here, measured), which a batch of 5,000
+    children's updates in each of two or three workers would exhaust ("out of shared memory", for
+    every session of the server); a row lock is kept in the row. NO KEY UPDATE does not block the
+    foreign-key checks of other transactions' inserts of the child's identities. Sorted, so two
+    workers never wait on each other in a cycle.
+    """
+    if msix_ids:
+        cur.execute(
+            "SELECT msix_id FROM child WHERE msix_id = ANY(%s) ORDER BY msix_id FOR NO KEY UPDATE",
+            (sorted(msix_ids),),
+        )
+
+
 def children(cur: psycopg.Cursor, msix_ids: Sequence[str]) -> dict[str, ChildView]:
     """Identity and enrollment records, and notices, of the given children, for move detection."""
     views: dict[str, ChildView] = {m: ChildView() for m in msix_ids}
