@@ -36,10 +36,24 @@ def _merge_down() -> None:
 
 def _relay() -> None:
     """The outbox relay: parked outbox rows with their reasons."""
+    # A row Kafka refused for good (its topic does not exist or may not be written, the message is
+    # too large...) moves here, so the outbox never jams behind it; `msix outbox parked` lists them.
+    # The outbox row's id is kept: a parked row is the same message, not a new one.
+    op.execute(
+        """CREATE TABLE outbox_parked (
+               id bigint PRIMARY KEY,
+               topic text NOT NULL,
+               key bytea NOT NULL,
+               value bytea NOT NULL,
+               created_at timestamptz NOT NULL,
+               error_code text NOT NULL,
+               reason text NOT NULL,
+               parked_at timestamptz NOT NULL DEFAULT now())"""
+    )
 
 
 def _relay_down() -> None:
-    pass
+    op.execute("DROP TABLE outbox_parked")
 
 
 def _web() -> None:
