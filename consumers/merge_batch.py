@@ -18,12 +18,13 @@ import psycopg
 import structlog
 
 import schemas
-from consumers.decoding import DeadLetter
+from consumers.decoding import DeadLetter, Parked, held_rows
 from hub.domain import apply, linking
 from hub.domain.identity import Matcher, facts_from_fields
 from hub.domain.records import Event
 from hub.errors import DatabaseRefused
 from hub.store import effects, faults, identity_match, snapshot
+from hub.store.parked import keep as keep_held
 from producers.topics import Topics
 
 log = structlog.get_logger(__name__)
@@ -140,7 +141,8 @@ def process(
     """Apply a batch and commit. Raises on a database error, leaving nothing written: the hub's
     ``DatabaseRefused`` or ``DatabaseUnavailable`` for what the database said (``faults``)."""
     result = BatchResult()
-    dead = [i for i in items if isinstance(i, DeadLetter)]
+    # A parked message (a schema the hub does not know yet) is kept, not rejected: it is no dead letter.
+    dead = [i for i in items if isinstance(i, DeadLetter) and not isinstance(i, Parked)]
     events = [i for i in items if isinstance(i, Event)]
     # READ COMMITTED is enough: one child's records from one state arrive on one partition, which
     # one worker owns at a time, and the primary keys settle the races that remain (two workers
@@ -178,6 +180,8 @@ def process(
             outbox += notices + _identity_changes(cur, links, topics)
             result.stale, result.new_children = applied.stale + overtaken, len(links.new_children)
             result.notices = len(notices)
+        # Parked and dead-lettered messages, with their bytes, for `msix parked replay` (hub.store.parked).
+        keep_held(cur, held_rows(items))
         effects.enqueue(cur, outbox)
         effects.save_offsets(cur, group_id, offsets)
         t = result.lap("outbox", t)

@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from hub.cli import identity_cmds, infra_cmds, outbox_cmds, pipeline_cmds, read_cmds, states_cmds, worklist_cmds
+from hub.cli.parked_cmds import parked_app
 from hub.errors import HubError, UserInputError
 from hub.logging import configure
 
@@ -28,6 +29,7 @@ app.command("rejected")(read_cmds.rejected)
 app.add_typer(worklist_cmds.worklist_app, name="worklist")
 app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(states_cmds.states_app, name="states")
+app.add_typer(parked_app, name="parked")
 app.add_typer(outbox_cmds.outbox_app, name="outbox")
 
 

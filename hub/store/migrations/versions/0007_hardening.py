@@ -28,10 +28,28 @@ def downgrade() -> None:
 
 def _merge() -> None:
     """The merge path: parked events and anything else the worker's checks need."""
+    # What the merge worker kept instead of applying (hub.store.parked): messages of a schema it does
+    # not know yet, and messages its checks refused, with their bytes, for `msix parked replay`.
+    # The message's position is its identity: the worker meeting it again updates the row.
+    op.execute(
+        """CREATE TABLE parked_event (
+               topic text NOT NULL,
+               partition integer NOT NULL,
+               "offset" bigint NOT NULL,
+               state text NOT NULL,
+               key bytea,
+               data bytea,
+               status text NOT NULL CHECK (status IN ('parked', 'rejected', 'replayed')),
+               reason text NOT NULL,
+               first_seen_at timestamptz NOT NULL,
+               updated_at timestamptz NOT NULL,
+               PRIMARY KEY (topic, partition, "offset"))"""
+    )
+    op.execute("CREATE INDEX parked_event_status ON parked_event (status, state)")
 
 
 def _merge_down() -> None:
-    pass
+    op.execute("DROP TABLE parked_event")
 
 
 def _relay() -> None:
