@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ MAX_COUNT = 1_000_000_000
 """Rows a file may be said to have: more than any state's records, fewer than a line's width of digits."""
 MAX_TEXT = 200
 """Characters of ``source_system`` kept: a name, not a document."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,10 @@ def _submitted_at(value: Any, now: datetime) -> datetime:
 def _source_system(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SubmissionRejected(f"{MANIFEST}: source_system must be a non-empty string")
-    if len(value.strip()) > MAX_TEXT or not value.isprintable():
-        raise SubmissionRejected(f"{MANIFEST}: source_system must be one line of at most {MAX_TEXT} characters")
+    if len(value.strip()) > MAX_TEXT or _CONTROL.search(value.strip()):
+        raise SubmissionRejected(
+            f"{MANIFEST}: source_system must be one line of at most {MAX_TEXT} characters, no control characters"
+        )
     return value.strip()
 
 

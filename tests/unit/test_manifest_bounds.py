@@ -108,3 +108,9 @@ def test_a_manifest_with_deep_nesting_in_an_unknown_key_is_refused_or_read(tmp_p
         read_manifest(write(tmp_path, {**BASE, "extra": deep}), "TX", NOW)
     except SubmissionRejected as exc:
         assert "nested too deeply" in str(exc)
+
+
+def test_a_source_system_may_hold_any_script_but_no_control_character(tmp_path: Path) -> None:
+    name = "Sistema de Educación\u00a0de Puerto Rico"
+    assert read_manifest(write(tmp_path, {**BASE, "source_system": name}), "TX", NOW).source_system == name
+    assert "no control characters" in refused(write(tmp_path, {**BASE, "source_system": "TX\x1b[31m"}))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import stat
 import threading
 from collections.abc import Iterator
@@ -159,3 +160,22 @@ def test_an_existing_file_is_made_private(tmp_path: Path) -> None:
     with private_append(path) as out:
         out.write("x\n")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "x\n"
+
+
+def test_the_documented_receiver_check_accepts_the_sinks_requests_and_nothing_else(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    code = re.search(r"<!-- webhook-verify-example -->\n```python\n(.*?)```", doc, re.S)
+    assert code is not None
+    scope: dict = {}
+    exec(compile(code.group(1), "docs/webhooks.md", "exec"), scope)
+    verify = scope["verify"]
+    s = sink("https://example.org/n", tmp_path)
+    body = b'{"notice_id": "n-1"}'
+    headers = s.headers(body, "n-1")
+    now = 1_765_000_000.0
+    assert verify(SECRET, headers, body, now)
+    assert verify(SECRET, headers, body, now + 299)
+    assert not verify(SECRET, headers, body, now + 301)  # a replay, later
+    assert not verify(SECRET, headers, body + b" ", now)
+    assert not verify(SECRET + b"x", headers, body, now)
+    assert not verify(SECRET, headers | {TIMESTAMP_HEADER: "1765000001"}, body, now)
