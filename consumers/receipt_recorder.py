@@ -13,10 +13,10 @@ import psycopg
 import structlog
 from confluent_kafka.admin import AdminClient
 
-import schemas
 from consumers import idle
 from consumers.kafka_config import consumer_config, position
 from hub.config import Settings
+from hub.domain import state_messages
 from hub.store import db, receipts
 from producers.admin import admin_client
 from producers.topics import Topics
@@ -36,6 +36,7 @@ class ReceiptThread(threading.Thread):
         self._lock = threading.Lock()
         self._positions: dict[tuple[str, int], int] = {}
         self.recorded = 0
+        self.skipped = 0  # messages on an acks topic the hub could not use
         self._admin: AdminClient | None = None  # made on first use, by the thread that asks
         self.error: BaseException | None = None
 
@@ -75,17 +76,9 @@ class ReceiptThread(threading.Thread):
                 continue
             topic, partition, offset = position(msg)
             offsets[(topic, partition)] = offset + 1
-            state = self._topics.state_of(topic)
-            try:
-                _, value = schemas.decode(msg.value() or b"")
-            except schemas.SchemaError as exc:
-                log.warning("undecodable receipt skipped", topic=topic, offset=offset, reason=str(exc))
-                continue
-            # The topic says which state wrote it (its ACL lets no other state write there).
-            if value.get("state") != state or value.get("kind") not in receipts.KINDS:
-                log.warning("receipt for another state or of no known kind skipped", topic=topic, offset=offset)
-                continue
-            found.append(receipts.Receipt(value["notice_id"], value["kind"], state, value["by"], value["at"]))
+            receipt = self._receipt(topic, partition, offset, msg.value())
+            if receipt is not None:
+                found.append(receipt)
         if not offsets:
             return
         with conn.transaction(), conn.cursor() as cur:
@@ -93,3 +86,16 @@ class ReceiptThread(threading.Thread):
         consumer.commit(offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in offsets.items()])
         with self._lock:
             self._positions.update(offsets)
+
+    def _receipt(self, topic: str, partition: int, offset: int, value: bytes | None) -> receipts.Receipt | None:
+        """The receipt in one message, or None (logged and counted) for one the hub cannot use. The
+        topic says which state wrote it (its ACL lets no other state write there), and a receipt
+        counts only for a notice sent to that state (``receipts.record``)."""
+        try:
+            r = state_messages.receipt(value, self._topics.state_of(topic))
+        except state_messages.BadMessage as exc:
+            self.skipped += 1
+            # Where and why, never the bytes: the next message of the state is read as usual.
+            log.warning("receipt skipped", topic=topic, partition=partition, offset=offset, reason=str(exc))
+            return None
+        return receipts.Receipt(r.notice_id, r.kind, r.state, r.by, r.at)

@@ -5,6 +5,7 @@ the values were handed on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import confluent_kafka
@@ -19,6 +20,11 @@ from producers.client_config import principal
 log = structlog.get_logger(__name__)
 
 
+@dataclass
+class ReadStats:
+    skipped: int = 0  # messages that were not a value of the topic (logged with their position)
+
+
 def read_topic(
     settings: KafkaSettings,
     topic: str,
@@ -27,10 +33,13 @@ def read_topic(
     from_beginning: bool = False,
     until_idle: bool = False,
     poll_timeout: float = 1.0,
+    stats: ReadStats | None = None,
 ) -> Iterator[dict[str, Any]]:
     consumer = confluent_kafka.Consumer(consumer_config(settings, group_id))
     try:
-        yield from _read(consumer, settings, topic, id_field, from_beginning, until_idle, poll_timeout)
+        yield from _read(
+            consumer, settings, topic, id_field, from_beginning, until_idle, poll_timeout, stats or ReadStats()
+        )
     except confluent_kafka.KafkaException as exc:
         refusal(settings, topic, exc.args[0])
         raise
@@ -46,6 +55,7 @@ def _read(
     from_beginning: bool,
     until_idle: bool,
     poll_timeout: float,
+    stats: ReadStats,
 ) -> Iterator[dict[str, Any]]:
     partitions = _partitions(consumer, settings, topic)
     if partitions is None:
@@ -70,10 +80,11 @@ def _read(
                 continue
             name, partition, offset = position(msg)
             positions[(name, partition)] = offset + 1
-            try:
-                _, value = schemas.decode(msg.value() or b"")
-            except schemas.SchemaError as exc:
-                log.warning("undecodable message skipped", topic=topic, offset=msg.offset(), reason=str(exc))
+            value = _value(msg.value(), id_field)
+            if isinstance(value, str):
+                # Where and why, never the bytes; the reader goes on with the next message.
+                stats.skipped += 1
+                log.warning("message skipped", topic=name, partition=partition, offset=offset, reason=value)
                 continue
             if value[id_field] in seen:
                 continue
@@ -85,6 +96,20 @@ def _read(
             consumer.commit(offsets=done, asynchronous=False)
         elif until_idle and _caught_up(consumer):
             return
+
+
+def _value(data: bytes | None, id_field: str) -> dict[str, Any] | str:
+    """The decoded value, or why it cannot be used: a state may write anything to the topics it
+    owns (``state.ST.rejected``), so nothing in a message may stop the reader."""
+    try:
+        _, value = schemas.decode(data or b"")
+    except schemas.SchemaError as exc:
+        return f"undecodable ({type(exc).__name__}): {str(exc)[:120]}"
+    except Exception as exc:  # the codec's own failure on hostile bytes
+        return f"undecodable ({type(exc).__name__})"
+    if not isinstance(value.get(id_field), str):
+        return f"no {id_field}: not a value of this topic"
+    return value
 
 
 def refusal(settings: KafkaSettings, topic: str, err: confluent_kafka.KafkaError) -> None:

@@ -6,24 +6,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import structlog
-from confluent_kafka import KafkaException
 from prometheus_client import CollectorRegistry, generate_latest, make_asgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from hub.config import Settings
-from hub.store import db, quality, receipts
+from hub.store import db, parked_outbox, quality, receipts
 from producers.admin import admin_client
 
 log = structlog.get_logger(__name__)
 
 REJECTION_WINDOW = timedelta(days=7)
+MAX_REASONS = 20  # kinds of rejection reason labelled per state; the rest are summed as OTHER_REASONS
+OTHER_REASONS = "other"
 
 
 class StateCollector(Collector):
@@ -71,6 +73,7 @@ class StateCollector(Collector):
                     conn, st, timedelta(hours=self._settings.notices.ack_due_hours), now, only_overdue=True
                 )
                 g.set("notices_overdue", "Move notices to the state not acknowledged in time", len(overdue), state=st)
+            _outbox(g, conn)
         self._kafka_figures(g, states, now)
         yield from g.families.values()
         yield applied
@@ -81,27 +84,43 @@ class StateCollector(Collector):
             try:
                 lag = quality.lag(self._settings.kafka, st, admin)
                 found = quality.rejections(self._settings.kafka, st, now - REJECTION_WINDOW)
-            except KafkaException as exc:  # metrics degrade, the scrape still answers
-                log.warning("kafka figures unavailable", state=st, error=str(exc))
+            except Exception as exc:  # metrics degrade, the scrape still answers for every other state
+                log.warning("kafka figures unavailable", state=st, error=str(exc)[:200])
                 continue
             g.set("consumer_lag", "Messages not yet consumed", lag.hub_on_records, state=st, consumer="hub",
                   topic="records")  # fmt: skip
             g.set("consumer_lag", "Messages not yet consumed", lag.state_on_notices, state=st, consumer="state",
                   topic="movenotice")  # fmt: skip
-            per_reason: dict[str, int] = {}
-            for (_, reason), n in found.by_day_and_reason.items():
-                per_reason[reason] = per_reason.get(reason, 0) + n
-            for reason, n in per_reason.items():
+            for reason, n in top_reasons(found.by_day_and_reason).items():
                 g.set("rejections_last_7d", "Rows rejected in the last 7 days, by kind of reason", n, state=st,
                       reason=reason)  # fmt: skip
+            g.set("rejected_topic_skipped_7d", "Messages on the state's rejected topic that are no rejection of "
+                  "its rows (undecodable, another schema or state)", found.skipped, state=st)  # fmt: skip
+
+
+def top_reasons(by_day_and_reason: Mapping[tuple[date, str], int]) -> dict[str, int]:
+    """Rows by kind of reason, the ``MAX_REASONS`` largest and the rest as ``other``: a state writes
+    its own rejected topic, and must not be able to grow /metrics by a label per message."""
+    per_reason: Counter[str] = Counter()
+    for (_, reason), n in by_day_and_reason.items():
+        per_reason[reason] += n
+    top = dict(per_reason.most_common(MAX_REASONS))
+    rest = sum(per_reason.values()) - sum(top.values())
+    return top | ({OTHER_REASONS: rest} if rest else {})
+
+
+def _outbox(g: _Gauges, conn: Connection) -> None:
+    parked = parked_outbox.counts_by_topic(conn)
+    g.set("parked", "Outbox rows Kafka refused for good, parked (msix outbox parked)", sum(parked.values()),
+          prefix="msix_outbox_")  # fmt: skip
 
 
 class _Gauges:
     def __init__(self) -> None:
         self.families: dict[str, GaugeMetricFamily] = {}
 
-    def set(self, name: str, doc: str, value: float, **labels: str) -> None:
-        full = f"msix_state_{name}"
+    def set(self, name: str, doc: str, value: float, prefix: str = "msix_state_", **labels: str) -> None:
+        full = prefix + name
         family = self.families.get(full)
         if family is None:
             family = self.families[full] = GaugeMetricFamily(full, doc, labels=list(labels))

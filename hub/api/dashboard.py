@@ -23,12 +23,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import structlog
-from confluent_kafka import KafkaException
 from sqlalchemy import Connection, Engine
 
 from hub import metrics
 from hub.config import Settings
-from hub.store import quality
+from hub.store import parked_outbox, quality
+from producers.topics import Topics
 
 log = structlog.get_logger(__name__)
 
@@ -112,6 +112,10 @@ class Dashboards:
         self.kafka_cache: TtlCache[KafkaFigures] = TtlCache(KAFKA_TTL_S, background=True)
         self.metrics_cache: TtlCache[bytes] = TtlCache(METRICS_TTL_S)
 
+    @property
+    def topic_prefix(self) -> str:
+        return self.settings.kafka.topic_prefix if self.settings is not None else ""
+
     def quality(self, engine: Engine, state: str) -> quality.Quality:
         def compute() -> quality.Quality:
             with engine.connect() as conn:  # its own connection: it may run in a thread
@@ -129,8 +133,8 @@ class Dashboards:
             try:
                 lag = quality.lag(settings.kafka, state)
                 found = quality.rejections(settings.kafka, state, now - timedelta(days=REJECTION_DAYS))
-            except KafkaException as exc:  # the page still shows the database's figures
-                log.warning("kafka figures unavailable", state=state, error=str(exc))
+            except Exception as exc:  # the page still shows the database's figures
+                log.warning("kafka figures unavailable", state=state, error=str(exc)[:200])
                 return KafkaFigures(None, None, "Kafka did not answer; its figures are missing", now)
             return KafkaFigures(lag, found, None, now)
 
@@ -168,6 +172,7 @@ def figures(conn: Connection, dashboards: Dashboards, state: str, now: datetime)
                 for (day, reason), n in sorted(k.rejections.by_day_and_reason.items())
             ],
             "latest": k.rejections.latest,
+            "skipped": k.rejections.skipped,
         }
     return {
         "state": state,
@@ -192,4 +197,14 @@ def figures(conn: Connection, dashboards: Dashboards, state: str, now: datetime)
             for s in subs
         ],
         "kafka_error": k.error,
+        "outbox_parked": outbox_parked(conn, state, dashboards.topic_prefix),
     }
+
+
+def outbox_parked(conn: Connection, state: str, prefix: str = "") -> dict[str, int]:
+    """Messages the hub could not send and parked (``msix outbox parked``): those for the state's own
+    topics, and how many in all (a count only: which states they were for is the operator's)."""
+    by_topic = parked_outbox.counts_by_topic(conn)
+    topics = Topics(prefix)
+    own = {topics.move_notices(state), topics.rejected(state)}
+    return {"state": sum(n for t, n in by_topic.items() if t in own), "all": sum(by_topic.values())}

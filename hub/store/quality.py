@@ -14,15 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import confluent_kafka
+import structlog
 from confluent_kafka import ConsumerGroupTopicPartitions
 from confluent_kafka.admin import AdminClient, OffsetSpec
 from sqlalchemy import Connection, text
 
-import schemas
 from hub.config import KafkaSettings
+from hub.domain import state_messages
 from producers.admin import admin_client
 from producers.client_config import client_config
 from producers.topics import Topics
+
+log = structlog.get_logger(__name__)
 
 # What a state should report about each child and each enrollment: the elements MSIX matches
 # children on and that a receiving school needs first.
@@ -181,6 +184,7 @@ def last_submissions(conn: Connection, state: str, limit: int = 10) -> list[Subm
 class Rejections:
     by_day_and_reason: Counter[tuple[date, str]] = field(default_factory=Counter)
     latest: list[dict[str, object]] = field(default_factory=list)  # newest first, ids and reasons only
+    skipped: int = 0  # messages on the topic that are not a rejection of this state's rows
 
 
 def reason_kind(reason: str) -> str:
@@ -221,7 +225,15 @@ def rejections(kafka: KafkaSettings, state: str, since: datetime, latest: int = 
                 if msg.error().code() == confluent_kafka.KafkaError._PARTITION_EOF:  # type: ignore[union-attr]
                     remaining.discard(msg.partition() or 0)
                 continue
-            _, value = schemas.decode(msg.value() or b"")
+            try:
+                value = state_messages.rejection(msg.value(), state)
+            except state_messages.BadMessage as exc:
+                # A state may write anything to its own rejected topic: skipped and counted, never
+                # raised, so its garbage takes no other figure (or state) down with it.
+                out.skipped += 1
+                log.warning("rejection skipped", topic=topic, partition=msg.partition(), offset=msg.offset(),
+                            reason=str(exc))  # fmt: skip
+                continue
             at: datetime = value["rejected_at"]
             out.by_day_and_reason[(at.date(), reason_kind(value["reason"]))] += 1
             newest.append(
