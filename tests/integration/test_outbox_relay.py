@@ -10,9 +10,13 @@ import threading
 import time
 
 import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 
 from consumers.outbox_relay import OutboxRelayService, RelayThread, relay_config
+from hub import metrics
+from hub.api import dashboard
 from hub.config import KafkaSettings
+from hub.store import db
 from tests.integration.conftest import Hub
 from tests.integration.kafka_peek import message_count
 from tests.integration.submissions import student_row, submission
@@ -70,6 +74,13 @@ def test_a_refused_row_is_parked_and_the_rows_after_it_are_delivered(hub: Hub) -
     assert all(r["reason"] and r["parked_at"] and "value" not in r for r in listed)
     assert listed[1]["bytes"] == TOO_LARGE
     assert "k-bad" in hub.msix("outbox", "parked").stdout
+    exposition = metrics.render(hub.settings).decode()
+    assert {s.name: s.value for f in text_string_to_metric_families(exposition) for s in f.samples}[
+        "msix_outbox_parked"
+    ] == 2
+    with db.engine(hub.settings.database).connect() as conn:
+        assert dashboard.outbox_parked(conn, "CA", hub.topics.prefix) == {"state": 1, "all": 2}  # the large one
+        assert dashboard.outbox_parked(conn, "TX", hub.topics.prefix) == {"state": 0, "all": 2}
 
     # The worker goes on: a later submission is merged, and nothing delivered is sent again.
     publish(hub, "b", "TX-2")

@@ -27,7 +27,16 @@ def rejection(**over: object) -> bytes:
     return schemas.encode("RejectedRecord", value | over)
 
 
-GARBAGE = [None, b"", b"\xc3", b"garbage bytes", b"\xc3\x01" + b"\x00" * 8 + b"x", b"\xc3\x01" + b"\xff" * 40]
+GARBAGE = [
+    None,
+    b"",
+    b"\xc3",
+    b"garbage bytes",
+    b"\xc3\x01" + b"\x00" * 8 + b"x",  # an unknown fingerprint
+    receipt()[:10] + b"\xff" * 40,  # a known fingerprint, then no datum of it
+    receipt()[:20],  # cut short
+    receipt() + b"more",  # bytes after the datum
+]
 
 
 @pytest.mark.parametrize("data", GARBAGE)
