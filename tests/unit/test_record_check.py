@@ -250,3 +250,17 @@ def _schema_file(family: str) -> str:
 
 def _all_rules() -> list[Rule]:
     return [r for m in ROW_MODELS for f in m.model_fields.values() for r in rules_of(f.annotation, f.metadata)]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"first_name": "A" * 76}, {"last_name_1": "Ruiz\x00"}, {"birth_city": "x" * 61}, {"qad": "2041-01-01"}],
+)
+def test_the_edfi_connector_refuses_the_same_values_as_the_mde_one(changes: dict[str, str]) -> None:
+    from connectors.edfi.rows import RowChecker
+
+    fields = {"action": "I", "state_student_id": "TX-1", "first_name": "A", "last_name_1": "B", "sex": "F"}
+    fields |= {"birth_date": "2015-01-01", **changes}
+    context = RowContext(today=date(2025, 9, 15))
+    problem = RowChecker().check(StudentRow, fields, context)
+    assert isinstance(problem, Problem) and problem == validate_row(StudentRow, fields, context)
