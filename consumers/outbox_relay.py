@@ -32,7 +32,9 @@ from producers.producer import Producer, producer_config
 
 log = structlog.get_logger(__name__)
 
-SHUTDOWN_GRACE_S = 8.0  # with the thread's join and the client's teardown: about ten seconds
+# Within the worker supervisor's 8 s for every part to stop, with the teardown (a final commit, the
+# client's purge) included: about ten seconds from a stop request to the process's exit at most.
+SHUTDOWN_GRACE_S = 5.0
 BACKOFF_S = 0.5  # the first back-off, and the jitter added to every one
 BACKOFF_MAX_S = 30.0
 
