@@ -39,7 +39,8 @@ def park(cur: psycopg.Cursor, parked: Sequence[tuple[int, str, str]]) -> None:
            INSERT INTO outbox_parked (id, topic, key, value, created_at, error_code, reason)
            SELECT g.id, g.topic, g.key, g.value, g.created_at, r.code, r.reason
              FROM gone g JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS r(id, code, reason) USING (id)
-           ON CONFLICT (id) DO NOTHING""",
+           ON CONFLICT (id) DO UPDATE SET topic = EXCLUDED.topic, key = EXCLUDED.key, value = EXCLUDED.value,
+               error_code = EXCLUDED.error_code, reason = EXCLUDED.reason, parked_at = now()""",
         (ids, ids, codes, reasons),
     )
 
