@@ -67,12 +67,12 @@ def publish(
             return publish(settings, submission, progress, own)
     topics = Topics(settings.topic_prefix)
     records_topic, rejected_topic = topics.records(submission.state), topics.rejected(submission.state)
-    fits = producer.fits
+    room = producer.room  # compared inline: this loop runs once a record, ~4 µs each
     for n, item in enumerate(submission.items()):
         key = (item.key or "").encode()
         if isinstance(item, Accepted):
             value = schemas.encode(item.family, item.record)
-            if fits(key, value):
+            if len(key) + len(value) <= room:
                 producer.send(records_topic, key, value)
             else:
                 _count_rejected(submission.summary, item.file)

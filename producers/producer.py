@@ -96,10 +96,14 @@ class Producer:
         else:
             self._failures.append(f"{msg.topic()}: {err.str()}")
 
-    @staticmethod
-    def fits(key: bytes, value: bytes) -> bool:
-        """Whether Kafka takes a message of this key and value (``send`` raises MessageTooLarge if not)."""
-        return len(key) + len(value) + _OVERHEAD <= MESSAGE_MAX_BYTES
+    room = MESSAGE_MAX_BYTES - _OVERHEAD
+    """Bytes of key and value together that Kafka takes in one message (``send`` raises
+    MessageTooLarge beyond): a sender with many messages compares lengths with it, not a call each."""
+
+    @classmethod
+    def fits(cls, key: bytes, value: bytes) -> bool:
+        """Whether Kafka takes a message of this key and value."""
+        return len(key) + len(value) <= cls.room
 
     def send(self, topic: str, key: bytes, value: bytes) -> None:
         client = self._client()
