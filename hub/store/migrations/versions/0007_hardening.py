@@ -6,7 +6,7 @@ Revision ID: 0007_hardening
 Revises: 0006_records_received
 """
 
-from alembic import op  # noqa: F401  (the parts below use it as they fill in)
+from alembic import op
 
 revision = "0007_hardening"
 down_revision = "0006_records_received"
