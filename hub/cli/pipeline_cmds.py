@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from connectors import publish as shell
@@ -76,7 +77,7 @@ def publish(
     with Progress(
         "[progress.description]{task.description}", *columns, console=console, transient=True, disable=bar_off
     ) as bar:
-        task = bar.add_task(f"publishing {folder.name}", total=None)
+        task = bar.add_task(f"publishing {escape(folder.name)}", total=None)
 
         def tell(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -99,7 +100,9 @@ def _print_summary(state: str, summary: SubmissionSummary, unit: str) -> None:
     width = max((len(f.file) for f in summary.files), default=16)
     for f in summary.files:
         more = f"  {f.folded:>7,} folded into records  {f.skipped:>7,} not used" if f.folded or f.skipped else ""
-        console.print(f"  {f.file:<{width}} {f.accepted:>9,} published  {f.rejected:>7,} rejected{more}")
+        # A file's name is the state's: shown as it is, never read as console markup ([link=...]).
+        name = escape(f"{f.file:<{width}}")
+        console.print(f"  {name} {f.accepted:>9,} published  {f.rejected:>7,} rejected{more}")
     console.print(
         f"[bold]{state}[/]: {summary.accepted:,} {unit} published, {summary.rejected:,} rejected "
         f"(see `msix rejected --state {state}`); submission {summary.submission_id}"
