@@ -1,4 +1,5 @@
-"""The ``msix`` command line. User mistakes end in one line on stderr and exit 2, never a traceback."""
+"""The ``msix`` command line. User mistakes end in one line on stderr and exit 2; the hub's own
+faults in one line and exit 1: never a traceback."""
 
 from __future__ import annotations
 
@@ -62,7 +63,18 @@ def main() -> None:
         _die(str(exc) or type(exc).__name__, 1)
     except (KeyboardInterrupt, BrokenPipeError):
         sys.exit(130)
+    except Exception as exc:  # a bug of ours: one line for the operator, never a traceback
+        _die(f"internal error: {_brief(exc)} (a fault of the hub, not of its input: please report it)", 1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _brief(exc: Exception) -> str:
+    """Type and first clause of an unexpected error, quoted values blanked: a driver's message may
+    quote a child's data."""
+    from hub.store.faults import scrub  # only on this path: psycopg is no import of every command
+
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {scrub(text, set())}" if text else type(exc).__name__
 
 
 def _die(message: str, code: int) -> None:

@@ -1,0 +1,24 @@
+"""A fault of the hub ends the command in one line on stderr and exit 1: no traceback, no value."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.cli import app
+
+
+def test_an_unexpected_error_is_one_line_without_its_values(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError('value "José Ramírez" is out of range: "José"\nDETAIL: more')
+
+    monkeypatch.setattr(app, "app", broken)
+    monkeypatch.setattr(app, "_register_optional", lambda: None)
+    with pytest.raises(SystemExit) as exited:
+        app.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith('msix: internal error: RuntimeError: value "…" is out of range')
+    assert "José" not in err
