@@ -82,6 +82,7 @@ class Row(BaseModel):
     """The column that identifies the record within one student."""
     REQUIRED: ClassVar[tuple[str, ...]] = ()
     """What a consolidated record needs: required for I and U rows; D rows need only the keys."""
+    _dates: ClassVar[tuple[str, ...] | None] = None
 
     action: Action
     state_student_id: Id
@@ -112,8 +113,11 @@ class Row(BaseModel):
                     return Broken(name, f"is required for action {action}", "{column} is required for action {action}")
         if today is None:
             return None
-        latest = _years_after(today, YEARS_AHEAD)
-        for name in cls.dates():
+        dates = cls._dates
+        if dates is None:
+            dates = cls._dates = cls.dates()  # once a class: the hub asks for every record
+        latest = _years_after(today, YEARS_AHEAD) if dates else today
+        for name in dates:
             value = values.get(name)
             if value is not None and value > latest:
                 return Broken(
