@@ -17,6 +17,7 @@ from hub.domain.records import to_json_value
 from hub.report import pdf
 from hub.store import identity_admin, people, reads
 from hub.store.people import User
+from hub.store.search import Query, search
 from hub.store.tables import move_notice
 from producers.topics import is_state_code
 
@@ -68,11 +69,32 @@ def report(found: dict[str, Any], state: str, lang: str, today: date) -> bytes:
     return pdf.render(found, credits(found, state), lang, today)
 
 
-def notices(conn: Connection, state: str) -> list[dict[str, Any]]:
+def notices(conn: Connection, user: User, state: str, where: str, client: str | None) -> list[dict[str, Any]]:
+    """The state's latest notices; each child listed is audited (a notice names the child)."""
     query = (
         select(move_notice)
         .where(move_notice.c.to_state == state)
         .order_by(move_notice.c.created_at.desc(), move_notice.c.notice_id)
         .limit(NOTICES_SHOWN)
     )
-    return [{k: to_json_value(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
+    found = [{k: to_json_value(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
+    people.audit_each(conn, user, "notices", (n["msix_id"] for n in found), f"{where} {state}", client)
+    return found
+
+
+def find(conn: Connection, user: User, query: Query, where: str, client: str | None) -> list[dict[str, Any]]:
+    """A search's results; each child listed is audited (a name and birth date are a child's data)."""
+    results = search(conn, query)
+    people.audit_each(conn, user, "search", (r["msix_id"] for r in results), where, client)
+    return results
+
+
+def audit_rejected(
+    conn: Connection, user: User, state: str, latest: list[dict[str, Any]], where: str, client: str | None
+) -> None:
+    """The dashboard's latest rejected rows name children by state id: each is audited, under its
+    MSIX id when the hub knows the child (a rejected new child has none: the detail names it)."""
+    ssids = [str(r["state_student_id"]) for r in latest if r.get("state_student_id")]
+    known = reads.msix_ids_of(conn, state, ssids)
+    rows = ((known.get(ssid), f"{where}: {state} {ssid} rejected") for ssid in ssids)
+    people.audit_rows(conn, user, "dashboard", rows, client)

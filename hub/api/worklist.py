@@ -41,14 +41,20 @@ def answers() -> Iterator[None]:
         raise service.invalid("body", "request", str(exc)) from exc
 
 
-def items(conn: Connection, state: AppState, status: str, escalated: bool | None, limit: int) -> list[dict[str, Any]]:
-    """Items of a status, escalated first, after escalating the overdue ones (as the CLI does)."""
+def items(
+    conn: Connection, state: AppState, user: User, status: str, escalated: bool | None, limit: int, client: str | None
+) -> list[dict[str, Any]]:
+    """Items of a status, escalated first, after escalating the overdue ones (as the CLI does); every
+    child listed (the new one and its candidates) is audited."""
     identity_admin.escalate(conn, now(), state.escalate_after)
     # The filter on escalation is applied after the service's limit, so ask for the most it allows.
     found = identity_admin.list_items(conn, status, limit if escalated is None else 10_000)
     if escalated is not None:
         found = [i for i in found if i["escalated"] == escalated]
-    return found[:limit]
+    found = found[:limit]
+    shown = (m for i in found for m in (i["msix_id"], *i["candidates"]))
+    people.audit_each(conn, user, "worklist", shown, f"list {status}", client)
+    return found
 
 
 def item(conn: Connection, user: User, item_id: int, client: str | None) -> dict[str, Any]:

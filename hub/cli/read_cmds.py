@@ -8,12 +8,13 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
 from consumers import notice_follower
 from consumers.topic_reader import read_topic
@@ -79,12 +80,16 @@ def export(
     jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl", help="One JSON object a line."),
     state: str = typer.Option("", "--state", help="Only children with records from this state."),
 ) -> None:
-    """Every consolidated record, one JSON object a line."""
+    """Every consolidated record, one JSON object a line; each child exported is written to the
+    audit log (actor: the operating system's user), before its record is printed."""
     code = state_code(state) if state else None
     engine = db.engine(settings().database)
-    with engine.begin() as conn:  # one audit row for the export, written before any record leaves
-        people.audit(conn, operator(), "export", None, f"state={code or 'all'}", "cli")
-    for record in reads.export(engine, code):
+    actor, detail = operator(), f"state={code or 'all'}"
+
+    def audit(conn: Connection, ids: Sequence[str]) -> None:
+        people.audit_each(conn, actor, "export", ids, detail, "cli")
+
+    for record in reads.export(engine, code, before=audit):
         print_json(record, lines=True)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -88,6 +90,34 @@ def audit(
             client=client,
         )
     )
+
+
+AUDIT_COLUMNS = ("username", "role", "user_state", "action", "msix_id", "detail", "client")
+
+
+def audit_each(
+    conn: Connection, user: User, action: str, msix_ids: Iterable[str], detail: str | None, client: str | None
+) -> int:
+    """One audit row per child shown in a list (a search's results, an export's batch), in the
+    caller's transaction. Returns how many rows were written."""
+    return audit_rows(conn, user, action, ((m, detail) for m in msix_ids), client)
+
+
+def audit_rows(
+    conn: Connection, user: User, action: str, rows: Iterable[tuple[str | None, str | None]], client: str | None
+) -> int:
+    """Audit rows of (msix_id, detail), with one COPY: an export of a million children writes a
+    million rows without a million round trips. A row listed twice is written once."""
+    unique = list(dict.fromkeys(rows))
+    if not unique:
+        return 0
+    # psycopg's own connection, inside SQLAlchemy's transaction: the rows commit with the caller's.
+    driver = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
+    columns = ", ".join(AUDIT_COLUMNS)
+    with driver.cursor() as cur, cur.copy(f"COPY audit_log ({columns}) FROM STDIN") as copy:
+        for msix_id, detail in unique:
+            copy.write_row((user.username, user.role, user.state, action, msix_id, detail, client))
+    return len(unique)
 
 
 def same_child(conn: Connection, msix_id: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, select
@@ -21,13 +21,28 @@ def find_msix_id(conn: Connection, state: str, state_student_id: str) -> str | N
     return conn.execute(query).scalar_one_or_none()
 
 
+def msix_ids_of(conn: Connection, state: str, state_student_ids: Sequence[str]) -> dict[str, str]:
+    """The MSIX ids of a state's students, by state student id (those the hub knows)."""
+    si = state_identity
+    query = select(si.c.state_student_id, si.c.msix_id).where(
+        si.c.state == state, si.c.state_student_id.in_(list(state_student_ids))
+    )
+    return {ssid: m for ssid, m in conn.execute(query)}
+
+
 def consolidated(conn: Connection, msix_id: str) -> dict[str, Any] | None:
     found = _load(conn, [msix_id])
     return found.get(msix_id)
 
 
-def export(engine: Engine, state: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every consolidated record (or those with records from ``state``), in MSIX id order, streamed."""
+# Called with each batch's ids before any of its records leaves (the export's audit).
+BatchHook = Callable[[Connection, Sequence[str]], None]
+
+
+def export(engine: Engine, state: str | None = None, before: BatchHook | None = None) -> Iterator[dict[str, Any]]:
+    """Every consolidated record (or those with records from ``state``), in MSIX id order, streamed.
+    ``before`` runs in each batch's transaction, which commits before the batch is yielded: what it
+    writes (one audit row per child) is in the database before those children's records leave."""
     ids = select(state_identity.c.msix_id).distinct().order_by(state_identity.c.msix_id)
     if state:
         ids = ids.where(state_identity.c.state == state)
@@ -37,19 +52,19 @@ def export(engine: Engine, state: str | None = None) -> Iterator[dict[str, Any]]
         for (msix_id,) in conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH).execute(ids):
             batch.append(msix_id)
             if len(batch) == EXPORT_BATCH:
-                yield from _in_order(_load_other(engine, batch), batch)
+                yield from _batch(engine, batch, before)
                 batch = []
         if batch:
-            yield from _in_order(_load_other(engine, batch), batch)
+            yield from _batch(engine, batch, before)
 
 
-def _in_order(found: dict[str, dict[str, Any]], ids: Sequence[str]) -> Iterator[dict[str, Any]]:
-    return (found[m] for m in ids if m in found)
-
-
-def _load_other(engine: Engine, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    with engine.connect() as conn:  # a second connection: the first is busy streaming ids
-        return _load(conn, ids)
+def _batch(engine: Engine, ids: Sequence[str], before: BatchHook | None) -> list[dict[str, Any]]:
+    with engine.begin() as conn:  # a second connection: the first is busy streaming ids
+        found = _load(conn, ids)
+        shown = [m for m in ids if m in found]
+        if before is not None:
+            before(conn, shown)
+    return [found[m] for m in shown]
 
 
 def _load(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -19,7 +19,6 @@ from hub.api.deps import ApiUser, Conn, client, forbid_unless
 from hub.api.login import login
 from hub.store import people
 from hub.store.search import Query as SearchQuery
-from hub.store.search import search
 from producers.topics import USPS_CODES
 
 
@@ -85,6 +84,7 @@ def token(
 
 @router.get("/students", summary="Find children by name (fuzzy), state id or MSIX id, and birth date", responses=_READ)
 def find_students(
+    request: Request,
     conn: Conn,
     user: ApiUser,
     q: Annotated[
@@ -94,7 +94,7 @@ def find_students(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> Response:
     forbid_unless(roles.may_read_records(user.role))
-    return _json(search(conn, SearchQuery(q, birth_date, limit)))
+    return _json(service.find(conn, user, SearchQuery(q, birth_date, limit), "api", client(request)))
 
 
 @router.get("/students/{msix_id}", summary="One consolidated record", responses=_ONE)
@@ -136,10 +136,10 @@ def report(
 
 
 @router.get("/notices", summary="Move notices for a destination state", responses=_READ)
-def notices(conn: Conn, user: ApiUser, state: StateCode) -> list[dict[str, Any]]:
+def notices(request: Request, conn: Conn, user: ApiUser, state: StateCode) -> list[dict[str, Any]]:
     code = service.check_state(state)
     forbid_unless(roles.may_read_notices(user.role, user.state, code))
-    return service.notices(conn, code)
+    return service.notices(conn, user, code, "api", client(request))
 
 
 @router.get("/audit", summary="Who saw a record, when and what (admin only)", responses=_READ)

@@ -11,15 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from hub import notices
-from hub.api import charts, roles
+from hub.api import charts, roles, service
 from hub.api.dashboard import Dashboards, figures
-from hub.api.deps import ApiUser, Conn, PageSession, forbid_unless, now
+from hub.api.deps import ApiUser, Conn, PageSession, client, forbid_unless, now
 from hub.api.routes.api import _answers, _json, known_query_only
 from hub.api.routes.pages import render
 from hub.store import quality
+from hub.store.people import User
 from hub.store.tables import move_notice
 from producers.topics import USPS_CODES
 
@@ -44,7 +45,14 @@ def dashboards(request: Request) -> Dashboards:
 )
 def dashboard_json(request: Request, conn: Conn, user: ApiUser, state: StatePath) -> Response:
     forbid_unless(roles.may_read_dashboard(user.role, user.state, state))
-    return _json(figures(conn, dashboards(request), state, now()))
+    return _json(_audited(request, conn, user, figures(conn, dashboards(request), state, now()), "api"))
+
+
+def _audited(request: Request, conn: Connection, user: User, f: dict[str, Any], where: str) -> dict[str, Any]:
+    """The figures, once their latest rejected rows (children, by state id) are audited."""
+    latest = f["rejections"]["latest"] if f["rejections"] is not None else []
+    service.audit_rejected(conn, user, f["state"], latest, where, client(request))
+    return f
 
 
 @api_router.post(
@@ -80,7 +88,7 @@ def dashboard_home(request: Request, conn: Conn, session: PageSession) -> Respon
 def dashboard_page(request: Request, conn: Conn, session: PageSession, state: StatePath) -> HTMLResponse:
     if not roles.may_read_dashboard(session.user.role, session.user.state, state):
         raise HTTPException(403, "you may see only your own state's dashboard")
-    f = figures(conn, dashboards(request), state, now())
+    f = _audited(request, conn, session.user, figures(conn, dashboards(request), state, now()), "page")
     hours = f["records_per_hour"]
     per_hour = charts.stacked_bars(
         f"Records received per hour, last {len(hours) // 24} days",

@@ -18,7 +18,7 @@ from hub.api.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Conn, PageSession, a
 from hub.api.login import login
 from hub.domain.record_view import SUBJECTS, courses_by_year, flags
 from hub.store import people
-from hub.store.search import Query, search
+from hub.store.search import Query
 
 router = APIRouter(include_in_schema=False)
 
@@ -123,7 +123,7 @@ def search_page(request: Request, conn: Conn, session: PageSession, q: str = "",
         except ValueError:
             error = "The birth date must be a date like 2007-05-14."
     if not error and (q.strip() or born):
-        results = search(conn, Query(q[:100], born))
+        results = service.find(conn, session.user, Query(q[:100], born), "page", client(request))
     return render(request, "search.html", session, q=q, birth_date=birth_date, results=results, error=error)
 
 
@@ -168,4 +168,10 @@ def notices_page(request: Request, conn: Conn, session: PageSession, state: str 
     code = service.check_state(state or session.user.state or "")
     if not roles.may_read_notices(session.user.role, session.user.state, code):
         raise HTTPException(403, "you may read only your own state's move notices")
-    return render(request, "notices.html", session, state=code, notices=service.notices(conn, code))
+    return render(
+        request,
+        "notices.html",
+        session,
+        state=code,
+        notices=service.notices(conn, session.user, code, "page", client(request)),
+    )

@@ -72,7 +72,7 @@ def list_items(
 ) -> list[dict[str, Any]]:
     worklist.require_data_admin(user)
     flag = None if escalated is None else escalated == "true"
-    return _json(worklist.items(conn, app_state(request), status, flag, limit))
+    return _json(worklist.items(conn, app_state(request), user, status, flag, limit, client(request)))
 
 
 @router.get(

@@ -58,7 +58,7 @@ def list_page(
     worklist.require_data_admin(session.user)
     if status not in worklist.ITEM_STATUSES:
         raise HTTPException(422, "status: open, confirmed or rejected")
-    found = worklist.items(conn, app_state(request), status, None, 200)
+    found = worklist.items(conn, app_state(request), session.user, status, None, 200, client(request))
     return render(
         request, "worklist.html", session, items=found, shown=status, statuses=worklist.ITEM_STATUSES,
         note=note[:300], error=error[:300],

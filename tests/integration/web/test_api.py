@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 from collections.abc import Iterator
@@ -304,5 +305,6 @@ def test_command_line_views_and_exports_are_audited(client: TestClient, ana_hub:
     assert [json.loads(line)["msix_id"] for line in exported.splitlines()] == [ana_id]
     log = client.get("/api/audit", headers=token(client, "root")).json()
     by_cli = [(e["action"], e["msix_id"], e["detail"], e["role"]) for e in log if e["client"] == "cli"]
-    assert ("export", None, "state=CA", "operator") in by_cli
+    assert ("export", ana_id, "state=CA", "operator") in by_cli  # one row per child exported
     assert ("view", ana_id, "cli", "operator") in by_cli
+    assert {e["username"] for e in log if e["client"] == "cli"} == {getpass.getuser()}  # who ran the command

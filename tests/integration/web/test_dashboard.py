@@ -104,6 +104,16 @@ def test_dashboard_json_matches_the_store_and_the_topics(client: TestClient, das
     assert f["quality"]["last_submission_at"] == latest["submitted_at"] and not f["quality"]["stale"]
 
 
+def test_the_latest_rejected_rows_shown_are_audited(client: TestClient) -> None:
+    """FL-BAD1 was rejected before the hub gave it an MSIX id: its audit row names it by state id."""
+    sign_in(client, "sam")
+    assert "FL-BAD1" in client.get("/dashboard/FL").text
+    client.cookies.clear()
+    log = client.get("/api/audit", params={"limit": "1000"}, headers=token(client, "root")).json()
+    shown = [(e["username"], e["action"], e["msix_id"], e["detail"]) for e in log]
+    assert ("sam", "dashboard", None, "page: FL FL-BAD1 rejected") in shown
+
+
 def test_dashboard_json_access_rules(client: TestClient) -> None:
     assert client.get("/api/states/FL/dashboard").status_code == 401
     assert client.get("/api/states/FL/dashboard", headers={"Authorization": "Bearer " + "x" * 43}).status_code == 401

@@ -146,6 +146,11 @@ def test_near_match_side_by_side_confirm_validate_and_alias(
 
     [item] = client.get("/api/worklist", headers=dana).json()
     assert (item["msix_id"], item["state"], item["candidates"], item["escalated"]) == (mi, "MI", [jose], False)
+    # The list shows both children (the new one and its candidate): each is audited.
+    for child in (mi, jose):
+        assert ("dana", "worklist", "list open") in {
+            (a["username"], a["action"], a["detail"]) for a in audit(client, child)
+        }
     assert client.get("/api/worklist", params={"escalated": "true"}, headers=dana).json() == []
     assert [i["item_id"] for i in client.get("/api/worklist", params={"escalated": "false"}, headers=dana).json()] == [
         item["item_id"]
