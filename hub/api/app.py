@@ -19,8 +19,8 @@ from hub.api.dashboard import Dashboards
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
 from hub.api.routes import api, dashboard, ops, pages, worklist_api, worklist_pages
-from hub.api.security import LoginThrottle
 from hub.config import IdentitySettings, KafkaSettings, Settings, WebSettings
+from hub.store.throttle import LoginThrottle
 from producers.topics import Topics
 
 TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Not now", 422: "Not understood",
@@ -40,7 +40,7 @@ def create_app(engine: Engine, web: WebSettings, settings: Settings | None = Non
     )
     here = resources.files("hub.api")
     templates = Jinja2Templates(directory=str(here / "templates"))
-    throttle = LoginThrottle(web.login_attempts, web.login_window_s)
+    throttle = LoginThrottle.beside(engine, web.login_attempts, web.login_window_s)
     escalate_after = timedelta(hours=identity.escalate_after_hours)
     app.state.hub = AppState(engine, web, throttle, templates, Topics(kafka.topic_prefix), escalate_after)
     app.state.metrics = Metrics()

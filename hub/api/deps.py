@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,14 +13,17 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection, Engine
 
 from hub.api import security
-from hub.api.security import LoginThrottle
 from hub.config import WebSettings
 from hub.store import people
 from hub.store.people import User
+from hub.store.throttle import LoginThrottle
 from producers.topics import Topics
 
 SESSION_COOKIE = "msix_session"
 LOGIN_CSRF_COOKIE = "msix_login_csrf"
+# The session's CSRF token, for the API called with the session cookie (pages put it in a meta tag).
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
@@ -53,10 +55,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def monotonic() -> float:
-    return time.monotonic()
-
-
 def client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -81,6 +79,12 @@ def api_user(
     found = _session(request, conn, bearer)
     if found is None:
         raise HTTPException(401, "not signed in, or the token has expired", headers={"WWW-Authenticate": "Bearer"})
+    # A browser sends its cookie with any site's request (SameSite is the browser's promise, not
+    # ours): a change made with the cookie must also carry the session's CSRF token, which another
+    # site cannot read. A bearer token is never sent by itself, so it needs none.
+    unsafe = found.kind == "cookie" and request.method not in SAFE_METHODS
+    if unsafe and not security.same(request.headers.get(CSRF_HEADER), found.csrf):
+        raise HTTPException(403, f"a change made with the session cookie needs the {CSRF_HEADER} header")
     return found.user
 
 

@@ -11,7 +11,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy import Connection
 
 from hub.api import security
-from hub.api.deps import app_state, client, monotonic, now
+from hub.api.deps import app_state, client, now
 from hub.store import people
 
 log = structlog.get_logger("hub.api")
@@ -25,20 +25,20 @@ class NewSession:
 
 
 def login(request: Request, conn: Connection, username: str, password: str, kind: str) -> NewSession:
-    """A new session for good credentials; 401 for bad ones; 429 after too many failures."""
+    """A new session for good credentials; 401 for bad ones; 429 after too many attempts. The
+    attempt is counted before the password is checked (``hub.store.throttle`` says why)."""
     state = app_state(request)
-    keys = [f"user:{username}", f"client:{client(request)}"]
-    wait = state.throttle.retry_after(keys, monotonic())
-    if wait > 0:
-        raise HTTPException(429, "too many failed logins; try again later", headers={"Retry-After": str(int(wait) + 1)})
     # A name with control characters is no one's (and PostgreSQL text cannot hold NUL).
     found = people.credentials(conn, username) if username.isprintable() else None
+    keys = state.throttle.keys(client(request), username, found is not None)
+    wait = state.throttle.attempt(keys)
+    if wait > 0:
+        raise HTTPException(429, "too many failed logins; try again later", headers={"Retry-After": str(int(wait) + 1)})
     if not security.verify_password(found[1] if found else None, password) or found is None:
-        state.throttle.failed(keys, monotonic())
         log.info("login failed", username=username, kind=kind)
         raise HTTPException(401, "wrong user name or password", headers={"WWW-Authenticate": "Bearer"})
     user, stored = found
-    state.throttle.succeeded(keys[:1])
+    state.throttle.succeeded(keys)
     if security.needs_rehash(stored):
         people.set_password_hash(conn, user.username, security.hash_password(password))
     minutes = state.web.token_minutes if kind == "bearer" else state.web.session_minutes

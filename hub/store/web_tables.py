@@ -5,7 +5,7 @@ They share ``tables.metadata`` so that one Alembic environment sees every table.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Table, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, Table, Text, func
 
 from hub.store.tables import metadata
 
@@ -51,4 +51,13 @@ audit_log = Table(
     Column("detail", Text),  # e.g. the report's language, the credits' state, an export's filter
     Column("client", Text),  # the client's address as the server saw it
     Index("audit_log_msix_id", "msix_id", "at"),
+)
+
+# The sign-in throttle (hub.store.throttle, migration 0007): attempts per key in the current window.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", Text, primary_key=True),  # client#<bucket>, user:<account> or name#<bucket>
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
 )

@@ -1,11 +1,15 @@
-"""Passwords, tokens, login throttling and roles: no server, no database."""
+"""Passwords, tokens, the login throttle's keys and roles: no server, no database."""
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
+from sqlalchemy import create_engine
 
 from hub.api import roles, security
-from hub.api.security import LoginThrottle
+from hub.store.throttle import CLIENT_BUCKETS, NAME_BUCKETS, LoginThrottle
 
 
 def test_passwords_are_argon2id_and_verify() -> None:
@@ -23,16 +27,22 @@ def test_tokens_are_random_and_kept_as_digests() -> None:
     assert security.token_hash(a) != a and len(security.token_hash(a)) == 64
 
 
-def test_throttle_blocks_after_the_limit_until_the_window_passes() -> None:
-    t = LoginThrottle(attempts=3, window_s=60)
-    keys = ["user:ana", "client:1.2.3.4"]
-    for second in range(3):
-        assert t.retry_after(keys, second) == 0
-        t.failed(keys, second)
-    assert t.retry_after(keys, 10) == pytest.approx(50)
-    assert t.retry_after(["user:bob", "client:1.2.3.4"], 10) > 0  # the same client, another name
-    assert t.retry_after(["user:bob", "client:5.6.7.8"], 10) == 0
-    assert t.retry_after(keys, 61) == 0
+def test_throttle_keys_are_bounded_whatever_names_and_addresses_come() -> None:
+    """100,000 random user names from 100,000 addresses make at most NAME_BUCKETS + CLIENT_BUCKETS
+    keys (the table's bound; tests/integration/web/test_hardening.py counts the rows)."""
+    t = LoginThrottle(create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"), 5, 300)
+    rng = random.Random(7)
+    keys = set()
+    for _ in range(100_000):
+        name = "".join(rng.choices(string.ascii_letters, k=rng.randint(1, 30)))
+        address = ".".join(str(rng.randint(0, 255)) for _ in range(4))
+        k = t.keys(address, name, is_account=False)
+        keys |= {k.client, k.user}
+    assert len(keys) <= NAME_BUCKETS + CLIENT_BUCKETS
+    assert len({k for k in keys if k.startswith("name#")}) <= NAME_BUCKETS
+    # An account's name is itself (its own allowance, never shared with a sprayed name).
+    assert t.keys("1.2.3.4", "ana", is_account=True).user == "user:ana"
+    assert t.keys("1.2.3.4", "ana", is_account=True).client == t.keys("1.2.3.4", "x", is_account=False).client
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,15 @@ def _relay_down() -> None:
 
 def _web() -> None:
     """The web application: sign-in throttle, audit, roles."""
+    # The sign-in throttle (hub.store.throttle): one row per key, and the keys are bounded (a client
+    # address or an unknown user name is hashed into a fixed number of buckets).
+    op.execute(
+        """CREATE TABLE login_throttle (
+               key text PRIMARY KEY,
+               window_start timestamptz NOT NULL,
+               attempts integer NOT NULL)"""
+    )
 
 
 def _web_down() -> None:
-    pass
+    op.execute("DROP TABLE login_throttle")
