@@ -47,6 +47,10 @@ class HomeSettings(BaseSettings):
     def hub_credentials(self) -> Path:
         return self.credentials_dir / "hub.properties"
 
+    @property
+    def web_credentials(self) -> Path:
+        return self.credentials_dir / "web.properties"
+
 
 class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MSIX_KAFKA_", extra="ignore")
@@ -148,6 +152,11 @@ class Settings(BaseModel):
         """Kafka as the hub's own principal (only the ACLs the worker needs), unless credentials
         were named explicitly."""
         return self._with_default_credentials(self.home.hub_credentials)
+
+    def as_web(self) -> Settings:
+        """Kafka as the web app's own principal (``msix serve``: only what its pages need, see
+        ``producers.acls.web_bindings``), unless credentials were named explicitly."""
+        return self._with_default_credentials(self.home.web_credentials)
 
     def with_credentials(self, path: Path | None) -> Settings:
         if path is None:

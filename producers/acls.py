@@ -58,6 +58,35 @@ def hub_topic_bindings(principal: str, topics: Topics, specs: Sequence[TopicSpec
     return bindings
 
 
+def web_bindings(principal: str, topics: Topics, specs: Sequence[TopicSpec]) -> list[AclBinding]:
+    """The web app (``msix serve``): what its pages need on the topics of ``specs``, no more.
+
+    - acknowledge a move notice for its destination state: WRITE ``movenotice.ST.acks``;
+    - the dashboards' and /metrics' rejections: READ ``state.ST.rejected``;
+    - their lags: DESCRIBE ``state.ST.records`` and ``movenotice.ST`` (offsets only, no messages),
+      and DESCRIBE the two groups whose committed offsets the lags compare with.
+    It reads no records, notices or identity events and writes nothing a state or the hub writes."""
+    topic, group = ResourceType.TOPIC, ResourceType.GROUP
+    ops: dict[str, AclOperation] = {}
+    states = {topics.state_of(s.name) for s in specs if s.name.startswith(topics.prefix + "state.")}
+    for st in states:
+        ops |= {
+            topics.records(st): AclOperation.DESCRIBE,
+            topics.rejected(st): AclOperation.READ,
+            topics.move_notices(st): AclOperation.DESCRIBE,
+            topics.notice_acks(st): AclOperation.WRITE,
+        }
+    names = {s.name for s in specs}
+    bindings = [_allow(principal, topic, name, op) for name, op in ops.items() if name in names]
+    groups = [topics.hub_group_prefix + "merge", *(topics.state_group_prefix(st) + "follow" for st in states)]
+    return bindings + [_allow(principal, group, g, AclOperation.DESCRIBE) for g in groups]
+
+
+def web_cluster_bindings(principal: str) -> list[AclBinding]:
+    # Acknowledgements go through the hub's idempotent producer.
+    return [_allow(principal, ResourceType.BROKER, CLUSTER, AclOperation.IDEMPOTENT_WRITE)]
+
+
 def state_bindings(principal: str, topics: Topics, state: str) -> list[AclBinding]:
     """State ST: write its records (and the rejections its connector finds), read what the hub
     rejected and its move notices, acknowledge notices, use consumer groups under its own prefix."""

@@ -24,6 +24,7 @@ from producers.topics import Topics, TopicSpec
 
 TIMEOUT = 30.0
 HUB_PRINCIPAL = "msix-hub"  # infra.local.kafka_security.HUB: the worker's SCRAM user
+WEB_PRINCIPAL = "msix-web"  # infra.local.kafka_security.WEB: the web app's (`msix serve`)
 
 
 @dataclass
@@ -72,9 +73,11 @@ def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyRe
         _wait(admin.incremental_alter_configs(resources))
     result.unchanged = len(present) - len(grow)
     if settings.credentials is not None:
-        # With security on, the hub's own principal gets exactly what it does on these topics.
+        # With security on, the hub's own principal and the web app's get exactly what each does
+        # on these topics.
         topics = Topics(settings.topic_prefix)
-        acls.create(admin, acls.hub_topic_bindings(HUB_PRINCIPAL, topics, specs))
+        bindings = acls.hub_topic_bindings(HUB_PRINCIPAL, topics, specs)
+        acls.create(admin, bindings + acls.web_bindings(WEB_PRINCIPAL, topics, specs))
     return result
 
 

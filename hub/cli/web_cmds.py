@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from hub.api.roles import STATE_BOUND, Role
 from hub.cli.common import settings, state_code
+from hub.config import Settings
 from hub.errors import InfraError, UserInputError
 from hub.store import db, people
 
@@ -23,15 +24,17 @@ def serve(
     """The web pages and the HTTP API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
 
-    s = settings()
+    from hub.api.app import create_app
+    from hub.api.serve import as_web
+
+    s = as_web(Settings())  # not the operator's credentials (as the other commands use): its own
     web = s.web.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
     db.migrate(s.database)
     if workers > 1:
-        # Each process builds its own app from the environment (the login throttle is per process).
+        # Each process builds its own app from the environment (the login throttle is shared: it is
+        # in the database).
         uvicorn.run("hub.api.serve:app", host=web.host, port=web.port, workers=workers, factory=True, log_level="info")
         return
-    from hub.api.app import create_app
-
     uvicorn.run(create_app(db.engine(s.database), web, s), host=web.host, port=web.port, log_level="info")
 
 

@@ -227,19 +227,24 @@ def start(settings: Settings, security: Mode | None = None) -> None:
 
 
 def ensure_hub_principal(settings: Settings) -> None:
-    """The hub's own SCRAM user and client file, made once; its cluster-wide ACL (idempotent)."""
+    """The hub's own SCRAM users (the worker's and the web app's) and client files, made once; their
+    cluster-wide ACLs (idempotent)."""
     from producers import acls, principals
 
     operator = settings.as_operator().kafka
     admin = AdminClient(client_config(operator))
-    hub_file = settings.home.hub_credentials
-    if not hub_file.exists() or not principals.scram_exists(admin, kafka_security.HUB):
-        password = kafka_security.new_password()
-        principals.set_scram_password(admin, kafka_security.HUB, password)
-        mode = kafka_security.recorded_mode(settings, formatted=True) or Mode.sasl
-        config = kafka_security.client_file(settings, mode, kafka_security.HUB, password)
-        write_private(hub_file, render_client_file(config, "the hub's worker (ACLs only)"))
-    acls.create(admin, acls.hub_cluster_bindings(kafka_security.HUB))
+    for user, path, who in (
+        (kafka_security.HUB, settings.home.hub_credentials, "the hub's worker (ACLs only)"),
+        (kafka_security.WEB, settings.home.web_credentials, "the web app (ACLs only)"),
+    ):
+        if not path.exists() or not principals.scram_exists(admin, user):
+            password = kafka_security.new_password()
+            principals.set_scram_password(admin, user, password)
+            mode = kafka_security.recorded_mode(settings, formatted=True) or Mode.sasl
+            config = kafka_security.client_file(settings, mode, user, password)
+            write_private(path, render_client_file(config, who))
+    bindings = acls.hub_cluster_bindings(kafka_security.HUB) + acls.web_cluster_bindings(kafka_security.WEB)
+    acls.create(admin, bindings)
 
 
 def stop(settings: Settings) -> bool:

@@ -8,6 +8,8 @@ Principals:
   storage is formatted (``--add-scram``), since nobody could log in to create it afterwards.
 - ``msix-hub``: the merge worker and the outbox relay; no super user, only the ACLs it needs (see
   ``producers.acls``). Created through the AdminClient after the broker starts.
+- ``msix-web``: the web app (``msix serve``); only what its pages need (``producers.acls.web_bindings``),
+  made like ``msix-hub``.
 - ``controller``: the broker's own logins to its KRaft controller (the same JVM). SCRAM credentials
   live in the metadata log the controller serves, so the controller listener cannot use SCRAM;
   it uses SASL PLAIN with one static user whose password only ``server.properties`` (0600) knows.
@@ -30,11 +32,12 @@ from pathlib import Path
 
 from hub.config import Settings
 from hub.errors import InfraError
-from producers.admin import HUB_PRINCIPAL
+from producers.admin import HUB_PRINCIPAL, WEB_PRINCIPAL
 from producers.client_config import render_client_file, write_private
 
 OPERATOR = "msix-operator"
 HUB = HUB_PRINCIPAL
+WEB = WEB_PRINCIPAL
 CONTROLLER = "controller"
 MECHANISM = "SCRAM-SHA-512"
 # PBKDF2 rounds for the SCRAM credentials made here and by `msix states`: Kafka's own default.

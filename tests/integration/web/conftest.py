@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from hub.config import KafkaSettings, Settings
 from infra.local import postgres
+from producers import acls
 from producers.admin import admin_client, apply_topics
 from producers.topics import Topics
 from tests.integration.conftest import TEMPLATE_DB, TEST_STATES, Hub
@@ -70,6 +71,8 @@ def module_hub(
     if names:
         for future in admin.delete_topics(names, operation_timeout=30).values():
             future.result()
+    if settings.kafka.credentials is not None:  # the hub's and the web app's ACLs on these topics
+        acls.delete_under_prefix(admin, settings.kafka.topic_prefix)
 
 
 def add_user(hub: Hub, name: str, role: str, state: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
