@@ -81,7 +81,10 @@ def _event(state: str, name: str, value: dict[str, Any], now: datetime) -> Event
     violation = default_check().check(name, value, now)
     if violation is not None:
         return f"invalid record: {violation.reason}", family, violation.field
-    return event_from_value(name, value)
+    try:
+        return event_from_value(name, value)
+    except ValueError as exc:  # an empty key or id: its messages name the field, never a value
+        return f"invalid record: {exc}", family, None
 
 
 @dataclass(frozen=True, slots=True)

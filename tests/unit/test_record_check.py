@@ -91,7 +91,7 @@ def test_good_records_pass(family: str) -> None:
 
 
 # (family, changes, the first bad field, what the reason says). Each is an attack seen or foreseen.
-BAD: list[tuple[str, dict[str, Any], str, str]] = [
+BAD: list[tuple[str, dict[str, Any], str | None, str]] = [
     ("StudentIdentity", {"state_student_id": "x" * 6000}, "state_student_id", "longer than its limit of 64"),
     ("StudentIdentity", {"first_name": "A" * 76}, "first_name", "longer than its limit of 75 characters"),
     ("StudentIdentity", {"last_name_1": "Ru\x00iz"}, "last_name_1", "contains a control character"),
@@ -112,6 +112,8 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
     ("StudentIdentity", {"source_ts": NOW + timedelta(days=30)}, "source_ts", "ahead of the hub's clock"),
     ("StudentIdentity", {"source_ts": datetime(1999, 1, 1, tzinfo=UTC)}, "source_ts", "is before 2000-01-01"),
     ("Enrollment", {"enrollment_id": "E" * 129}, "enrollment_id", "longer than its limit of 128"),
+    ("Enrollment", {"enrollment_id": ""}, None, "enrollment_id is empty"),
+    ("Enrollment", {"state_student_id": ""}, None, "state_student_id is empty"),
     ("Enrollment", {"facility_state": "Texas"}, "facility_state", "is not a USPS state code"),
     ("Enrollment", {"comment": "x" * 1001}, "comment", "longer than its limit of 1000"),
     ("Enrollment", {"comment": "bell\x07"}, "comment", "contains a control character"),
@@ -129,9 +131,9 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("family", "changes", "field", "reason"), BAD, ids=[f"{b[2]}-{b[3][:20]}" for b in BAD])
+@pytest.mark.parametrize(("family", "changes", "field", "reason"), BAD, ids=[f"{b[2]}-{b[3][:24]}" for b in BAD])
 def test_bad_records_are_dead_lettered_with_field_and_rule(
-    family: str, changes: dict[str, Any], field: str, reason: str
+    family: str, changes: dict[str, Any], field: str | None, reason: str
 ) -> None:
     letter = decoded(family, **changes)
     assert isinstance(letter, DeadLetter) and not isinstance(letter, Parked), letter
