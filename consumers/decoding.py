@@ -133,6 +133,12 @@ def _shown_key(key: bytes | None) -> str | None:
     return text if len(text) <= limits.ID else text[: limits.ID] + "..."
 
 
+MAX_KEPT_BYTES = 64 * 1024
+"""The largest rejected message whose bytes the hub keeps for a replay: a record within every limit
+is a few kilobytes, so a larger one can never pass; without a bound, a state writing junk at full
+speed would fill the database. A parked message is always kept whole."""
+
+
 def held_rows(items: Iterable[object]) -> list[tuple[Any, ...]]:
     """The rows ``hub.store.parked.keep`` stores for the batch's dead letters and parked messages."""
     return [
@@ -141,8 +147,8 @@ def held_rows(items: Iterable[object]) -> list[tuple[Any, ...]]:
             d.value["source_partition"],
             d.value["source_offset"],
             d.state,
-            d.key,
-            d.data,
+            _kept(d.key, d),
+            _kept(d.data, d),
             d.status,
             d.value["reason"],
             d.value["rejected_at"],
@@ -150,3 +156,7 @@ def held_rows(items: Iterable[object]) -> list[tuple[Any, ...]]:
         for d in items
         if isinstance(d, DeadLetter)
     ]
+
+
+def _kept(data: bytes | None, held: DeadLetter) -> bytes | None:
+    return data if data is None or held.status == "parked" or len(data) <= MAX_KEPT_BYTES else None

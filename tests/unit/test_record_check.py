@@ -19,7 +19,7 @@ from connectors import limits
 from connectors.limits import Rule, rules_of
 from connectors.mde.fields import ENVELOPE
 from connectors.mde.rows import ROW_MODELS, CourseRow, EnrollmentRow, Problem, RowContext, StudentRow, validate_row
-from consumers.decoding import DeadLetter, Parked, decode_message, held_rows
+from consumers.decoding import MAX_KEPT_BYTES, DeadLetter, Parked, decode_message, held_rows
 from consumers.record_check import RecordCheck, default_check
 from hub.domain.records import Event
 from producers.topics import Topics
@@ -186,6 +186,15 @@ def test_an_unknown_schema_is_parked_not_rejected() -> None:
     assert isinstance(garbage, DeadLetter) and not isinstance(garbage, Parked)
     rows = held_rows([parked, garbage, decoded("Course")])
     assert [(r[1], r[2], r[6]) for r in rows] == [(1, 7, "parked"), (1, 8, "rejected")]
+    assert rows[0][5] == data and rows[1][5] == b"not avro"
+
+
+def test_a_huge_rejected_message_is_not_kept_whole_but_a_parked_one_is() -> None:
+    huge = b"\x00" * (MAX_KEPT_BYTES + 1)
+    rejected = decode_message(TOPICS, "state.TX.records", 0, 1, b"k", huge, NOW)
+    parked = decode_message(TOPICS, "state.TX.records", 0, 2, b"k", b"\xc3\x01" + bytes(8) + huge, NOW)
+    (r, p) = held_rows([rejected, parked])
+    assert r[5] is None and r[7].startswith("undecodable") and p[5] is not None
 
 
 # --- one source of truth -------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def _encode(family: str, value: dict[str, Any]) -> bytes:
 RECORDS = st.sampled_from(sorted(FAMILIES)).flatmap(lambda f: st.tuples(st.just(f), _records(f)))
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(RECORDS)
 def test_schema_valid_records_never_raise_and_what_passes_obeys_every_limit(case: tuple[str, dict[str, Any]]) -> None:
     family, value = case
@@ -130,7 +130,7 @@ def _obeys_every_limit(model: type[Row], event: Event) -> None:
 HEADERS = [v.header for v in schemas.default_registry().versions()]
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.one_of(st.binary(max_size=300), st.tuples(st.sampled_from(HEADERS), st.binary(max_size=300)).map(b"".join)))
 def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     result = decode_message(TOPICS, "state.TX.records", 0, 9, data[:10] or None, data, NOW)
