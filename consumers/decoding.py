@@ -126,10 +126,12 @@ class _Where:
 
 def _shown_key(key: bytes | None) -> str | None:
     """The message's key as the rejection's student id: cut at the id limit, so a key of megabytes does
-    not make a rejection too large for its topic."""
+    not make a rejection too large for its topic, and without control characters."""
     if not key:
         return None
     text = key[: limits.ID * 4].decode("utf-8", "replace")
+    if not text.isprintable():  # a control character would reach a state's terminal through `msix rejected`
+        text = "".join(c if c.isprintable() else "\ufffd" for c in text)
     return text if len(text) <= limits.ID else text[: limits.ID] + "..."
 
 

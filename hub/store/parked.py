@@ -38,13 +38,18 @@ class Held:
             "topic": self.topic,
             "partition": self.partition,
             "offset": self.offset,
-            "state_student_id": self.key.decode("utf-8", "replace")[:64] if self.key else None,
+            "state_student_id": _printable(self.key.decode("utf-8", "replace")[:64]) if self.key else None,
             "status": self.status,
             "reason": self.reason,
             "bytes": len(self.data or b""),
             "first_seen_at": self.first_seen_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
+
+
+def _printable(text: str) -> str:
+    # A hostile key's control characters must not reach the operator's terminal.
+    return text if text.isprintable() else "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def keep(cur: psycopg.Cursor, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -178,6 +178,11 @@ def test_a_huge_key_is_cut_in_the_rejection() -> None:
     assert letter.key == b"x" * 6000 and letter.data == data  # kept whole for a replay
 
 
+def test_a_key_with_control_characters_is_shown_without_them() -> None:
+    letter = decode_message(TOPICS, "state.TX.records", 0, 1, b"TX\x1b[2J\xc2\x9b1", b"junk", NOW)
+    assert isinstance(letter, DeadLetter) and letter.value["state_student_id"] == "TX\ufffd[2J\ufffd1"
+
+
 def test_an_unknown_schema_is_parked_not_rejected() -> None:
     data = b"\xc3\x01" + bytes(range(8)) + b"a newer connector's datum"
     parked = decode_message(TOPICS, "state.TX.records", 1, 7, b"TX-1", data, NOW)
