@@ -19,6 +19,7 @@ from hub.api.dashboard import Dashboards
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
 from hub.api.routes import api, dashboard, ops, pages, worklist_api, worklist_pages
+from hub.api.routes import requests as data_requests
 from hub.config import IdentitySettings, KafkaSettings, Settings, WebSettings
 from hub.store.throttle import LoginThrottle
 from producers.topics import Topics
@@ -40,7 +41,7 @@ def create_app(engine: Engine, web: WebSettings, settings: Settings | None = Non
     )
     here = resources.files("hub.api")
     templates = Jinja2Templates(directory=str(here / "templates"))
-    throttle = LoginThrottle.beside(engine, web.login_attempts, web.login_window_s)
+    throttle = LoginThrottle(web.login_attempts, web.login_window_s)
     escalate_after = timedelta(hours=identity.escalate_after_hours)
     app.state.hub = AppState(engine, web, throttle, templates, Topics(kafka.topic_prefix), escalate_after)
     app.state.metrics = Metrics()
@@ -50,6 +51,7 @@ def create_app(engine: Engine, web: WebSettings, settings: Settings | None = Non
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(worklist_api.router)
+    app.include_router(data_requests.router)
     app.include_router(pages.router)
     app.include_router(worklist_pages.router)
     app.include_router(dashboard.api_router)

@@ -31,14 +31,14 @@ def login(request: Request, conn: Connection, username: str, password: str, kind
     # A name with control characters is no one's (and PostgreSQL text cannot hold NUL).
     found = people.credentials(conn, username) if username.isprintable() else None
     keys = state.throttle.keys(client(request), username, found is not None)
-    wait = state.throttle.attempt(keys)
+    wait = state.throttle.attempt(state.engine, keys)
     if wait > 0:
         raise HTTPException(429, "too many failed logins; try again later", headers={"Retry-After": str(int(wait) + 1)})
     if not security.verify_password(found[1] if found else None, password) or found is None:
         log.info("login failed", username=username, kind=kind)
         raise HTTPException(401, "wrong user name or password", headers={"WWW-Authenticate": "Bearer"})
     user, stored = found
-    state.throttle.succeeded(keys)
+    state.throttle.succeeded(state.engine, keys)
     if security.needs_rehash(stored):
         people.set_password_hash(conn, user.username, security.hash_password(password))
     minutes = state.web.token_minutes if kind == "bearer" else state.web.session_minutes

@@ -20,7 +20,8 @@ password: sharing one pool, a burst of logins would wait on each other until the
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, create_engine, text
 
@@ -61,37 +62,42 @@ class Keys:
 @dataclass
 class LoginThrottle:
     """At most ``attempts`` sign-ins per user name and ``attempts * CLIENT_FACTOR`` per client
-    address in ``window_s`` seconds (a good password does not count)."""
+    address in ``window_s`` seconds (a good password does not count). The database is the app's,
+    given with each call (a test may point the app at another); the connections are the throttle's."""
 
-    engine: Engine
     attempts: int
     window_s: float
     name_buckets: int = NAME_BUCKETS
     client_buckets: int = CLIENT_BUCKETS
-
-    @classmethod
-    def beside(cls, engine: Engine, attempts: int, window_s: float) -> LoginThrottle:
-        """A throttle on the same database as ``engine``, with a small pool of its own."""
-        own = create_engine(engine.url, pool_size=2, max_overflow=8, pool_pre_ping=True)
-        return cls(own, attempts, window_s)
+    _pools: dict[str, Engine] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def keys(self, client: str | None, username: str, is_account: bool) -> Keys:
         user = f"user:{username}" if is_account else f"name#{bucket(username, self.name_buckets)}"
         return Keys(f"client#{bucket(client or '', self.client_buckets)}", user)
 
-    def attempt(self, keys: Keys) -> float:
+    def attempt(self, database: Engine, keys: Keys) -> float:
         """Take a ticket for the client, then for the user name: 0 when granted, else the seconds
         until one may be tried again."""
-        wait = self._take(keys.client, self.attempts * CLIENT_FACTOR)
-        return wait if wait > 0 else self._take(keys.user, self.attempts)
+        wait = self._take(database, keys.client, self.attempts * CLIENT_FACTOR)
+        return wait if wait > 0 else self._take(database, keys.user, self.attempts)
 
-    def succeeded(self, keys: Keys) -> None:
+    def succeeded(self, database: Engine, keys: Keys) -> None:
         """A good password: the user name starts afresh, the client gets its ticket back."""
-        with self.engine.begin() as conn:
+        with self._pool(database).begin() as conn:
             conn.execute(_FORGET, {"key": keys.user})
             conn.execute(_GIVE_BACK, {"key": keys.client})
 
-    def _take(self, key: str, limit: int) -> float:
-        with self.engine.begin() as conn:
-            attempts, left = conn.execute(_TAKE, {"key": key, "window": float(self.window_s), "limit": limit}).one()
+    def _take(self, database: Engine, key: str, limit: int) -> float:
+        params = {"key": key, "window": float(self.window_s), "limit": limit}
+        with self._pool(database).begin() as conn:
+            attempts, left = conn.execute(_TAKE, params).one()
         return 0.0 if attempts <= limit else max(float(left), 0.001)
+
+    def _pool(self, database: Engine) -> Engine:
+        """A small pool of the throttle's own on the same database."""
+        url = database.url.render_as_string(hide_password=False)
+        with self._lock:
+            if url not in self._pools:
+                self._pools[url] = create_engine(database.url, pool_size=2, max_overflow=8, pool_pre_ping=True)
+            return self._pools[url]

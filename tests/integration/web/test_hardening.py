@@ -306,33 +306,33 @@ def _rows(hub: Hub) -> int:
 
 
 def test_random_names_from_random_clients_keep_the_table_within_its_bound(hardened_hub: Hub) -> None:
-    t = LoginThrottle(db.engine(hardened_hub.settings.database), 5, 300, name_buckets=16, client_buckets=16)
+    t, database = LoginThrottle(5, 300, name_buckets=16, client_buckets=16), db.engine(hardened_hub.settings.database)
     rng = random.Random(12)
     before = _rows(hardened_hub)
     for _ in range(2000):
         name = "".join(rng.choices(string.ascii_letters, k=12))
-        t.attempt(t.keys(f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.1", name, is_account=False))
+        t.attempt(database, t.keys(f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.1", name, is_account=False))
     assert _rows(hardened_hub) - before <= 16 + 16
 
 
 def test_a_client_over_its_limit_adds_no_name(hardened_hub: Hub) -> None:
-    t = LoginThrottle(db.engine(hardened_hub.settings.database), 1, 300, name_buckets=1_000_000)
+    t, database = LoginThrottle(1, 300, name_buckets=1_000_000), db.engine(hardened_hub.settings.database)
     before = _rows(hardened_hub)
-    refused = [t.attempt(t.keys("192.0.2.7", f"nobody-{i}", is_account=False)) > 0 for i in range(100)]
+    refused = [t.attempt(database, t.keys("192.0.2.7", f"nobody-{i}", is_account=False)) > 0 for i in range(100)]
     assert refused.count(False) == 10  # the client's allowance: ten times a name's
     assert _rows(hardened_hub) - before <= 1 + 10
 
 
 def test_the_window_ends_and_a_good_password_gives_the_tickets_back(hardened_hub: Hub) -> None:
-    t = LoginThrottle(db.engine(hardened_hub.settings.database), 2, 1.0)
+    t, database = LoginThrottle(2, 1.0), db.engine(hardened_hub.settings.database)
     keys = t.keys("198.51.100.9", "someone", is_account=True)
-    assert t.attempt(keys) == 0 and t.attempt(keys) == 0
-    wait = t.attempt(keys)
+    assert t.attempt(database, keys) == 0 and t.attempt(database, keys) == 0
+    wait = t.attempt(database, keys)
     assert 0 < wait <= 1.0
     time.sleep(wait + 0.1)
-    assert t.attempt(keys) == 0
-    t.succeeded(keys)
-    assert t.attempt(keys) == 0 and t.attempt(keys) == 0
+    assert t.attempt(database, keys) == 0
+    t.succeeded(database, keys)
+    assert t.attempt(database, keys) == 0 and t.attempt(database, keys) == 0
 
 
 # --- the web app's own Kafka principal -----------------------------------------------------------------
