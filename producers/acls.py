@@ -89,7 +89,8 @@ def web_cluster_bindings(principal: str) -> list[AclBinding]:
 
 def state_bindings(principal: str, topics: Topics, state: str) -> list[AclBinding]:
     """State ST: write its records (and the rejections its connector finds), read what the hub
-    rejected and its move notices, acknowledge notices, use consumer groups under its own prefix."""
+    rejected and its move notices, acknowledge notices, read the data requests made of it and answer
+    them, use consumer groups under its own prefix."""
     topic = ResourceType.TOPIC
     return [
         _allow(principal, topic, topics.records(state), AclOperation.WRITE),
@@ -97,6 +98,9 @@ def state_bindings(principal: str, topics: Topics, state: str) -> list[AclBindin
         _allow(principal, topic, topics.rejected(state), AclOperation.READ),
         _allow(principal, topic, topics.move_notices(state), AclOperation.READ),
         _allow(principal, topic, topics.notice_acks(state), AclOperation.WRITE),
+        # Obligations between states: read the requests made of it, answer them.
+        _allow(principal, topic, topics.data_requests(state), AclOperation.READ),
+        _allow(principal, topic, topics.responses(state), AclOperation.WRITE),
         _allow(
             principal,
             ResourceType.GROUP,

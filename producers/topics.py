@@ -131,6 +131,31 @@ class Topics:
         """``state.TX.records`` -> ``TX``."""
         return topic[len(self.prefix) :].split(".")[1]
 
+    # --- obligations between states (docs/obligations.md) ---------------------------------------
+
+    def data_requests(self, state: str) -> str:
+        """Where the hub hands state ST the requests other states make of it."""
+        return f"{self.prefix}datarequest.{state}"
+
+    def responses(self, state: str) -> str:
+        """Where state ST answers the requests it was sent."""
+        return f"{self.prefix}state.{state}.responses"
+
+    @property
+    def responses_pattern(self) -> str:
+        return "^" + re.escape(self.prefix) + r"state\.[A-Z]{2}\.responses$"
+
+    def obligation_specs(self, states: tuple[str, ...] = USPS_CODES) -> list[TopicSpec]:
+        """The data-request topics of every state in ``states``."""
+        specs: list[TopicSpec] = []
+        for st in states:
+            # Requests are events (each once), keyed by request id; one partition keeps a state's
+            # requests in the order they were made. A year covers the school year they belong to.
+            specs.append(TopicSpec(self.data_requests(st), 1, {"retention.ms": str(365 * DAY_MS)}, ("WRITE",)))
+            # Answers are small events the hub reads into its requests table, kept as long.
+            specs.append(TopicSpec(self.responses(st), 1, {"retention.ms": str(365 * DAY_MS)}, ("READ",)))
+        return specs
+
     def specs(self, states: tuple[str, ...] = USPS_CODES) -> list[TopicSpec]:
         """Every topic the hub needs, with why each is shaped the way it is."""
         specs: list[TopicSpec] = []
@@ -150,4 +175,5 @@ class Topics:
         # Identity events are the audit trail of which records belong to which child: kept forever,
         # and not compacted, since a merge and a later split of one MSIX id must both stay readable.
         specs.append(TopicSpec(self.identity, 3, {"retention.ms": "-1"}, ("WRITE",)))
+        specs.extend(self.obligation_specs(states))
         return specs
