@@ -28,6 +28,7 @@ from consumers.kafka_config import consumer_config, position
 from consumers.latency import LatencyHistogram
 from consumers.outbox_relay import RelayThread
 from consumers.receipt_recorder import ReceiptThread
+from consumers.response_recorder import ResponseRecorder
 from consumers.supervisor import Part, Supervisor, ThreadPart
 from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
@@ -321,7 +322,13 @@ def worker(settings: Settings, options: WorkerOptions) -> Worker:
         current = receipts.current
         return current is not None and current.is_alive() and current.caught_up()  # type: ignore[attr-defined]
 
-    merge = MergeWorker(settings, options, wake_relay=wake_relay, others_caught_up=receipts_caught_up)
+    responses = ResponseRecorder(settings)  # answers to data requests (docs/obligations.md)
+
+    def others_caught_up() -> bool:
+        return receipts_caught_up() and responses.caught_up()
+
+    merge = MergeWorker(settings, options, wake_relay=wake_relay, others_caught_up=others_caught_up)
     parts = [Part(merge, ends_all=options.until_idle), Part(relay), Part(receipts), Part(Compaction(settings))]
+    parts.append(Part(responses))
     # `--until-idle` is a job with an end: a part failing five times running fails it.
     return Worker(Supervisor(parts, give_up_after=5 if options.until_idle else None), merge, relay)

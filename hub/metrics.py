@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine
 
+from hub import requests
 from hub.config import Settings
 from hub.store import db, parked_outbox, quality, receipts
 from producers.admin import admin_client
@@ -74,6 +75,7 @@ class StateCollector(Collector):
                 )
                 g.set("notices_overdue", "Move notices to the state not acknowledged in time", len(overdue), state=st)
             _outbox(g, conn)
+            _requests(g, conn, now)
         self._kafka_figures(g, states, now)
         yield from g.families.values()
         yield applied
@@ -113,6 +115,13 @@ def _outbox(g: _Gauges, conn: Connection) -> None:
     parked = parked_outbox.counts_by_topic(conn)
     g.set("parked", "Outbox rows Kafka refused for good, parked (msix outbox parked)", sum(parked.values()),
           prefix="msix_outbox_")  # fmt: skip
+
+
+def _requests(g: _Gauges, conn: Connection, now: datetime) -> None:
+    for st, c in requests.counts(conn, now).items():
+        for standing, n in (("open", c.open), ("due_soon", c.due_soon), ("overdue", c.overdue)):
+            g.set("requests", "Data requests to the state not yet answered: all, due within a working day, overdue "
+                  "(escalated to its data manager)", n, state=st, standing=standing)  # fmt: skip
 
 
 class _Gauges:

@@ -19,6 +19,7 @@ from hub.api.dashboard import Dashboards
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
 from hub.api.routes import api, dashboard, ops, pages, worklist_api, worklist_pages
+from hub.api.routes import requests as data_requests
 from hub.config import IdentitySettings, KafkaSettings, Settings, WebSettings
 from hub.store.throttle import LoginThrottle
 from producers.topics import Topics
@@ -50,6 +51,7 @@ def create_app(engine: Engine, web: WebSettings, settings: Settings | None = Non
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(worklist_api.router)
+    app.include_router(data_requests.router)
     app.include_router(pages.router)
     app.include_router(worklist_pages.router)
     app.include_router(dashboard.api_router)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from hub.cli import identity_cmds, infra_cmds, outbox_cmds, pipeline_cmds, read_cmds, states_cmds, worklist_cmds
 from hub.cli.parked_cmds import parked_app
+from hub.cli.requests_cmds import requests_app
 from hub.errors import HubError, UserInputError
 from hub.logging import configure
 
@@ -32,6 +33,7 @@ app.add_typer(identity_cmds.identity_app, name="identity")
 app.add_typer(states_cmds.states_app, name="states")
 app.add_typer(parked_app, name="parked")
 app.add_typer(outbox_cmds.outbox_app, name="outbox")
+app.add_typer(requests_app, name="requests")
 
 
 def _register_optional() -> None:

@@ -1,0 +1,140 @@
+"""Data requests between states: ``msix requests ask|list|follow|answer`` (docs/obligations.md)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from consumers import notice_follower, request_follower
+from hub import requests
+from hub.cli.common import CREDENTIALS_OPT, print_json, settings, state_code
+from hub.cli.read_cmds import operator
+from hub.domain import msix_id as msix
+from hub.domain.data_requests import ANSWERS, KINDS
+from hub.errors import UserInputError
+from hub.store import db, identity_admin, people, reads
+from producers.topics import Topics
+
+requests_app = typer.Typer(help="Data requests between states: ask, list, follow, answer.", no_args_is_help=True)
+console = Console(stderr=True, soft_wrap=True)
+
+
+@requests_app.command("ask")
+def ask(
+    msix_id: str = typer.Argument(..., help="The child's 12-digit MSIX id."),
+    from_state: str = typer.Option(..., "--from", callback=state_code, help="The requesting state."),
+    to_state: str = typer.Option(..., "--to", callback=state_code, help="The state asked."),
+    kind: str = typer.Option(..., "--kind", help=f"One of {', '.join(KINDS)}."),
+    text: str = typer.Option("", "--text", help="What exactly is asked (required for kind other)."),
+    by: str = typer.Option("", "--by", help="Who asks (default: the operating system's user)."),
+) -> None:
+    """Ask a state for more of a child's records, for another state; prints the request's JSON."""
+    if not msix.is_valid(msix_id):
+        raise UserInputError(f"{msix_id!r} is not an MSIX id (12 digits with a valid check digit)")
+    s, now, actor = settings(), datetime.now(UTC), operator()
+    with db.engine(s.database).begin() as conn:
+        record = reads.consolidated(conn, identity_admin.resolve(conn, msix_id))
+        if record is None:
+            raise UserInputError(f"no child with MSIX id {msix_id}")
+        who = requests.requester(by or actor.username, "operator", from_state)
+        found = requests.ask(conn, Topics(s.kafka.topic_prefix), record, kind, (from_state, to_state), text, who, now)
+        people.audit(conn, actor, "request", record["msix_id"], f"cli {from_state}->{to_state} {kind}", "cli")
+    print_json(found)
+
+
+@requests_app.command("list")
+def list_requests(
+    state: str = typer.Option("", "--state", help="Only requests made by or of this state."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only the overdue ones (escalated)."),
+    direction: str = typer.Option("both", "--direction", help="sent (by --state), received (of it) or both."),
+    json_out: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the only format for now)."),
+) -> None:
+    """The hub's record of data requests, newest first, each with its deadline and standing."""
+    if direction not in ("sent", "received", "both"):
+        raise UserInputError("--direction: sent, received or both")
+    code = state_code(state) if state else None
+    with db.engine(settings().database).connect() as conn:
+        print_json(requests.listed(conn, code, datetime.now(UTC), direction, overdue))
+
+
+@requests_app.command("answer")
+def answer(
+    request_id: str = typer.Argument(..., help="The request's id (request_id)."),
+    state: str = typer.Option(..., "--state", callback=state_code, help="The asked state, answering."),
+    status: str = typer.Option(..., "--status", help=f"One of {', '.join(ANSWERS)}."),
+    text: str = typer.Option("", "--text", help="Why, or what was sent (required for declined)."),
+    attachment: str = typer.Option("", "--attachment", help="Where the records are: a reference, not the records."),
+    by: str = typer.Option("", "--by", help="The person answering (recorded with the principal)."),
+    credentials: Path | None = CREDENTIALS_OPT,
+) -> None:
+    """Answer a request made of your state: an event to the hub through Kafka."""
+    value = requests.answer(settings(credentials).kafka, state, request_id, status, text, attachment, by or None)
+    console.print(f"{state}: request {request_id} answered {status} by {value['answered_by']}")
+
+
+@requests_app.command("follow")
+def follow(
+    state: str = typer.Option(..., "--state", callback=state_code),
+    from_beginning: bool = typer.Option(False, "--from-beginning", help="Replay every request kept (a view)."),
+    until_idle: bool = typer.Option(False, "--until-idle", help="Exit once every request so far is delivered."),
+    jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl"),
+    output: Path | None = typer.Option(None, "--output", "-o", dir_okay=False, help="Append JSON lines to this file."),
+    webhook: str = typer.Option("", "--webhook", help="POST each request as JSON to this https URL, signed."),
+    secret_file: Path | None = typer.Option(None, "--webhook-secret-file", dir_okay=False, help="The webhook secret."),
+    allow_http: bool = typer.Option(False, "--allow-http", help="Allow a plain http:// webhook (a test endpoint)."),
+    dead_letter: Path | None = typer.Option(
+        None, "--dead-letter", dir_okay=False, help="Requests the webhook refused."
+    ),
+    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Webhook retries per request."),
+    backoff: float = typer.Option(1.0, "--backoff", min=0.0, help="Seconds before the first retry; doubles."),
+    delivered_file: Path | None = typer.Option(None, "--delivered", dir_okay=False, help="Ids already delivered."),
+    credentials: Path | None = CREDENTIALS_OPT,
+) -> None:
+    """The asked state's data requests: JSON lines, or a webhook; restart-safe, each request once."""
+    s = settings(credentials)
+    folder, name = s.home.home.resolve() / "follow", f"{s.kafka.topic_prefix}{state}.requests"
+    sink = _sink(output, webhook, secret_file, allow_http, dead_letter or folder / f"{name}.dead-letter.jsonl",
+                 retries, backoff)  # fmt: skip
+    if from_beginning:  # a replay: everything again, de-duplicated within this run only
+        delivered = notice_follower.Delivered(Path(tempfile.mkdtemp(prefix="msix-requests-")) / "delivered")
+    else:
+        delivered = notice_follower.Delivered(delivered_file or folder / f"{name}.delivered")
+    # SIGTERM ends the subscription like Ctrl-C: the consumer leaves its group at once.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        totals = request_follower.follow(s.kafka, state, sink, delivered, from_beginning, until_idle)
+    finally:
+        delivered.close()
+        if from_beginning:
+            shutil.rmtree(delivered.path.parent, ignore_errors=True)
+    if webhook or output is not None:
+        console.print(f"{state}: {totals.delivered} request(s) delivered, {totals.skipped} already delivered "
+                      f"before, {totals.dead_lettered} dead-lettered")  # fmt: skip
+
+
+def _sink(
+    output: Path | None,
+    webhook: str,
+    secret_file: Path | None,
+    allow_http: bool,
+    dead_letter: Path,
+    retries: int,
+    backoff: float,
+) -> notice_follower.Sink:
+    if output is not None and webhook:
+        raise UserInputError("--output and --webhook: choose one")
+    if secret_file is not None and not webhook:
+        raise UserInputError("--webhook-secret-file is for --webhook")
+    if not webhook:
+        return notice_follower.LinesSink(notice_follower.private_append(output) if output else sys.stdout)
+    if secret_file is None:
+        raise UserInputError("--webhook needs --webhook-secret-file: the receiver checks each request's signature")
+    secret = notice_follower.read_secret(secret_file)
+    return request_follower.RequestWebhookSink(webhook, dead_letter, secret, allow_http, retries, backoff)
