@@ -163,3 +163,32 @@ def test_an_unanswered_request_is_overdue_and_escalated_by_the_injected_clock(hu
         (made["request_id"], "overdue", "state_data_manager (TX)")]  # fmt: skip
     overdue_cli = json.loads(hub.msix("requests", "list", "--state", "TX", "--overdue", "--json").stdout)
     assert [r["request_id"] for r in overdue_cli] == [made["request_id"]]
+
+
+def test_the_asked_states_subscriber_hands_each_request_on_once_across_restarts(hub: Hub) -> None:
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    from hub.store import reads
+    from producers.admin import admin_client
+
+    msix_id = a_texan(hub)
+    tx = credentials(hub, "TX")
+    engine = db.engine(hub.settings.database)
+    with engine.begin() as conn:
+        record = reads.consolidated(conn, msix_id)
+        assert record is not None
+        for kind in ("immunization", "health_alert"):
+            requests.ask(conn, hub.topics, record, kind, ("FL", "TX"), None, "fatima", datetime.now(UTC))
+    hub.msix("worker", "--until-idle")
+    out = hub.root / "tx-requests.jsonl"
+    follow = ("requests", "follow", "--state", "TX", "--until-idle", "--output", str(out), "--credentials", str(tx))
+    assert "2 request(s) delivered" in hub.msix(*follow).stderr
+    # The group's offsets lost: Kafka hands both over again; the delivered-ids file keeps them out.
+    group, topic = hub.topics.state_group_prefix("TX") + "requests", hub.topics.data_requests("TX")
+    admin = admin_client(hub.settings.kafka)
+    reset = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, 0)])
+    admin.alter_consumer_group_offsets([reset], request_timeout=30)[group].result(timeout=60)
+    assert "0 request(s) delivered, 2 already delivered before" in hub.msix(*follow).stderr
+    lines = jsonl(out.read_text())
+    assert sorted(r["kind"] for r in lines) == ["health_alert", "immunization"]
+    assert out.stat().st_mode & 0o777 == 0o600
