@@ -1,9 +1,8 @@
 """The merge worker: consume a batch of state records, apply it in one transaction, then commit the
 offsets. ``until_idle`` stops once every input is consumed and every output is sent.
 
-``run_worker`` runs it beside the outbox relay, the receipts recorder and the roll-up compaction,
-each a part of a small supervisor (``consumers.supervisor``). The merge part waits out a lost
-database (``consumers.outage``) and splits a batch the database refuses (``merge_batch``).
+It waits out a lost database (``consumers.outage``) and splits a batch the database refuses
+(``merge_batch``). ``consumers.worker`` runs it beside the worker's other parts.
 """
 
 from __future__ import annotations
@@ -26,10 +25,6 @@ from consumers import idle, merge_batch, outage
 from consumers.decoding import DeadLetter, decode_message
 from consumers.kafka_config import consumer_config, position
 from consumers.latency import LatencyHistogram
-from consumers.outbox_relay import RelayThread
-from consumers.receipt_recorder import ReceiptThread
-from consumers.response_recorder import ResponseRecorder
-from consumers.supervisor import Part, Supervisor, ThreadPart
 from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
@@ -37,14 +32,9 @@ from hub.errors import DatabaseUnavailable, InfraError
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.store import effects, faults
 from producers.admin import admin_client
-from producers.producer import Producer
 from producers.topics import Topics
 
 log = structlog.get_logger(__name__)
-
-# How often a worker folds the dashboard's roll-up (``effects.compact_records_received``): it
-# grows by a row per batch, state and family meanwhile, a few thousand rows at full speed.
-COMPACT_EVERY_S = 600.0
 
 # Fault injection for the crash-safety test: die by SIGKILL at this point of the first batch.
 CRASH_AFTER_DB_COMMIT = "after-db-commit"
@@ -272,63 +262,3 @@ class MergeWorker:
         with faults.translated(), conn.cursor() as cur:
             caught_up = idle.caught_up(cur, self.topics, self.group_id, self._admin)
         return caught_up and self._others_caught_up()
-
-
-class Compaction:
-    """The roll-up compaction part: folds ``records_received`` every ``every_s``, on a connection
-    of its own for the moment it takes (none held in between)."""
-
-    name = "compaction"
-
-    def __init__(self, settings: Settings, every_s: float = COMPACT_EVERY_S) -> None:
-        self._settings = settings
-        self._every_s = every_s
-
-    def run(self, stop: threading.Event) -> None:
-        while True:
-            conn = faults.connect(self._settings.database)
-            with faults.translated(), conn, conn.transaction(), conn.cursor() as cur:
-                removed = effects.compact_records_received(cur)
-            if removed:
-                log.info("records received per hour compacted", rows_removed=removed)
-            if stop.wait(self._every_s):
-                return
-
-
-@dataclass
-class Worker:
-    """The worker's parts under their supervisor, built by ``worker``; ``run`` returns the totals."""
-
-    supervisor: Supervisor
-    merge: MergeWorker
-    relay: ThreadPart
-
-    def run(self) -> WorkerTotals:
-        self.supervisor.run()
-        self.merge.totals.relayed = sum(t.sent for t in self.relay.finished)  # type: ignore[attr-defined]
-        return self.merge.totals
-
-
-def worker(settings: Settings, options: WorkerOptions) -> Worker:
-    """Merge, outbox relay, receipts recorder and roll-up compaction, side by side."""
-    relay = ThreadPart("outbox-relay", lambda: RelayThread(settings.database, Producer(settings.kafka)))
-    receipts = ThreadPart("receipts", lambda: ReceiptThread(settings))
-
-    def wake_relay() -> None:
-        if relay.current is not None:
-            relay.current.wake()  # type: ignore[attr-defined]
-
-    def receipts_caught_up() -> bool:
-        current = receipts.current
-        return current is not None and current.is_alive() and current.caught_up()  # type: ignore[attr-defined]
-
-    responses = ResponseRecorder(settings)  # answers to data requests (docs/obligations.md)
-
-    def others_caught_up() -> bool:
-        return receipts_caught_up() and responses.caught_up()
-
-    merge = MergeWorker(settings, options, wake_relay=wake_relay, others_caught_up=others_caught_up)
-    parts = [Part(merge, ends_all=options.until_idle), Part(relay), Part(receipts), Part(Compaction(settings))]
-    parts.append(Part(responses))
-    # `--until-idle` is a job with an end: a part failing five times running fails it.
-    return Worker(Supervisor(parts, give_up_after=5 if options.until_idle else None), merge, relay)

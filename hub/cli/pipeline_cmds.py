@@ -17,6 +17,7 @@ from connectors.edfi import reader as edfi
 from connectors.items import SubmissionSummary
 from connectors.mde import reader as mde
 from consumers import merge_worker
+from consumers import worker as worker_parts
 from hub.cli.common import CREDENTIALS_OPT, settings, state_code
 from hub.config import Settings
 from hub.errors import UserInputError
@@ -120,7 +121,7 @@ def worker(
     every part within 10 seconds."""
     options = merge_worker.WorkerOptions(batch_size=batch_size, crash_point=fault or None, until_idle=until_idle)
     # The hub's own principal (only the ACLs the worker needs), not the operator.
-    w = merge_worker.worker(Settings().as_hub(), options)
+    w = worker_parts.worker(Settings().as_hub(), options)
     # SIGTERM and Ctrl-C: each part finishes what it holds (a batch, a relay flush), then stops;
     # what is not done in 8 s is left to the next start (the database commits nothing half-way).
     signal.signal(signal.SIGTERM, w.supervisor.stop)

@@ -28,7 +28,10 @@ def cut(hub: Hub, refuse_new: bool) -> int:
         if refuse_new:
             conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         row = conn.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", (name,)
+            # Client sessions only: an autovacuum worker on the database is the server's own.
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND backend_type = 'client backend' AND usename = current_user",
+            (name,),
         ).fetchone()
     return int(row[0]) if row else 0
 
