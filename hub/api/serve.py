@@ -13,4 +13,4 @@ def app() -> FastAPI:
     s = Settings()
     # Kafka as the operator, like the `msix` commands: the dashboards read every state's topics and
     # groups, and an acknowledgement is written to the destination state's acks topic.
-    return create_app(db.engine(s.database), s.web, s.as_operator())
+    return create_app(db.engine(db.web_database(s.database, s.web)), s.web, s.as_operator())

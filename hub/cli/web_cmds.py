@@ -32,7 +32,9 @@ def serve(
         return
     from hub.api.app import create_app
 
-    uvicorn.run(create_app(db.engine(s.database), web, s), host=web.host, port=web.port, log_level="info")
+    uvicorn.run(
+        create_app(db.engine(db.web_database(s.database, web)), web, s), host=web.host, port=web.port, log_level="info"
+    )
 
 
 @users_app.command("add")
