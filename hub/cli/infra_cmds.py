@@ -61,16 +61,9 @@ def security_mode(security: bool | None, tls: bool) -> Mode | None:
 
 
 @infra_app.command("down")
-def down(
-    wipe: bool = typer.Option(False, "--wipe", help="Also delete their data: topics, databases, credentials."),
-) -> None:
+def down() -> None:
     """Stop Kafka and PostgreSQL."""
-    s = settings()
-    infra.local.down(s)
-    if wipe:
-        infra.local.wipe_if_stopped(s)
-        console.print(f"stopped; data of {s.home.home.resolve()} deleted")
-        return
+    infra.local.down(settings())
     console.print("stopped")
 
 

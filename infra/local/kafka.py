@@ -195,8 +195,6 @@ def start(settings: Settings, security: Mode | None = None) -> None:
         process.require_free_port(host, port, "Kafka")
         process.require_free_port(host, controller, "Kafka's controller")
         p.root.mkdir(parents=True, exist_ok=True)
-        # The broker's log segments hold children's records: the broker's own OS user alone.
-        p.root.chmod(0o700)
         mode = kafka_security.choose_mode(settings, security, p.formatted)
         made = None if mode is Mode.none else kafka_security.load_or_create_secrets(settings)
         if mode is Mode.tls:
