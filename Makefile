@@ -53,5 +53,5 @@ bench: setup
 	$(VENV)/bin/msix bench pipeline --events 1000000 --workers 2
 
 clean:
-	-$(VENV)/bin/msix infra down
+	-$(VENV)/bin/msix infra down --wipe
 	rm -rf .msix

@@ -96,6 +96,12 @@ class DatabaseSettings(BaseSettings):
         parts = urlsplit(self.url)
         return DatabaseSettings(url=parts._replace(path="/" + name).geturl())
 
+    def as_user(self, user: str) -> DatabaseSettings:
+        """The same server and database, logged in as ``user`` (its password from PGPASSFILE)."""
+        parts = urlsplit(self.url)
+        host = parts.netloc.rpartition("@")[2]
+        return DatabaseSettings(url=parts._replace(netloc=f"{user}@{host}").geturl())
+
 
 class WebSettings(BaseSettings):
     """``msix serve``: where it listens and how long logins last."""
@@ -108,6 +114,9 @@ class WebSettings(BaseSettings):
     session_minutes: int = 480  # a browser session's life (a school day)
     # Secure cookies are sent over HTTPS only; browsers make an exception for localhost and 127.0.0.1.
     cookie_secure: bool = True
+    # The web app's own database login, which may read and write rows but not change the schema
+    # (migration 0008); empty: the hub's URL as the role ``msix_web`` (which `msix infra up` makes).
+    database_url: str = ""
     login_attempts: int = 5  # failed logins allowed per user name and per client in `login_window_s`
     login_window_s: int = 300
 

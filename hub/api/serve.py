@@ -25,4 +25,4 @@ def as_web(s: Settings) -> Settings:
 
 def app() -> FastAPI:
     s = Settings()
-    return create_app(db.engine(s.database), s.web, as_web(s))
+    return create_app(db.engine(db.web_database(s.database, s.web)), s.web, as_web(s))

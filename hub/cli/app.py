@@ -11,8 +11,10 @@ from pydantic import ValidationError
 from hub.cli import identity_cmds, infra_cmds, outbox_cmds, pipeline_cmds, read_cmds, states_cmds, worklist_cmds
 from hub.cli.parked_cmds import parked_app
 from hub.cli.requests_cmds import requests_app
+from hub.config import HomeSettings
 from hub.errors import HubError, UserInputError
 from hub.logging import configure
+from infra.local.pg_secrets import use_home_passfile
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -47,6 +49,9 @@ def _register_optional() -> None:
 
 def main() -> None:
     configure()
+    # The local cluster's logins (SCRAM passwords kept under MSIX_HOME), for every connection this
+    # process and its children make; a real cluster's PGPASSFILE or URL password is left alone.
+    use_home_passfile(HomeSettings())
     _register_optional()
     try:
         code = app(standalone_mode=False)

@@ -35,7 +35,8 @@ def serve(
         # in the database).
         uvicorn.run("hub.api.serve:app", host=web.host, port=web.port, workers=workers, factory=True, log_level="info")
         return
-    uvicorn.run(create_app(db.engine(s.database), web, s), host=web.host, port=web.port, log_level="info")
+    app = create_app(db.engine(db.web_database(s.database, web)), web, s)
+    uvicorn.run(app, host=web.host, port=web.port, log_level="info")
 
 
 @users_app.command("add")

@@ -9,7 +9,7 @@ import psycopg
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Engine, create_engine
 
-from hub.config import DatabaseSettings
+from hub.config import DatabaseSettings, WebSettings
 from hub.errors import InfraError
 
 
@@ -20,6 +20,14 @@ def engine(settings: DatabaseSettings) -> Engine:
 
 # JSONB columns are read with orjson: several times faster than the standard library's parser.
 set_json_loads(orjson.loads)
+
+
+WEB_ROLE = "msix_web"
+
+
+def web_database(database: DatabaseSettings, web: WebSettings) -> DatabaseSettings:
+    """Where ``msix serve`` connects: MSIX_WEB_DATABASE_URL, else the hub's database as ``msix_web``."""
+    return DatabaseSettings(url=web.database_url) if web.database_url else database.as_user(WEB_ROLE)
 
 
 def connect(settings: DatabaseSettings) -> psycopg.Connection:

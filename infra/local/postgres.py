@@ -33,7 +33,8 @@ from psycopg import errors, sql
 
 from hub.config import Settings
 from hub.errors import InfraError
-from infra.local import process
+from hub.store.db import WEB_ROLE
+from infra.local import pg_secrets, process
 
 NAME = "postgres"
 SUPERUSER = "postgres"  # the cluster's bootstrap superuser, whoever runs it
@@ -43,14 +44,14 @@ STOP_TIMEOUT = 30.0
 HOST = "127.0.0.1"
 SOCKET_PATH_MAX = 100  # sun_path holds 107 bytes; ".s.PGSQL.NNNNN.lock" must fit after the folder
 
-# A local development cluster: any local process may connect over 127.0.0.1 as any role without a
-# password. Safe only because the server listens on 127.0.0.1 and nowhere else (msix.conf).
-# The unix socket sits in the data folder, which only the server's own OS user can enter.
+# Every login is a password checked with SCRAM-SHA-256, over 127.0.0.1 only (msix.conf listens
+# nowhere else); the passwords are in $MSIX_HOME/credentials (``pg_secrets``). The unix socket, in
+# the data folder only the server's OS user may enter, takes no login at all: nothing needs it.
 PG_HBA = """\
 # Written by infra/local/postgres.py at every start; edits here are overwritten.
 # TYPE  DATABASE  USER  ADDRESS       METHOD
-local   all       all                 trust
-host    all       all   127.0.0.1/32  trust
+local   all       all                 reject
+host    all       all   127.0.0.1/32  scram-sha-256
 """
 
 
@@ -103,7 +104,8 @@ def socket_dir(data: Path) -> str:
 def server_config(settings: Settings) -> list[tuple[str, str, str]]:
     """``(name, value, why)`` for every line of msix.conf, included from postgresql.conf."""
     return [
-        ("listen_addresses", HOST, "this machine only: pg_hba.conf trusts every 127.0.0.1 connection"),
+        ("listen_addresses", HOST, "this machine only"),
+        ("password_encryption", "scram-sha-256", "passwords stored as SCRAM verifiers, never MD5"),
         ("port", str(settings.database.port), "the port of MSIX_DATABASE_URL"),
         ("unix_socket_directories", socket_dir(paths(settings).data), "not /var/run/postgresql (root's)"),
         ("unix_socket_permissions", "0700", "the socket is for the server's own OS user"),
@@ -195,9 +197,25 @@ def _write(path: Path, text: str, user: str | None) -> None:
     _chown(path, user)
 
 
-def _initdb(p: PostgresPaths, user: str | None) -> None:
+def _initdb(settings: Settings, p: PostgresPaths, user: str | None) -> None:
     p.data.mkdir(mode=0o700, parents=True, exist_ok=True)
     _chown(p.data, user)
+    # The superuser's password, read by initdb from a file its user may read, removed at once.
+    superuser = pg_secrets.ensure(pg_secrets.passfile(settings.home), [SUPERUSER])[SUPERUSER]
+    pwfile = p.data.parent / ".initdb-pw"
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(superuser + "\n")
+    _chown(pwfile, user)
+    try:
+        _run_initdb(p, user, pwfile)
+    finally:
+        pwfile.unlink(missing_ok=True)
+    with (p.data / "postgresql.conf").open("a") as conf:
+        conf.write("\n# The hub's settings, written anew at every start.\ninclude_if_exists = 'msix.conf'\n")
+
+
+def _run_initdb(p: PostgresPaths, user: str | None, pwfile: Path) -> None:
     argv = [
         str(bindir() / "initdb"),
         "--pgdata",
@@ -210,9 +228,11 @@ def _initdb(p: PostgresPaths, user: str | None) -> None:
         "--locale",
         "C.UTF-8",
         "--auth-local",
-        "trust",
+        "reject",
         "--auth-host",
-        "trust",
+        "scram-sha-256",
+        "--pwfile",
+        str(pwfile),
         "--no-instructions",
     ]
     try:
@@ -223,8 +243,6 @@ def _initdb(p: PostgresPaths, user: str | None) -> None:
         raise InfraError("initdb took over 300 s") from exc
     if done.returncode != 0:
         raise InfraError(f"initdb failed:\n{done.stdout}{done.stderr}".rstrip())
-    with (p.data / "postgresql.conf").open("a") as conf:
-        conf.write("\n# The hub's settings, written anew at every start.\ninclude_if_exists = 'msix.conf'\n")
 
 
 def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
@@ -244,14 +262,20 @@ def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
                 f"move the cluster's data folder {p.data} where it can, or `chmod o+x {blocked}`"
             )
     if not p.initialised:
-        _initdb(p, user)
+        _initdb(settings, p, user)
     _write(p.data / "msix.conf", render_conf(server_config(settings)), user)
-    _write(p.data / "pg_hba.conf", PG_HBA, user)
+    if SUPERUSER in pg_secrets.read(pg_secrets.passfile(settings.home)):
+        _write(p.data / "pg_hba.conf", PG_HBA, user)
+    # Else a cluster made before passwords (every login trusted): it starts as it was once more,
+    # and ``_bootstrap`` gives every role its password, then closes it (``_secure``).
 
 
 def _superuser(settings: Settings, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
     port = settings.database.port
-    return psycopg.connect(host=HOST, port=port, user=SUPERUSER, dbname=dbname, connect_timeout=3, autocommit=True)
+    passfile = str(pg_secrets.passfile(settings.home))
+    return psycopg.connect(
+        host=HOST, port=port, user=SUPERUSER, dbname=dbname, passfile=passfile, connect_timeout=3, autocommit=True
+    )
 
 
 def _answers(settings: Settings) -> bool:
@@ -262,21 +286,35 @@ def _answers(settings: Settings) -> bool:
         return False
 
 
-def _bootstrap(settings: Settings) -> None:
-    """The URL's role (LOGIN CREATEDB) and database (owned by it), if missing."""
+def _bootstrap(settings: Settings, p: PostgresPaths) -> None:
+    """Every role with its password (the URL's: LOGIN CREATEDB, owner of the schema; the web app's:
+    LOGIN only), the URL's database, and, for a cluster made before passwords, SCRAM from now on."""
     role, database = settings.database.user, settings.database.database
+    roles = [SUPERUSER] + [r for r in (role, WEB_ROLE) if r != SUPERUSER]
+    passwords = pg_secrets.ensure(pg_secrets.passfile(settings.home), roles)
+    pg_secrets.use_home_passfile(settings.home)
     try:
         with _superuser(settings) as conn:
-            _create_owner(conn, role, database)
+            for name, password in passwords.items():
+                _role(conn, name, password, owner=name == role)
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(role))
+                )
+            if (p.data / "pg_hba.conf").read_text() != PG_HBA:
+                _write(p.data / "pg_hba.conf", PG_HBA, run_as())
+                conn.execute("SELECT pg_reload_conf()")
     except psycopg.Error as exc:
-        raise InfraError(f"cannot create role {role} or database {database}: {exc}") from exc
+        raise InfraError(f"cannot set up role {role} or database {database}: {exc}") from exc
 
 
-def _create_owner(conn: psycopg.Connection[tuple[object, ...]], role: str, database: str) -> None:
-    if role != SUPERUSER and not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(sql.Identifier(role)))
-    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(role)))
+def _role(conn: psycopg.Connection[tuple[object, ...]], name: str, password: str, owner: bool) -> None:
+    """Create ``name`` if missing and set its password (every start: the file is the truth). No role
+    but the bootstrap superuser is a superuser or may create roles."""
+    rights = sql.SQL("LOGIN CREATEDB" if owner else "LOGIN")
+    if name != SUPERUSER and not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone():
+        conn.execute(sql.SQL("CREATE ROLE {} {}").format(sql.Identifier(name), rights))
+    conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
 
 
 def start(settings: Settings) -> None:
@@ -290,7 +328,7 @@ def start(settings: Settings) -> None:
         argv = [str(bindir() / "postgres"), "-D", str(p.data)]
         proc = process.spawn(argv, log_file=p.log, pid_file=p.pid, cwd=p.data, user=user)
     process.wait_until(lambda: _answers(settings), proc=proc, what="PostgreSQL", log_file=p.log, timeout=START_TIMEOUT)
-    _bootstrap(settings)
+    _bootstrap(settings, p)
 
 
 def stop(settings: Settings) -> bool:

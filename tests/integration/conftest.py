@@ -26,7 +26,7 @@ import pytest
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from hub.store import db
-from infra.local import docker, postgres
+from infra.local import docker, pg_secrets, postgres
 from producers import acls, principals
 from producers.admin import admin_client, apply_topics
 from producers.topics import Topics
@@ -62,6 +62,8 @@ def stack() -> Iterator[Settings]:
     # earlier run (perhaps of older code) must not decide whether this run passes.
     infra.local.wipe_if_stopped(settings)
     infra.local.up(settings)  # raises InfraError, failing every test, if a service cannot start
+    # The cluster's SCRAM logins, for this process and every command a test runs.
+    pg_secrets.use_home_passfile(settings.home)
     # As the operator when the broker runs with security (its credentials exist once it is up).
     settings = settings.as_operator()
     yield _prepared(settings)

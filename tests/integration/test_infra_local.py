@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import time
 import uuid
@@ -26,6 +27,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from hub.errors import UserInputError
+from hub.store import db
 from infra.local import Mode, kafka, postgres, process
 from producers import state_access
 from producers.client_config import client_config
@@ -49,12 +51,14 @@ def settings() -> Iterator[Settings]:
         database=DatabaseSettings(url=f"postgresql+psycopg://msix@127.0.0.1:{POSTGRES_PORT}/msix"),
     )
     infra.local.down(s)
+    postgres.wipe_data(s)  # as root the cluster's data lives outside the home
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(mode=0o755)
     home.chmod(0o755)  # whatever the umask
     infra.local.up(s)
     yield s
     infra.local.down(s)
+    postgres.wipe_data(s)
     shutil.rmtree(home, ignore_errors=True)
 
 
@@ -168,6 +172,32 @@ def test_the_url_database_belongs_to_the_url_role(settings: Settings) -> None:
             " FROM pg_database WHERE datname = current_database()"
         ).fetchone()
     assert row == ("msix", "127.0.0.1")
+
+
+def test_no_login_without_a_password_and_no_superuser_but_the_bootstrap_one(settings: Settings) -> None:
+    url = settings.database.libpq_url
+    for user in ("msix", "msix_web", "postgres"):
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(settings.database.as_user(user).libpq_url, passfile="/nonexistent", connect_timeout=5)
+    with psycopg.connect(url) as conn:  # with the password from the home's password file
+        roles = dict(conn.execute("SELECT rolname, rolsuper OR rolcreaterole FROM pg_roles WHERE rolcanlogin"))
+    assert roles == {"postgres": True, "msix": False, "msix_web": False}
+    secrets = settings.home.credentials_dir / "postgres.pgpass"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+
+
+def test_the_web_role_reads_and_writes_rows_but_cannot_change_the_schema(settings: Settings) -> None:
+    db.migrate(settings.database)
+    web = settings.database.as_user("msix_web").libpq_url
+    with psycopg.connect(web) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_log").fetchone() is not None
+        conn.execute("UPDATE web_user SET role = role WHERE false")
+        for ddl in ("CREATE TABLE sneaky (x int)", "ALTER TABLE audit_log ADD COLUMN x int", "DROP TABLE audit_log"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(ddl)
+            conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("TRUNCATE audit_log")
 
 
 def test_down_stops_both_and_up_starts_them_again(settings: Settings) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from hub.errors import InfraError, UserInputError
-from infra.local import docker, kafka, kafka_security, postgres, process
+from infra.local import docker, kafka, kafka_security, pg_secrets, postgres, process
 from producers import client_config
 
 
@@ -134,9 +134,22 @@ def test_socket_falls_back_to_tcp_only_when_the_path_is_too_long() -> None:
     assert postgres.socket_dir(Path("/tmp/" + "x" * 120 + "/data")) == ""
 
 
-def test_trust_is_for_this_machine_only() -> None:
-    hosts = [line.split() for line in postgres.PG_HBA.splitlines() if line.startswith("host")]
-    assert [fields[3] for fields in hosts] == ["127.0.0.1/32"]
+def test_every_login_is_a_scram_password_from_this_machine() -> None:
+    rules = [line.split() for line in postgres.PG_HBA.splitlines() if line and not line.startswith("#")]
+    assert [(r[0], r[-1]) for r in rules] == [("local", "reject"), ("host", "scram-sha-256")]
+    assert [r[3] for r in rules if r[0] == "host"] == ["127.0.0.1/32"]
+    assert "trust" not in postgres.PG_HBA
+
+
+def test_passwords_are_made_once_and_kept_private(tmp_path: Path) -> None:
+    path = tmp_path / "credentials" / "postgres.pgpass"
+    first = pg_secrets.ensure(path, ["postgres", "msix"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    again = pg_secrets.ensure(path, ["msix", "msix_web"])
+    assert again["msix"] == first["msix"] and len(again["msix_web"]) >= 32
+    assert pg_secrets.read(path) == first | {"msix_web": again["msix_web"]}
+    assert all(":" not in password for password in pg_secrets.read(path).values())
 
 
 def test_database_url_parts() -> None:
