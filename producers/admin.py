@@ -10,6 +10,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AdminClient,
     AlterConfigOpType,
+    ClusterMetadata,
     ConfigEntry,
     ConfigResource,
     NewPartitions,
@@ -20,7 +21,7 @@ from hub.config import KafkaSettings
 from hub.errors import InfraError
 from producers import acls
 from producers.client_config import client_config
-from producers.topics import Topics, TopicSpec
+from producers.topics import Durability, Topics, TopicSpec
 
 TIMEOUT = 30.0
 HUB_PRINCIPAL = "msix-hub"  # infra.local.kafka_security.HUB: the worker's SCRAM user
@@ -39,16 +40,22 @@ def admin_client(settings: KafkaSettings) -> AdminClient:
 
 
 def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyResult:
+    """Create what is missing, grow partitions, set every topic's configuration: the spec's and the
+    replication rule of this cluster's size (``Durability``: run it with every broker up)."""
     admin = admin_client(settings)
     try:
-        existing = admin.list_topics(timeout=TIMEOUT).topics
+        metadata = admin.list_topics(timeout=TIMEOUT)
     except KafkaException as exc:
         raise InfraError(f"cannot reach Kafka at {settings.bootstrap}: is `msix infra up` running?") from exc
+    existing = metadata.topics
+    durability = Durability.for_brokers(_cluster_size(metadata))
+    configs = {s.name: durability.config() | s.config for s in specs}
     result = ApplyResult()
     missing = [s for s in specs if s.name not in existing]
     if missing:
+        rf = durability.replication_factor
         futures = admin.create_topics(
-            [NewTopic(s.name, num_partitions=s.partitions, replication_factor=-1, config=s.config) for s in missing],
+            [NewTopic(s.name, s.partitions, replication_factor=rf, config=configs[s.name]) for s in missing],
             operation_timeout=TIMEOUT,
         )
         _wait(futures, ignore="TOPIC_ALREADY_EXISTS")
@@ -65,7 +72,7 @@ def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyRe
                 ConfigResource.Type.TOPIC,
                 s.name,
                 incremental_configs=[
-                    ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in s.config.items()
+                    ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in configs[s.name].items()
                 ],
             )
             for s in present
@@ -79,6 +86,13 @@ def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyRe
         bindings = acls.hub_topic_bindings(HUB_PRINCIPAL, topics, specs)
         acls.create(admin, bindings + acls.web_bindings(WEB_PRINCIPAL, topics, specs))
     return result
+
+
+def _cluster_size(metadata: ClusterMetadata) -> int:
+    """The brokers answering, or more if a topic already has more replicas: with one broker of
+    three down, topics are then refused (too few brokers for three copies) rather than made with two."""
+    replicas = (len(p.replicas) for t in metadata.topics.values() for p in t.partitions.values())
+    return max(len(metadata.brokers), *replicas, 1)
 
 
 def _wait(futures: Mapping[Any, Any], ignore: str | None = None) -> None:

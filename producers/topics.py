@@ -73,6 +73,35 @@ DAY_MS = 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
+class Durability:
+    """How many copies of every hub topic, and how many must have a record before it counts as
+    written, from the number of brokers (one on a single node, three on a cluster)."""
+
+    # Three copies: one broker can be lost (crash, upgrade, disk) and two are still there, so a
+    # producer with acks=all can go on writing. More brokers do not add copies, only room.
+    replication_factor: int
+    # acks=all waits for every replica in sync, and at least this many: with two, an acknowledged
+    # record is on two brokers' disks, so losing any one broker loses nothing acknowledged. It is
+    # one less than the copies, so writes go on with one broker down (with all three required, one
+    # broker's restart would stop every state's publishing).
+    min_insync_replicas: int
+
+    @classmethod
+    def for_brokers(cls, brokers: int) -> Durability:
+        copies = max(1, min(brokers, 3))
+        return cls(copies, max(1, copies - 1))
+
+    def config(self) -> dict[str, str]:
+        return {
+            "min.insync.replicas": str(self.min_insync_replicas),
+            # Never elect a replica that fell out of sync: it may lack records already acknowledged
+            # to a state's connector, which will not send them again. A partition whose in-sync
+            # replicas are all gone waits, unavailable, rather than lose them.
+            "unclean.leader.election.enable": "false",
+        }
+
+
+@dataclass(frozen=True)
 class TopicSpec:
     name: str
     partitions: int
