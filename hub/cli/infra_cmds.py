@@ -12,6 +12,8 @@ import infra.local
 from hub.cli.common import settings, state_code
 from hub.errors import UserInputError
 from hub.store import db
+from infra.local import kafka
+from infra.local.cluster import client_bootstrap, under_replicated
 from infra.local.kafka_security import Mode
 from producers.admin import apply_topics
 from producers.client_config import read_client_file
@@ -30,13 +32,18 @@ def up(
         help="SASL/SCRAM logins and ACLs (a new broker: on; a running one keeps its mode).",
     ),
     tls: bool = typer.Option(False, "--tls", help="SASL over TLS, with a CA made under $MSIX_HOME/tls."),
+    brokers: int | None = typer.Option(
+        None,
+        "--brokers",
+        help="Kafka nodes: 1, or 3 for a local cluster on consecutive ports (a new one: 1; else as formatted).",
+    ),
 ) -> None:
     """Start Kafka and PostgreSQL (if not running) and bring the database schema up to date."""
     s = settings()
     mode = security_mode(security, tls)
     started = time.perf_counter()
     with console.status("starting Kafka and PostgreSQL..."):
-        infra.local.up(s, mode)
+        infra.local.up(s, mode, brokers)
         db.migrate(s.database)
     s = settings()  # the operator's credentials exist now
     if s.kafka.credentials is None:
@@ -45,7 +52,7 @@ def up(
         protocol = read_client_file(s.kafka.credentials).get("security.protocol", "")
         secured = f"{protocol} SCRAM-SHA-512 with ACLs; operator credentials in {s.kafka.credentials}"
     console.print(
-        f"[green]up[/] in {time.perf_counter() - started:.1f} s: Kafka {s.kafka.bootstrap} ({secured}), "
+        f"[green]up[/] in {time.perf_counter() - started:.1f} s: Kafka {client_bootstrap(s)} ({secured}), "
         f"PostgreSQL port {s.database.port}"
     )
 
@@ -71,13 +78,20 @@ def down() -> None:
 def status() -> None:
     """Show whether each local service runs."""
     # Paths are what an operator copies from here: folded onto more lines, never cut short.
-    table = Table("service", "running", "pid", "address")
+    table = Table("service", "running", "pid")
+    table.add_column("address", no_wrap=True)  # a cluster's nodes differ by their port: never cut short
     table.add_column("data", overflow="fold")
     table.add_column("detail", overflow="fold")
-    for st in infra.local.status(settings()):
+    s = settings()
+    rows = infra.local.status(s)
+    for st in rows:
         data = str(st.data or "")
         table.add_row(st.name, "yes" if st.running else "no", str(st.pid or ""), st.address, data, st.detail)
     Console().print(table)
+    # Fewer in-sync copies than copies: a broker is down or still catching up.
+    kafka_runs = any(st.running and st.name.startswith(kafka.NAME) for st in rows)
+    count = under_replicated(s) if kafka_runs else None
+    Console().print(f"under-replicated partitions: {'unknown (Kafka does not answer)' if count is None else count}")
 
 
 @topics_app.command("apply")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hub.config import Settings
 from hub.errors import InfraError
-from infra.local import kafka, postgres
+from infra.local import cluster, kafka, postgres
 from infra.local.kafka_security import Mode
 from infra.local.process import ServiceStatus, locked
 
@@ -23,14 +23,16 @@ def _lock(settings: Settings) -> Path:
     return settings.home.home.resolve() / "infra.lock"
 
 
-def up(settings: Settings, security: Mode | None = None) -> None:
+def up(settings: Settings, security: Mode | None = None, brokers: int | None = None) -> None:
     """Start Kafka and PostgreSQL unless running (both at once: PostgreSQL is ready while the JVM
     boots); return when each answers, or raise InfraError naming every one that did not.
 
-    ``security``: the broker's mode; None keeps the one it was set up with (SCRAM for a new one)."""
+    ``security``: the broker's mode; None keeps the one it was set up with (SCRAM for a new one).
+    ``brokers``: Kafka nodes, 1 or 3 (``infra.local.cluster``); None keeps what was formatted."""
+    cluster.choose_count(settings, brokers, kafka.paths(settings).formatted)  # a bad count: before any start
     with locked(_lock(settings)), ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            kafka.NAME: pool.submit(kafka.start, settings, security),
+            kafka.NAME: pool.submit(kafka.start, settings, security, brokers),
             postgres.NAME: pool.submit(postgres.start, settings),
         }
     failures = []
@@ -52,7 +54,8 @@ def down(settings: Settings) -> None:
 
 
 def status(settings: Settings) -> list[ServiceStatus]:
-    return [kafka.status(settings), postgres.status(settings)]
+    """One row per Kafka node (one on a single node), then PostgreSQL's."""
+    return [*kafka.statuses(settings), postgres.status(settings)]
 
 
 def wipe_if_stopped(settings: Settings) -> bool:

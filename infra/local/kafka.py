@@ -1,109 +1,51 @@
-"""A single-node Apache Kafka 4 (KRaft) started from the jars that ``make setup`` cached.
+"""Apache Kafka 4 (KRaft) started from the jars that ``make setup`` cached: a single node, or a
+cluster of three on this machine (``infra.local.cluster`` has the port plan).
 
-Everything lives under ``settings.home.kafka_dir``: ``server.properties`` (written anew at every
-start from the settings), ``data/`` (the log and the KRaft metadata), ``logs/server.log`` (log4j2),
-``kafka.out`` (the JVM's own stdout and stderr) and ``kafka.pid``.
+Each node lives under its own folder (the single node's, and a cluster's node 1's, is
+``settings.home.kafka_dir``): ``server.properties`` (written anew at every start from the
+settings), ``data/`` (the log and the KRaft metadata), ``logs/server.log`` (log4j2), ``kafka.out``
+(the JVM's own stdout and stderr) and ``kafka.pid``.
 """
 
 from __future__ import annotations
 
 import base64
 import shutil
+import signal
 import subprocess
 import uuid
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
+from subprocess import Popen
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from hub.config import Settings
 from hub.errors import InfraError
-from infra.local import kafka_security, process
+from infra.local import cluster, kafka_security, process
+from infra.local.cluster import Node
+from infra.local.kafka_config import broker_config, paths, render_properties
 from infra.local.kafka_security import Mode
 from producers.client_config import client_config, render_client_file, write_private
 
 NAME = "kafka"
 START_TIMEOUT = 60.0
+# Three JVMs booting at once on two cores, then electing a controller and registering each broker.
+CLUSTER_START_TIMEOUT = 150.0
 STOP_TIMEOUT = 30.0
 HEAP = "512m"
-
-
-@dataclass(frozen=True)
-class KafkaPaths:
-    root: Path
-    config: Path
-    data: Path
-    logs: Path
-    out: Path
-    pid: Path
-
-    @property
-    def formatted(self) -> bool:
-        return (self.data / "meta.properties").exists()
-
-
-def paths(settings: Settings) -> KafkaPaths:
-    root = settings.home.kafka_dir
-    return KafkaPaths(
-        root=root,
-        config=root / "server.properties",
-        data=root / "data",
-        logs=root / "logs",
-        out=root / "kafka.out",
-        pid=root / "kafka.pid",
-    )
+# Each node of a cluster holds a third of the leaders: a smaller heap keeps three within a laptop's
+# (or a 2-core CI runner's) memory.
+CLUSTER_HEAP = "384m"
+ROLES = "broker+controller"
 
 
 def addresses(settings: Settings) -> tuple[str, int, int]:
-    """(host, client port, controller port): the controller listens one port above the clients."""
-    host, port = settings.kafka.host_port
-    return host, port, port + 1
-
-
-def broker_config(
-    settings: Settings, mode: Mode = Mode.none, made: kafka_security.Secrets | None = None
-) -> list[tuple[str, str, str]]:
-    """``(key, value, why)`` for every line of server.properties."""
-    host, _, controller = addresses(settings)
-    p = paths(settings)
-    return [
-        ("process.roles", "broker,controller", "one JVM is both the KRaft controller and the broker"),
-        ("node.id", "1", "the only node; it is also the only voter below"),
-        (
-            "controller.quorum.voters",
-            f"1@{host}:{controller}",
-            "a static quorum of one: no dynamic voter changes to manage on a dev machine",
-        ),
-        *kafka_security.listener_config(settings, mode, made),
-        ("controller.listener.names", "CONTROLLER", "which listener speaks the Raft protocol"),
-        ("log.dirs", str(p.data), "topic data and the KRaft metadata log, under MSIX_HOME"),
-        ("auto.create.topics.enable", "false", "topics come from `msix topics apply`, never from a typo"),
-        ("group.initial.rebalance.delay.ms", "0", "a consumer group starts at once instead of after 3 s"),
-        ("offsets.topic.replication.factor", "1", "one broker: the default 3 could never be met"),
-        (
-            "offsets.topic.num.partitions",
-            "10",
-            "__consumer_offsets is made at the first group join; 50 partitions would slow that join",
-        ),
-        ("transaction.state.log.replication.factor", "1", "one broker"),
-        ("transaction.state.log.min.isr", "1", "one broker"),
-        ("transaction.state.log.num.partitions", "10", "made at first transactional use; keep it quick"),
-        ("share.coordinator.state.topic.replication.factor", "1", "one broker"),
-        ("share.coordinator.state.topic.min.isr", "1", "one broker"),
-        ("default.replication.factor", "1", "topics created with the broker's default replication"),
-        ("min.insync.replicas", "1", "acks=all means this one broker wrote it"),
-        ("num.partitions", "1", "only used for topics created without a count, which we never do"),
-        ("num.network.threads", "2", "a small machine: fewer threads than the defaults sized for servers"),
-        ("num.io.threads", "4", "a small machine"),
-        ("log.retention.hours", "168", "a week of history, as in production, so replays can be tried"),
-    ]
-
-
-def render_properties(entries: list[tuple[str, str, str]]) -> str:
-    head = "# Written by infra/local/kafka.py at every start; edits here are overwritten.\n"
-    return head + "".join(f"\n# {why}\n{key}={value}\n" for key, value, why in entries)
+    """(host, client port, controller port) of node 1: the controller listens one port above."""
+    first = cluster.plan(settings)[0]
+    return first.host, first.port, first.controller_port
 
 
 def new_cluster_id() -> str:
@@ -122,7 +64,7 @@ def log4j_config() -> Path:
     return Path(str(resources.files("infra").joinpath("kafka", "log4j2.yaml")))
 
 
-def java_command(settings: Settings, main: str, heap: str = HEAP) -> list[str]:
+def java_command(settings: Settings, main: str, heap: str = HEAP, node: int = 1) -> list[str]:
     java = shutil.which("java")
     if java is None:
         raise InfraError("no `java` on PATH: run `make setup` (it installs a Java 17+ runtime)")
@@ -140,7 +82,7 @@ def java_command(settings: Settings, main: str, heap: str = HEAP) -> list[str]:
         # but the merge worker's throughput dropped ~12% (8,200 vs 9,300 events/s on 300,000 events,
         # back to back), the broker spending more of the two cores on serving fetches.
         "-Djava.awt.headless=true",
-        f"-Dkafka.logs.dir={paths(settings).logs}",
+        f"-Dkafka.logs.dir={paths(settings, node).logs}",
         f"-Dlog4j2.configurationFile={log4j_config()}",
         "-cp",
         f"{libs}/*",
@@ -148,14 +90,16 @@ def java_command(settings: Settings, main: str, heap: str = HEAP) -> list[str]:
     ]
 
 
-def _format(settings: Settings, made: kafka_security.Secrets | None) -> None:
-    p = paths(settings)
+def _format(settings: Settings, made: kafka_security.Secrets | None, node: int, cluster_id: str) -> None:
+    p = paths(settings, node)
     # Static voters (controller.quorum.voters) means no --standalone / --initial-controllers flag:
-    # those are for the dynamic quorum (controller.quorum.bootstrap.servers) only.
+    # those are for the dynamic quorum (controller.quorum.bootstrap.servers) only. Every node of a
+    # cluster gets the same cluster id and the same --add-scram: whichever node is elected first
+    # writes the operator's credential into the metadata log, once, for the whole cluster.
     argv = [
-        *java_command(settings, "kafka.tools.StorageTool", heap="256m"),
+        *java_command(settings, "kafka.tools.StorageTool", heap="256m", node=node),
         "format",
-        f"--cluster-id={new_cluster_id()}",
+        f"--cluster-id={cluster_id}",
         "--config",
         str(p.config),
         *(kafka_security.scram_format_args(made) if made is not None else []),
@@ -172,58 +116,114 @@ def _format(settings: Settings, made: kafka_security.Secrets | None) -> None:
         raise InfraError(f"formatting Kafka's storage failed: {last}")
 
 
-def _answers(settings: Settings) -> bool:
-    host, port, _ = addresses(settings)
-    if not process.port_open(host, port):
+def _cluster_id(settings: Settings, nodes: list[Node]) -> str:
+    """The id a node already formatted carries (a node whose folder was lost rejoins its cluster),
+    else a new one."""
+    for node in nodes:
+        meta = paths(settings, node.id).data / "meta.properties"
+        for line in meta.read_text().splitlines() if meta.exists() else ():
+            key, _, value = line.partition("=")
+            if key.strip() == "cluster.id":
+                return value.strip()
+    return new_cluster_id()
+
+
+def pid(settings: Settings, node: int = 1) -> int | None:
+    p = paths(settings, node)
+    return process.running_pid(p.pid, str(p.config))
+
+
+def _what(node: Node, count: int) -> str:
+    return "Kafka" if count == 1 else f"Kafka node {node.id}"
+
+
+def _answers(settings: Settings, nodes: list[Node], launched: list[tuple[Node, Popen[bytes]]]) -> bool:
+    """Every node listens and the brokers registered with the quorum number all of them; raises if
+    a node just started has exited."""
+    for node, proc in launched:
+        if proc.poll() is not None:
+            out = paths(settings, node.id).out
+            what = _what(node, len(nodes))
+            raise InfraError(f"{what} exited with status {proc.returncode}:\n{process.tail(out)}")
+    if not all(process.port_open(n.host, n.port) for n in nodes):
         return False
     # log_level 2 (critical): the probe expects refusals while the broker starts; don't print them.
-    admin = AdminClient(client_config(settings.as_operator().kafka) | {"log_level": 2})
+    config = client_config(settings.as_operator().kafka) | {"bootstrap.servers": cluster.bootstrap(nodes)}
+    admin = AdminClient(config | {"log_level": 2})
     try:
-        return bool(admin.list_topics(timeout=5).brokers)
+        return len(admin.list_topics(timeout=5).brokers) == len(nodes)
     except KafkaException:  # not ready yet
         return False
 
 
-def start(settings: Settings, security: Mode | None = None) -> None:
-    """Start the broker unless it runs already; return once it answers a metadata request.
+def start(settings: Settings, security: Mode | None = None, brokers: int | None = None) -> None:
+    """Start every node that is not running; return once all of them answer (a cluster: once every
+    broker has registered with the quorum).
 
-    ``security`` None keeps the mode the storage was formatted with (SASL/SCRAM for a new one)."""
-    p = paths(settings)
-    proc = None
-    if process.running_pid(p.pid, str(p.config)) is None:
-        host, port, controller = addresses(settings)
-        process.require_free_port(host, port, "Kafka")
-        process.require_free_port(host, controller, "Kafka's controller")
-        p.root.mkdir(parents=True, exist_ok=True)
-        mode = kafka_security.choose_mode(settings, security, p.formatted)
-        made = None if mode is Mode.none else kafka_security.load_or_create_secrets(settings)
-        if mode is Mode.tls:
-            kafka_security.ensure_tls_material(settings)
-        if made is not None:
-            kafka_security.write_operator_file(settings, mode, made)
-        # 0600: with security on, the file holds the controller's password.
-        write_private(p.config, render_properties(broker_config(settings, mode, made)))
-        if not p.formatted:
-            _format(settings, made)
-            kafka_security.record_mode(settings, mode)
-        proc = process.spawn(
-            [*java_command(settings, "kafka.Kafka"), str(p.config)],
-            log_file=p.out,
-            pid_file=p.pid,
-            cwd=p.root,
-        )
+    ``security`` None keeps the mode the storage was formatted with (SASL/SCRAM for a new one);
+    ``brokers`` None keeps the node count it was formatted with (one for a new one)."""
+    count = cluster.choose_count(settings, brokers, paths(settings).formatted)
+    nodes = cluster.plan(settings, count)
+    stopped = [node for node in nodes if pid(settings, node.id) is None]
+    launched = _launch(settings, security, count, stopped) if stopped else []
+    log = paths(settings, (stopped or nodes)[0].id).out
+    timeout = START_TIMEOUT if count == 1 else CLUSTER_START_TIMEOUT
     try:
-        process.wait_until(lambda: _answers(settings), proc=proc, what="Kafka", log_file=p.out, timeout=START_TIMEOUT)
+        process.wait_until(
+            lambda: _answers(settings, nodes, launched), proc=None, what="Kafka", log_file=log, timeout=timeout
+        )
     except InfraError as exc:
-        host, port, _ = addresses(settings)
-        if settings.home.operator_credentials.exists() and process.port_open(host, port):
+        first = nodes[0]
+        if settings.home.operator_credentials.exists() and process.port_open(first.host, first.port):
             raise InfraError(
-                f"Kafka listens on {host}:{port} but refuses the operator's login"
-                f" ({settings.home.operator_credentials}); the reasons are in {p.logs}/server.log"
+                f"Kafka listens on {first.address} but refuses the operator's login"
+                f" ({settings.home.operator_credentials}) or a node did not join; the reasons are in"
+                f" {paths(settings).logs}/server.log"
             ) from exc
         raise
     if settings.home.operator_credentials.exists():
         ensure_hub_principal(settings)
+
+
+def _launch(
+    settings: Settings, security: Mode | None, count: int, stopped: list[Node]
+) -> list[tuple[Node, Popen[bytes]]]:
+    """Write the stopped nodes' configuration, format what never was, and start them all at once
+    (a cluster's node cannot finish starting until a majority of the quorum runs)."""
+    for node in stopped:
+        process.require_free_port(node.host, node.port, _what(node, count))
+        process.require_free_port(node.host, node.controller_port, f"{_what(node, count)}'s controller")
+    first = paths(settings)
+    first.root.mkdir(parents=True, exist_ok=True)
+    formatted = first.formatted
+    mode = kafka_security.choose_mode(settings, security, formatted)
+    if not formatted:
+        cluster.record_count(settings, count)  # before any client file: they list a cluster's nodes
+    made = None if mode is Mode.none else kafka_security.load_or_create_secrets(settings)
+    if mode is Mode.tls:
+        kafka_security.ensure_tls_material(settings)  # one certificate: every node listens on one host
+    if made is not None:
+        kafka_security.write_operator_file(settings, mode, made)
+    for node in stopped:
+        p = paths(settings, node.id)
+        p.root.mkdir(parents=True, exist_ok=True)
+        # 0600: with security on, the file holds the controller's password.
+        write_private(p.config, render_properties(broker_config(settings, mode, made, node.id, count)))
+    unformatted = [node for node in stopped if not paths(settings, node.id).formatted]
+    if unformatted:
+        cluster_id = _cluster_id(settings, cluster.plan(settings, count))
+        with ThreadPoolExecutor(max_workers=len(unformatted)) as pool:
+            list(pool.map(lambda node: _format(settings, made, node.id, cluster_id), unformatted))
+        if not formatted:
+            kafka_security.record_mode(settings, mode)
+    heap = HEAP if count == 1 else CLUSTER_HEAP
+    return [(node, _spawn(settings, node.id, heap)) for node in stopped]
+
+
+def _spawn(settings: Settings, node: int, heap: str) -> Popen[bytes]:
+    p = paths(settings, node)
+    argv = [*java_command(settings, "kafka.Kafka", heap, node), str(p.config)]
+    return process.spawn(argv, log_file=p.out, pid_file=p.pid, cwd=p.root)
 
 
 def ensure_hub_principal(settings: Settings) -> None:
@@ -248,17 +248,36 @@ def ensure_hub_principal(settings: Settings) -> None:
 
 
 def stop(settings: Settings) -> bool:
-    """SIGTERM (a controlled shutdown that flushes the logs), SIGKILL after STOP_TIMEOUT."""
-    p = paths(settings)
-    return process.stop(p.pid, str(p.config), timeout=STOP_TIMEOUT)
+    """Every node at once: SIGTERM (a controlled shutdown that flushes the logs), SIGKILL after
+    STOP_TIMEOUT. One at a time, a cluster's last node would wait for a quorum already gone.
+    True if any node was running."""
+    nodes = cluster.plan(settings, cluster.recorded_count(settings))
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        return any(list(pool.map(lambda node: stop_node(settings, node.id), nodes)))
 
 
-def status(settings: Settings) -> process.ServiceStatus:
-    p = paths(settings)
-    host, port, _ = addresses(settings)
-    pid = process.running_pid(p.pid, str(p.config))
-    if pid is None:
+def stop_node(settings: Settings, node: int, sig: signal.Signals = signal.SIGTERM) -> bool:
+    p = paths(settings, node)
+    return process.stop(p.pid, str(p.config), sig=sig, timeout=STOP_TIMEOUT)
+
+
+def statuses(settings: Settings) -> list[process.ServiceStatus]:
+    """One row a node: its pid, client address, roles (and which node leads the quorum)."""
+    count = cluster.recorded_count(settings)
+    nodes = cluster.plan(settings, count)
+    leader = cluster.quorum_leader([paths(settings, n.id).data for n in nodes]) if count > 1 else None
+    return [_status(settings, node, count, node.id == leader) for node in nodes]
+
+
+def _status(settings: Settings, node: Node, count: int, leads: bool) -> process.ServiceStatus:
+    p = paths(settings, node.id)
+    running = pid(settings, node.id)
+    if running is None:
         detail = "stopped"
     else:
-        detail = "answering" if process.port_open(host, port) else "starting or not answering"
-    return process.ServiceStatus(NAME, pid is not None, pid, f"{host}:{port}", f"{detail}; logs in {p.logs}", p.root)
+        detail = "answering" if process.port_open(node.host, node.port) else "starting or not answering"
+    roles = ROLES + (", quorum leader" if leads and running else "")
+    name = NAME if count == 1 else f"{NAME}-{node.id}"
+    return process.ServiceStatus(
+        name, running is not None, running, node.address, f"{roles}; {detail}; logs in {p.logs}", p.root
+    )

@@ -10,7 +10,8 @@ Principals:
   ``producers.acls``). Created through the AdminClient after the broker starts.
 - ``msix-web``: the web app (``msix serve``); only what its pages need (``producers.acls.web_bindings``),
   made like ``msix-hub``.
-- ``controller``: the broker's own logins to its KRaft controller (the same JVM). SCRAM credentials
+- ``controller``: the broker's own logins to its KRaft controller (the same JVM; in a cluster, also
+  the nodes' logins to each other's controllers, with the same password). SCRAM credentials
   live in the metadata log the controller serves, so the controller listener cannot use SCRAM;
   it uses SASL PLAIN with one static user whose password only ``server.properties`` (0600) knows.
   It stays bound to the client host (127.0.0.1 by default), never 0.0.0.0.
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from hub.config import Settings
 from hub.errors import InfraError
+from infra.local.cluster import Node, client_bootstrap, plan
 from producers.admin import HUB_PRINCIPAL, WEB_PRINCIPAL
 from producers.client_config import render_client_file, write_private
 
@@ -40,6 +42,9 @@ HUB = HUB_PRINCIPAL
 WEB = WEB_PRINCIPAL
 CONTROLLER = "controller"
 MECHANISM = "SCRAM-SHA-512"
+LISTENERS_WHY = "clients on this node's port (node 1: MSIX_KAFKA_BOOTSTRAP's), its controller one above; this host only"
+# Replicas of a cluster fetch from each other over the client listener, so they log in like clients.
+INTER_BROKER_WHY = "the brokers' own replication traffic (a single node: Kafka still wants one named)"
 # PBKDF2 rounds for the SCRAM credentials made here and by `msix states`: Kafka's own default.
 SCRAM_ITERATIONS = 8192
 
@@ -119,7 +124,7 @@ def new_password() -> str:
 def client_file(settings: Settings, mode: Mode, username: str, password: str) -> dict[str, str]:
     """A client configuration as librdkafka and Java clients read it."""
     config = {
-        "bootstrap.servers": settings.kafka.bootstrap,
+        "bootstrap.servers": client_bootstrap(settings),
         "security.protocol": "SASL_SSL" if mode is Mode.tls else "SASL_PLAINTEXT",
         "sasl.mechanism": MECHANISM,
         "sasl.username": username,
@@ -139,19 +144,23 @@ def _jaas(module: str, **options: str) -> str:
     return f"{module} required " + " ".join(f'{key}="{value}"' for key, value in options.items()) + ";"
 
 
-def listener_config(settings: Settings, mode: Mode, made: Secrets | None) -> list[tuple[str, str, str]]:
-    """The listener, SASL and authorizer lines of server.properties for ``mode``."""
-    host, port, controller = _addresses(settings)
+def listener_config(
+    settings: Settings, mode: Mode, made: Secrets | None, node: Node | None = None
+) -> list[tuple[str, str, str]]:
+    """The listener, SASL and authorizer lines of server.properties for ``mode``, on ``node``'s
+    ports (the first node's if None)."""
+    node = node or plan(settings)[0]
+    host, port, controller = node.host, node.port, node.controller_port
     if mode is Mode.none or made is None:
         return [
             (
                 "listeners",
                 f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
-                "clients on MSIX_KAFKA_BOOTSTRAP, the Raft controller one port above; this host only",
+                LISTENERS_WHY,
             ),
             ("advertised.listeners", f"PLAINTEXT://{host}:{port}", "clients come back to the address they used"),
             ("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "security off"),
-            ("inter.broker.listener.name", "PLAINTEXT", "there is no other broker; Kafka still wants one named"),
+            ("inter.broker.listener.name", "PLAINTEXT", INTER_BROKER_WHY),
         ]
     protocol = "SASL_SSL" if mode is Mode.tls else "SASL_PLAINTEXT"
     plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
@@ -160,7 +169,7 @@ def listener_config(settings: Settings, mode: Mode, made: Secrets | None) -> lis
         (
             "listeners",
             f"CLIENT://{host}:{port},CONTROLLER://{host}:{controller}",
-            "clients on MSIX_KAFKA_BOOTSTRAP, the Raft controller one port above; this host only",
+            LISTENERS_WHY,
         ),
         ("advertised.listeners", f"CLIENT://{host}:{port}", "clients come back to the address they used"),
         (
@@ -168,9 +177,13 @@ def listener_config(settings: Settings, mode: Mode, made: Secrets | None) -> lis
             f"CLIENT:{protocol},CONTROLLER:SASL_PLAINTEXT",
             "every connection logs in; TLS on the client listener when asked for",
         ),
-        ("inter.broker.listener.name", "CLIENT", "there is no other broker; Kafka still wants one named"),
+        ("inter.broker.listener.name", "CLIENT", INTER_BROKER_WHY),
         ("sasl.enabled.mechanisms", MECHANISM, "SCRAM: passwords never cross the wire, salted hashes at rest"),
-        ("sasl.mechanism.inter.broker.protocol", MECHANISM, "the broker logs in to itself as the operator"),
+        (
+            "sasl.mechanism.inter.broker.protocol",
+            MECHANISM,
+            "a broker logs in to itself, and to the other brokers of a cluster, as the operator",
+        ),
         (
             "listener.name.client.scram-sha-512.sasl.jaas.config",
             _jaas(scram, username=OPERATOR, password=made.operator_password),
@@ -190,7 +203,8 @@ def listener_config(settings: Settings, mode: Mode, made: Secrets | None) -> lis
                 password=made.controller_password,
                 **{f"user_{CONTROLLER}": made.controller_password},
             ),
-            "one static user, the broker itself; this file is readable by its owner only",
+            "one static user, the nodes themselves (the same password on every node of a cluster);"
+            " this file is readable by its owner only",
         ),
         (
             "authorizer.class.name",
@@ -221,11 +235,6 @@ def listener_config(settings: Settings, mode: Mode, made: Secrets | None) -> lis
             ("listener.name.client.ssl.client.auth", "none", "clients prove who they are with SCRAM, not certificates"),
         ]
     return entries
-
-
-def _addresses(settings: Settings) -> tuple[str, int, int]:
-    host, port = settings.kafka.host_port
-    return host, port, port + 1
 
 
 def scram_format_args(made: Secrets) -> list[str]:
