@@ -30,7 +30,7 @@ from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
 from hub.errors import DatabaseUnavailable, InfraError
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
-from hub.store import effects, faults
+from hub.store import effects, faults, identity_model
 from producers.admin import admin_client
 from producers.topics import Topics
 
@@ -75,7 +75,9 @@ def matcher_for(settings: Settings) -> Matcher:
     """The matcher the settings ask for (MSIX_IDENTITY_MATCHER)."""
     if settings.identity.matcher == "exact":
         return ExactMatcher()
-    return ProbabilisticMatcher(Thresholds(settings.identity.upper, settings.identity.lower))
+    # The newest model ``msix identity fit`` kept, read once at start (the hand-set prior if none).
+    model = identity_model.newest(settings.database)
+    return ProbabilisticMatcher(Thresholds(settings.identity.upper, settings.identity.lower), model)
 
 
 class MergeWorker:

@@ -33,10 +33,15 @@ def similar(a: str, b: str) -> bool:
 
 
 def names_swapped(a: Features, b: Features) -> bool:
-    """One state wrote the given name as the surname and the surname as the given name."""
-    return bool(a.first and b.first and a.surnames and b.surnames) and (
-        a.first_words[0] in b.surnames and b.first_words[0] in a.surnames
-    )
+    """One state wrote the given name as the surname and the surname as the given name (each
+    the same or a typo of the other: a clerk who swaps fields may mistype them too)."""
+    if not (a.first and b.first and a.surnames and b.surnames):
+        return False
+    return _among(a.first_words[0], b.surnames) and _among(b.first_words[0], a.surnames)
+
+
+def _among(word: str, words: tuple[str, ...]) -> bool:
+    return word in words or any(similar(word, w) for w in words)
 
 
 def first_name(a: Features, b: Features) -> str:

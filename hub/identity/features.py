@@ -77,6 +77,12 @@ class Features:
         return tuple(code(w) for w in self.surnames)
 
     @_once
+    def city_code(self) -> str:
+        """The birth city's phonetic code, its words run together (``SAN JUAN`` -> one code)."""
+        city = self.facts.birth_city.replace(" ", "")
+        return code(city) if city else ""
+
+    @_once
     def parents_first(self) -> frozenset[str]:
         f = self.facts
         return frozenset(w for n in (f.parent1_first_name, f.parent2_first_name) for w in _words(n)[:1])
@@ -119,13 +125,17 @@ def prepare(facts: IdentityFacts) -> Features:
 def keys(facts: IdentityFacts) -> tuple[str, ...]:
     """The identity's blocking keys (``matcher``)."""
     f = prepare(facts)
-    return blocking_keys(facts, f.first_code, f.surname_codes[:2], tuple(sorted(f.parents_first)))
+    return blocking_keys(facts, f.first_code, f.surname_codes[:2], tuple(sorted(f.parents_first)), f.city_code)
 
 
 def blocking_keys(
-    facts: IdentityFacts, first_code: str, codes: tuple[str, ...], parents: tuple[str, ...] = ()
+    facts: IdentityFacts,
+    first_code: str,
+    codes: tuple[str, ...],
+    parents: tuple[str, ...] = (),
+    city: str = "",
 ) -> tuple[str, ...]:
-    """See ``matcher``: D, E, F, M, N, P, S and X keys."""
+    """See ``matcher``: C, D, E, F, G, M, N, P, S and X keys."""
     keys: list[str] = []
     first = facts.first_name
     if facts.birth_date is not None:
@@ -142,11 +152,32 @@ def blocking_keys(
         if first_code:
             # Without the year: a typo in the year's digits leaves the month, day and names.
             keys.extend(f"M|{lo:02d}-{hi:02d}|{first_code}|{c}" for c in codes)
+        if len(codes) > 1:
+            # Two surnames are near a family's own name: with the year (a typo in the day or month)
+            # or the day and month (in the year), whatever the first name (mistyped too).
+            pair = "|".join(sorted(codes))
+            keys.append(f"W|{pair}|{d.year}")
+            keys.append(f"V|{pair}|{lo:02d}-{hi:02d}")
     if first_code and codes:
         # Sorted together: the same key when a state swaps the given name and the surname.
         keys.append(f"X|{'|'.join(sorted((first_code, *codes)))}")
+        if len(codes) > 1:
+            # The first surname alone: what a state that keeps one surname has (X differs then).
+            # (Each surname alone found no more: the maternal one crowds its blocks.)
+            keys.append(f"X|{'|'.join(sorted((first_code, codes[0])))}")
+        plain = code(first.split(" ")[0]) if first else ""
+        if plain and plain != first_code:
+            # A name the nickname table resolves (MATTHEW -> MATEO) keeps its own code here too:
+            # given name and surname exchanged, the other state's surname is the plain name.
+            keys.append(f"X|{'|'.join(sorted((plain, *codes)))}")
         # A parent's first name with the child's first name and first surname: where there is no
         # date, one surname against two (X differs) and namesakes crowding X before the cap.
         names = "|".join(sorted((first_code, codes[0])))  # sorted, as X
         keys.extend(f"P|{names}|{code(p)}" for p in parents)
+    if city:
+        # The birthplace with one name, no date: a mistyped or missing date and the other name
+        # mistyped too (a typo changes a phonetic code more often than not).
+        keys.extend(f"C|{city}|{c}" for c in codes[:1])
+        if first_code:
+            keys.append(f"G|{city}|{first_code}")
     return tuple(dict.fromkeys(keys))

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from hub.domain.identity import Candidate, IdentityFacts, MatchDecision, NearMatch
 from hub.identity import compare
 from hub.identity.features import Features, keys, prepare
-from hub.identity.model import FIELDS, Bounded, Field, Score
+from hub.identity.model import PRIOR, Bounded, Field, Model, Score, as_model
 
 # Defaults chosen on the benchmark's training seed (README, "Identity matching").
 UPPER = 14.0
@@ -59,14 +59,19 @@ class Thresholds:
 
 class ProbabilisticMatcher:
     def __init__(
-        self, thresholds: Thresholds | None = None, fields: tuple[Field, ...] = FIELDS, first_name_rule: bool = True
+        self,
+        thresholds: Thresholds | None = None,
+        model: Model | tuple[Field, ...] = PRIOR,
+        first_name_rule: bool | None = None,
     ) -> None:
         self.thresholds = thresholds or Thresholds()
-        self.fields = fields
-        self._scorer = Bounded(fields)
+        self.model = as_model(model)
+        self.fields = self.model.fields
+        self._scorer = Bounded(self.model)
+        self._version = f"model v{self.model.version}"
         # On for the hub's data (children: about 3% are twins). Off only for a source whose own
         # records show no twins' look-alikes (``hub.identity.twins.first_name_rule`` decides).
-        self.first_name_rule = first_name_rule
+        self.first_name_rule = self.model.first_name_rule if first_name_rule is None else first_name_rule
 
     def blocking_keys(self, facts: IdentityFacts) -> list[str]:
         return list(keys(facts))
@@ -98,11 +103,15 @@ class ProbabilisticMatcher:
         ranked = sorted(best.values(), key=lambda sc: (-sc[0].total, sc[1].msix_id))
         if not ranked or ranked[0][0].total < self.thresholds.lower:
             why = f"no candidate scores {self.thresholds.lower:g} or more ({len(seen)} compared)"
-            return MatchDecision(None, (f"new child: {why}",))
+            return MatchDecision(None, (f"new child: {why}", self._version))
         top_score, best_candidate = ranked[0]
         blocked = self._why_not(incoming, prepare(best_candidate.facts), top_score, ranked[1:])
         if top_score.total >= self.thresholds.upper and blocked is None:
-            reasons = (f"linked: score {top_score.total:+.1f} ≥ {self.thresholds.upper:g}", *top_score.reasons())
+            reasons = (
+                f"linked: score {top_score.total:+.1f} ≥ {self.thresholds.upper:g}",
+                self._version,
+                *top_score.reasons(),
+            )
             return MatchDecision(best_candidate.msix_id, reasons, top_score.total)
         near = tuple(
             NearMatch(c.msix_id, c.facts.state, c.facts.state_student_id, s.total, s.reasons())
@@ -110,7 +119,8 @@ class ProbabilisticMatcher:
             if s.total >= self.thresholds.lower
         )
         why = blocked or f"score {top_score.total:+.1f} between {self.thresholds.lower:g} and {self.thresholds.upper:g}"
-        return MatchDecision(None, (f"near match, for review: {why}", *top_score.reasons()), top_score.total, near)
+        reasons = (f"near match, for review: {why}", self._version, *top_score.reasons())
+        return MatchDecision(None, reasons, top_score.total, near)
 
     def _why_not(self, a: Features, b: Features, top: Score, others: list[tuple[Score, Candidate]]) -> str | None:
         """A rule that forbids linking however high the score, or None."""

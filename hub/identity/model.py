@@ -30,8 +30,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hub.identity import compare
+from hub.identity import compare, tf
 from hub.identity.features import Features
+from hub.identity.tf import NONE as NO_TF
+from hub.identity.tf import TermFrequencies
+from hub.identity.tf import value as tf_value
 
 Comparison = Callable[[Features, Features], str]
 
@@ -42,6 +45,8 @@ class Field:
     compare: Comparison
     levels: dict[str, tuple[float, float]]
     """level -> (m, u)"""
+    tf: dict[str, str] = field(default_factory=dict)
+    """level -> the kind of term frequency that adjusts it (``hub.identity.tf``)"""
     weights: dict[str, float] = field(default_factory=dict, compare=False)
     """level -> log2(m/u), computed once (scoring reads it for every pair)"""
 
@@ -52,6 +57,9 @@ class Field:
     def weight(self, level: str) -> float:
         return self.weights[level]
 
+    def with_levels(self, levels: dict[str, tuple[float, float]]) -> Field:
+        return Field(self.name, self.compare, levels, self.tf)
+
 
 # Surnames "partial" (two each, one in common) is what half-siblings and cousins show; one child's two
 # reports show it only when a surname is mistyped beyond recognition (0.2% of the training seed's
@@ -61,11 +69,11 @@ FIELDS: tuple[Field, ...] = (
     Field("first name", compare.first_name, {
         "exact": (0.84, 0.02), "nickname": (0.05, 0.002), "compound": (0.04, 0.004),
         "typo": (0.05, 0.006), "swapped": (0.005, 0.0005), "disagree": (0.015, 0.9675),
-    }),
+    }, {"exact": tf.FIRST}),
     Field("surnames", compare.surnames, {
         "both": (0.55, 0.002), "one": (0.325, 0.03), "swapped": (0.04, 0.0004),
         "typo": (0.06, 0.004), "partial": (0.005, 0.01), "disagree": (0.015, 0.9535),
-    }),
+    }, {"both": tf.SURNAMES, "one": tf.SURNAME}),
     Field("birth date", compare.birth_date, {
         "exact": (0.93, 0.0003), "swapped": (0.025, 0.0003), "digit": (0.03, 0.004),
         "disagree": (0.015, 0.9954),
@@ -83,15 +91,57 @@ FIELDS: tuple[Field, ...] = (
 
 PRIOR_BITS = -6.0
 
+# The household: siblings share surnames, parents and often a birthplace, and differ in what is the
+# child's own, the first name and the birth date. Where neither of those agrees, what the family
+# shares is no evidence of one child (it is as strong for a brother): those fields then weigh only
+# against, never for. Fellegi-Sunter's fields are independent given a match or not; in a family they
+# are not, and this is the correction (without it, EM takes siblings for matches).
+FAMILY_FIELDS = frozenset({"surnames", "parents", "birthplace", "middle name"})
+CHILD_NAME_AGREES = frozenset({"exact", "nickname", "compound", "typo", "swapped"})
+CHILD_DATE_SILENT = frozenset({compare.DISAGREE, compare.MISSING})
+
+
+def household(names: tuple[str, ...], found: tuple[str, ...]) -> bool:
+    """Whether neither the first name nor the birth date agrees (the family's fields then count
+    only against)."""
+    levels = dict(zip(names, found, strict=True))
+    return levels.get("first name") not in CHILD_NAME_AGREES and levels.get("birth date") in CHILD_DATE_SILENT
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """What scores a pair: each field's m and u, the term frequencies, and which version this is
+    (``0``: the hand-set prior, for an empty store; a fitted model is numbered by the store)."""
+
+    fields: tuple[Field, ...] = FIELDS
+    tf: TermFrequencies = NO_TF
+    version: int = 0
+    first_name_rule: bool = True
+    """whether two records under different first names may never link (``hub.identity.twins``)"""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+PRIOR = Model()
+
+
+def as_model(model: Model | tuple[Field, ...]) -> Model:
+    return model if isinstance(model, Model) else Model(model)
+
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
     field: str
     level: str
     weight: float
+    tf: float = 0.0
+    """the term-frequency adjustment included in ``weight``"""
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.level} {self.weight:+.1f}"
+        tf_note = f" (name frequency {self.tf:+.1f})" if self.tf else ""
+        return f"{self.field}: {self.level} {self.weight:+.1f}{tf_note}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +149,15 @@ class Score:
     total: float
     fields: tuple[Field, ...]
     levels: tuple[str, ...]
+    weights: tuple[float, ...] = ()
+    tf: tuple[float, ...] = ()
 
     @property
     def parts(self) -> tuple[Agreement, ...]:
-        return tuple(Agreement(f.name, lvl, f.weights[lvl]) for f, lvl in zip(self.fields, self.levels, strict=True))
+        return tuple(
+            Agreement(f.name, lvl, round(w, 2), round(t, 2))
+            for f, lvl, w, t in zip(self.fields, self.levels, self.weights, self.tf, strict=True)
+        )
 
     def level(self, name: str) -> str:
         return next(lvl for f, lvl in zip(self.fields, self.levels, strict=True) if f.name == name)
@@ -116,18 +171,42 @@ class Score:
         return tuple(str(p) for p in self.parts if p.level != compare.MISSING)
 
 
-def levels(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> tuple[str, ...]:
-    return tuple(f.compare(a, b) for f in fields)
+def levels(a: Features, b: Features, fields: Model | tuple[Field, ...] = FIELDS) -> tuple[str, ...]:
+    return tuple(f.compare(a, b) for f in as_model(fields).fields)
 
 
-def score(a: Features, b: Features, fields: tuple[Field, ...] = FIELDS) -> Score:
-    found = tuple(f.compare(a, b) for f in fields)
-    return _score(fields, found)
+def score(a: Features, b: Features, model: Model | tuple[Field, ...] = PRIOR) -> Score:
+    m = as_model(model)
+    found = tuple(f.compare(a, b) for f in m.fields)
+    return _score(m, found, a, b)
 
 
-def _score(fields: tuple[Field, ...], found: tuple[str, ...]) -> Score:
-    total = sum(f.weights[lvl] for f, lvl in zip(fields, found, strict=True))
-    return Score(round(total, 2), fields, found)
+def vector_weight(fields: tuple[Field, ...], found: tuple[str, ...], held: frozenset[int] = frozenset()) -> float:
+    """A vector of levels' score without term frequencies (what EM reads), the household rule
+    applied; the fields in ``held`` are left out (their levels still decide the household rule)."""
+    capped = household(tuple(f.name for f in fields), found)
+    return sum(
+        _capped(f, f.weights[lvl], capped)
+        for i, (f, lvl) in enumerate(zip(fields, found, strict=True))
+        if i not in held
+    )
+
+
+def _capped(f: Field, w: float, capped: bool) -> float:
+    return min(w, 0.0) if capped and f.name in FAMILY_FIELDS else w
+
+
+def _score(model: Model, found: tuple[str, ...], a: Features, b: Features) -> Score:
+    fields = model.fields
+    capped = household(model.names, found)
+    weights, tfs = [], []
+    for f, lvl in zip(fields, found, strict=True):
+        kind = f.tf.get(lvl)
+        adj = model.tf.adjustment(kind, tf_value(kind, a, b), f.levels[lvl][1]) if kind else 0.0
+        w = _capped(f, f.weights[lvl] + adj, capped)
+        weights.append(w)
+        tfs.append(adj if w else 0.0)
+    return Score(round(sum(weights), 2), fields, found, tuple(weights), tuple(tfs))
 
 
 # A pair whose score rounds to ``floor`` counts (scores are rounded to 0.01), and float sums in
@@ -144,11 +223,15 @@ class Bounded:
     known: on 1,000 look-ups' candidates, 4.5 of the 7 fields were compared a pair (the parents for
     41% of pairs, the middle name 15%, the sex 4%)."""
 
-    def __init__(self, fields: tuple[Field, ...] = FIELDS) -> None:
-        self.fields = fields
-        spread = [max(f.weights.values()) - min(f.weights.values()) for f in fields]
+    def __init__(self, model: Model | tuple[Field, ...] = PRIOR) -> None:
+        self.model = as_model(model)
+        fields = self.fields = self.model.fields
+        # A level a name's frequency adjusts may weigh up to CAP bits more (or less).
+        high = [max(f.weights.values()) + (tf.CAP if f.tf else 0.0) for f in fields]
+        low = [min(f.weights.values()) - (tf.CAP if f.tf else 0.0) for f in fields]
+        spread = [h - lo for h, lo in zip(high, low, strict=True)]
         self.order = tuple(sorted(range(len(fields)), key=lambda i: -spread[i]))
-        best = [max(fields[i].weights.values()) for i in self.order]
+        best = [high[i] for i in self.order]
         # best_after[k]: the most the fields after the k-th (in ``order``) can still add
         self.best_after = tuple(sum(best[k + 1 :]) for k in range(len(best)))
 
@@ -159,7 +242,9 @@ class Bounded:
         for i, after in zip(self.order, self.best_after, strict=True):
             level = fields[i].compare(a, b)
             found[i] = level
-            running += fields[i].weights[level]
+            # Without the name's frequency: the bound counts it at its most (CAP) for every field
+            # still to compare, and a level's own adjustment is at most CAP too.
+            running += fields[i].weights[level] + (tf.CAP if fields[i].tf.get(level) else 0.0)
             if running + after < floor - _SLACK:
                 return None
-        return _score(fields, tuple(found))
+        return _score(self.model, tuple(found), a, b)

@@ -4,7 +4,8 @@
 candidate search is one indexed join per batch. ``worklist_item``: a near match waiting for a data
 admin. ``identity_request``: a merge or split asked for by one data admin, carried out when a second
 one validates it. ``child_alias``: a merged-away MSIX id and the child it now names. ``identity_history``:
-who did what to which item or request, when (never deleted).
+who did what to which item or request, when (never deleted). ``identity_model`` (migration
+``0009_identity_model``): the fitted model, one row a version.
 """
 
 from __future__ import annotations
@@ -78,4 +79,12 @@ identity_history = Table(
     Column("item_id", BigInteger),
     Column("request_id", BigInteger),
     Column("detail", JSONB, nullable=False),
+)
+
+identity_model = Table(
+    "identity_model",
+    metadata,
+    Column("version", BigInteger, primary_key=True, autoincrement=True),
+    Column("fitted_at", DateTime(timezone=True), nullable=False),
+    Column("parameters", JSONB, nullable=False),
 )

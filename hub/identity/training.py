@@ -1,0 +1,108 @@
+"""What a fit learns from, gathered from identities (pure: the store or a benchmark passes them in).
+
+- candidate pairs: each identity against those of other sources it shares a blocking key with (at
+  most ``per_key`` a key, as the store's look-up); their levels go to EM;
+- labels, known without a person: a pair of which one is of a multiple birth and the first names
+  are not one name is two children (twins); a data admin's decisions come as ``decided`` pairs;
+- random pairs for u;
+- term frequencies of the names.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hub.domain.identity import IdentityFacts
+from hub.identity import tf, twins
+from hub.identity.features import keys, prepare
+from hub.identity.fit import Label, Vector, fit_sessions
+from hub.identity.matcher import SAME_NAME
+from hub.identity.model import PRIOR, Model, levels
+
+PER_KEY = 10
+RANDOM_PAIRS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """Two identities a data admin said are one child (``same``) or two."""
+
+    a: IdentityFacts
+    b: IdentityFacts
+    same: bool
+
+
+def candidate_pairs(
+    identities: Sequence[IdentityFacts], per_key: int = PER_KEY, same_source: bool = False
+) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of identities of two sources (of one, with ``same_source``) that share a
+    blocking key."""
+    blocks: dict[str, list[int]] = {}
+    for i, facts in enumerate(identities):
+        for key in keys(facts):
+            block = blocks.setdefault(key, [])
+            if len(block) < per_key:
+                block.append(i)
+    pairs: set[tuple[int, int]] = set()
+    for block in blocks.values():
+        for x, i in enumerate(block):
+            for j in block[x + 1 :]:
+                if (identities[i].state == identities[j].state) == same_source:
+                    pairs.add((i, j) if i < j else (j, i))
+    return sorted(pairs)
+
+
+def _twins(a: IdentityFacts, b: IdentityFacts, vector: Vector, model: Model) -> bool:
+    if not (a.multiple_birth or b.multiple_birth):
+        return False
+    return dict(zip(model.names, vector, strict=True))["first name"] not in SAME_NAME
+
+
+def train(
+    identities: Sequence[IdentityFacts],
+    decided: Iterable[Decided] = (),
+    version: int = 1,
+    seed: int = 1,
+    random_pairs: int = RANDOM_PAIRS,
+    prior: Model = PRIOR,
+) -> Model:
+    """A model fitted on ``identities`` (EM over their candidate pairs, u over random pairs, the
+    names' frequencies) and on a data admin's ``decided`` pairs; the first-name rule as the
+    identities' own look-alikes decide (``hub.identity.twins``)."""
+    return fitted(identities, decided, version, seed, random_pairs, prior)[0]
+
+
+def fitted(
+    identities: Sequence[IdentityFacts],
+    decided: Iterable[Decided] = (),
+    version: int = 1,
+    seed: int = 1,
+    random_pairs: int = RANDOM_PAIRS,
+    prior: Model = PRIOR,
+) -> tuple[Model, dict[str, int]]:
+    """``train``, and what it saw: identities, candidate pairs, pairs of one source, labels."""
+    feats = [prepare(f) for f in identities]
+    unlabelled: list[Vector] = []
+    labels: list[Label] = []
+    for i, j in candidate_pairs(identities):
+        vector = levels(feats[i], feats[j], prior)
+        if _twins(identities[i], identities[j], vector, prior):
+            labels.append((vector, False))
+        else:
+            unlabelled.append(vector)
+    labels += [(levels(prepare(d.a), prepare(d.b), prior), d.same) for d in decided]
+    # Two identities of one source are two children by that source's word: brothers, twins, namesakes.
+    others = [levels(feats[i], feats[j], prior) for i, j in candidate_pairs(identities, same_source=True)]
+    rng = random.Random(seed)  # noqa: S311 - sampling, nothing secret
+    randoms = [levels(rng.choice(feats), rng.choice(feats), prior) for _ in range(random_pairs if feats else 0)]
+    fields = fit_sessions(unlabelled, randoms, prior.fields, labels=labels, non_matches=others)
+    model = Model(fields, tf.count(feats), version, twins.first_name_rule(identities))
+    seen = {
+        "identities": len(identities),
+        "candidate_pairs": len(unlabelled),
+        "pairs_of_one_source": len(others),
+        "labels": len(labels),
+    }
+    return model, seen
