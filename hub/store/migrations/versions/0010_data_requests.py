@@ -2,13 +2,13 @@
 and the answer, recorded from the asked state's ``state.ST.responses``.
 
 Revision ID: 0010_data_requests
-Revises: 0008_least_privilege (to go onto 0009_identity_model once it exists)
+Revises: 0009_identity_model
 """
 
 from alembic import op
 
 revision = "0010_data_requests"
-down_revision = "0008_least_privilege"
+down_revision = "0009_identity_model"
 branch_labels = None
 depends_on = None
 
