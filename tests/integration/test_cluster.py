@@ -53,12 +53,14 @@ def settings() -> Iterator[Settings]:
         database=DatabaseSettings(url=f"postgresql+psycopg://msix@127.0.0.1:{POSTGRES_PORT}/msix"),
     )
     infra.local.down(s)
+    infra.local.wipe_if_stopped(s)  # PostgreSQL's data may live outside the home (as root)
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(mode=0o755)
     home.chmod(0o755)
     infra.local.up(s, brokers=3)
     yield s
     infra.local.down(s)
+    infra.local.wipe_if_stopped(s)
     shutil.rmtree(home, ignore_errors=True)
 
 
