@@ -1,5 +1,5 @@
-"""A local cluster of three KRaft nodes, started cold by `infra.local.up(..., brokers=3)` under a
-throwaway MSIX_HOME: every node answers every principal, the hub's topics keep three copies with
+"""A local cluster of three KRaft nodes, started cold by `infra.local.up(..., brokers=3)` (with TLS)
+under a throwaway MSIX_HOME: every node answers every principal, the hub's topics keep three copies with
 two in sync required, and a broker killed while a state publishes loses and duplicates nothing.
 
 Ports of its own (Kafka 22092-22097: three client and controller pairs; PostgreSQL 22433), below
@@ -28,7 +28,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
-from infra.local import cluster, kafka
+from infra.local import Mode, cluster, kafka
 from producers import state_access
 from producers.admin import apply_topics
 from producers.client_config import client_config, read_client_file
@@ -57,7 +57,9 @@ def settings() -> Iterator[Settings]:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(mode=0o755)
     home.chmod(0o755)
-    infra.local.up(s, brokers=3)
+    # Over TLS: the same SCRAM logins and ACLs as without, and the brokers' own replication then
+    # crosses TLS too (one certificate for the one host serves the three nodes).
+    infra.local.up(s, Mode.tls, brokers=3)
     yield s
     infra.local.down(s)
     infra.local.wipe_if_stopped(s)
@@ -110,6 +112,7 @@ def test_every_principal_logs_in_on_every_node(settings: Settings) -> None:
     configs["state TX"] = _credential_everywhere(state_access.issue_credentials(kafka_settings, "TX"))
     for who, config in configs.items():
         assert config["bootstrap.servers"] == ",".join(NODES), who
+        assert config["security.protocol"] == "SASL_SSL", who
         for node in NODES:
             # One address: the login happens on that node, which must know the SCRAM credential.
             metadata = AdminClient(config | {"bootstrap.servers": node}).list_topics(timeout=10)
