@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 
 from hub import requests
 from hub.api import service
-from hub.api.deps import ApiUser, Conn, app_state, client, forbid_unless, now
-from hub.api.roles import STATE_BOUND, Role
+from hub.api.deps import ApiUser, Conn, app_state, client, now, permit
 from hub.api.routes.api import PRINTABLE, MsixPath, Problem, StateCode, known_query_only
 from hub.domain.data_requests import KINDS, MAX_TEXT
 from hub.errors import UserInputError
@@ -20,8 +19,6 @@ from hub.store import people
 
 router = APIRouter(prefix="/api", tags=["requests"], dependencies=[Depends(known_query_only)])
 
-# School and MEP staff ask on behalf of their own state; the data manager and the admin only watch.
-ASKERS = frozenset({Role.COUNSELOR, Role.REGISTRAR, Role.RECRUITER, Role.MEP_SPECIALIST})
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "not signed in, or the token has expired"},
     403: {"model": Problem, "description": "your role may not do this"},
@@ -36,23 +33,18 @@ class Ask(BaseModel):
     text: Annotated[str | None, Field(max_length=MAX_TEXT, pattern=PRINTABLE)] = None
 
 
-def may_ask(role: str, state: str | None) -> bool:
-    return role in ASKERS and state is not None
-
-
-def may_list(role: str, own_state: str | None, state: str) -> bool:
-    """A state's requests (made by it and of it) are for its people; the admin sees every state's."""
-    return role == Role.ADMIN or (role in STATE_BOUND and own_state == state)
-
-
 @router.post(
     "/students/{msix_id}/requests",
     status_code=201,
     summary="Ask another state for more of a child's records",
-    responses={**_ANSWERS, 404: {"model": Problem, "description": "no child with this MSIX id"}},
+    responses={
+        **_ANSWERS,
+        400: {"model": Problem, "description": "the body is not JSON"},
+        404: {"model": Problem, "description": "no child with this MSIX id"},
+    },
 )
 def ask(request: Request, conn: Conn, user: ApiUser, msix_id: MsixPath, body: Ask) -> dict[str, Any]:
-    forbid_unless(may_ask(user.role, user.state))
+    permit(request, user, user.state)
     assert user.state is not None
     route = (user.state, service.check_state(body.to_state))
     found = service.record(conn, user, msix_id, "request", f"{route[0]}->{route[1]} {body.kind}", client(request))
@@ -73,7 +65,7 @@ def listed(
     overdue: bool = False,
 ) -> JSONResponse:
     code = service.check_state(state)
-    forbid_unless(may_list(user.role, user.state, code))
+    permit(request, user, code)
     found = requests.listed(conn, code, now(), direction, overdue)
     # A request names a child by MSIX id: each listed is audited, like a notice.
     people.audit_each(conn, user, "requests", (r["msix_id"] for r in found), f"api {code}", client(request))
