@@ -32,7 +32,7 @@ from hub.identity.features import prepare
 from hub.identity.fit import fit
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.identity.model import FIELDS, PRIOR, Field, Model, levels
-from hub.identity.training import train
+from hub.identity.training import Decided, train
 from hub.identity.twins import first_name_rule, lookalike_share
 
 PER_KEY = 10  # as hub.store.identity_match
@@ -59,6 +59,8 @@ class Figures:
     worklist_with_truth: int = 0
     seconds: float = 0.0
     notes: dict[str, Any] = field(default_factory=dict)
+    items: list[tuple[Record, tuple[str, ...]]] = field(default_factory=list, repr=False)
+    """the worklist: each incoming record sent to it, and its candidates' ids"""
 
     @property
     def precision(self) -> float:
@@ -122,6 +124,7 @@ def run_matcher(
         elif decision.near:
             fig.worklist += 1
             fig.worklist_with_truth += any(entity_of[n.msix_id] == r.entity for n in decision.near)
+            fig.items.append((r, tuple(n.msix_id for n in decision.near)))
         if r.entity in stored_entities and (decision.msix_id is None or entity_of[decision.msix_id] != r.entity):
             missed[misses.cause(decision, any(entity_of[c.msix_id] == r.entity for c in found))] += 1
     fig.seconds = time.perf_counter() - started
@@ -159,6 +162,20 @@ def fitted_fields(
     return fit(pairs, randoms)
 
 
+DECISIONS = 200
+
+
+def admin_decisions(stored: Sequence[Record], run: Figures, count: int = DECISIONS) -> list[Decided]:
+    """A data admin working through the first ``count`` worklist items of ``run``: confirms the
+    candidate that is the same child (the truth says which), rejects the others."""
+    by_uid = {r.uid: r for r in stored}
+    out: list[Decided] = []
+    for record, candidates in run.items[:count]:
+        for uid in candidates:
+            out.append(Decided(record.facts, by_uid[uid].facts, by_uid[uid].entity == record.entity))
+    return out
+
+
 def _true_matches(stored: Sequence[Record], incoming: Sequence[Record]) -> int:
     entities = {r.entity for r in stored}
     return sum(r.entity in entities for r in incoming)
@@ -182,8 +199,12 @@ def methods(
     hand = run_matcher(stored, incoming, thresholds, FIELDS, f"hub matcher, hand-set weights ({note})", rule)
     fitted = fitted_fields(stored, incoming, random_pairs=random_pairs)
     figures = [hand, run_matcher(stored, incoming, thresholds, fitted, f"hub matcher, m/u fitted by EM ({note})", rule)]
-    model = train([r.facts for r in (*stored, *incoming)], random_pairs=random_pairs)
-    figures.append(run_matcher(stored, incoming, thresholds, model, f"hub model, fitted from the data ({note})", rule))
+    everyone = [r.facts for r in (*stored, *incoming)]
+    model = train(everyone, random_pairs=random_pairs)
+    fitted_run = run_matcher(stored, incoming, thresholds, model, f"hub model, fitted from the data ({note})", rule)
+    taught = train(everyone, admin_decisions(stored, fitted_run, DECISIONS), random_pairs=random_pairs)
+    label = f"hub model, fitted, after {DECISIONS} data-admin decisions ({note})"
+    figures += [fitted_run, run_matcher(stored, incoming, thresholds, taught, label, rule)]
     if splink:
         figures += run_splink(stored, incoming, log)
     return figures
@@ -230,7 +251,10 @@ def _frame(records: Sequence[Record]) -> Any:
     return frame[[c for c in frame.columns if c == "unique_id" or frame[c].notna().any()]]
 
 
-def run_splink(stored: Sequence[Record], incoming: Sequence[Record], log: Callable[[str], None]) -> list[Figures]:
+def _splink_best(
+    stored: Sequence[Record], incoming: Sequence[Record], log: Callable[[str], None]
+) -> tuple[dict[str, tuple[float, str]], float]:
+    """Each incoming record's best stored pair and its match probability; the seconds it took."""
     import logging
 
     import splink.comparison_library as cl
@@ -282,6 +306,19 @@ def run_splink(stored: Sequence[Record], incoming: Sequence[Record], log: Callab
         s, i = (lid, rid) if lid in stored_ids else (rid, lid)
         if i not in best or p > best[i][0]:
             best[i] = (float(p), s)
+    return best, seconds
+
+
+def splink_links(
+    stored: Sequence[Record], incoming: Sequence[Record], log: Callable[[str], None], threshold: float = 0.5
+) -> dict[str, str]:
+    """Splink's links: incoming uid -> the stored uid it takes (its best pair at ``threshold``)."""
+    best, _ = _splink_best(stored, incoming, log)
+    return {i: s for i, (p, s) in best.items() if p >= threshold}
+
+
+def run_splink(stored: Sequence[Record], incoming: Sequence[Record], log: Callable[[str], None]) -> list[Figures]:
+    best, seconds = _splink_best(stored, incoming, log)
     entity_of = {r.uid: r.entity for r in (*stored, *incoming)}
     true = _true_matches(stored, incoming)
 

@@ -68,9 +68,16 @@ def security_mode(security: bool | None, tls: bool) -> Mode | None:
 
 
 @infra_app.command("down")
-def down() -> None:
+def down(
+    wipe: bool = typer.Option(False, "--wipe", help="Also delete their data: topics, databases, credentials."),
+) -> None:
     """Stop Kafka and PostgreSQL."""
-    infra.local.down(settings())
+    s = settings()
+    infra.local.down(s)
+    if wipe:
+        infra.local.wipe_if_stopped(s)
+        console.print(f"stopped; the data of {s.home.home.resolve()} deleted")
+        return
     console.print("stopped")
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from hub.cli.common import print_json, settings, state_code
 from hub.identity import admin
+from hub.identity.explain import explain
 from hub.store import db, identity_admin
 from producers.topics import Topics
 
@@ -63,6 +64,9 @@ def show(item_id: int = typer.Argument(...), json_out: bool = JSON_OPT) -> None:
     with db.engine(settings().database).begin() as conn:
         item = identity_admin.show_item(conn, item_id)
         item["history"] = identity_admin.history(conn, item_id=item_id)
+    item["explanation"] = explain(item["reasons"], item["score"]).as_dict()
+    for c in item["candidates"]:
+        c["explanation"] = explain(c.get("reasons", []), c.get("score"), item["explanation"]["model_version"]).as_dict()
     if json_out:
         print_json(item)
         return
@@ -88,7 +92,20 @@ def _side_by_side(item: dict[str, Any]) -> None:
         table.add_row(f, *(str(col[0].get(f, "")) if col else "" for col in columns))
     console.print(table)
     for c in item["candidates"]:
-        console.print(f"{c['msix_id']}: " + "; ".join(c["reasons"]))
+        console.print(_explained(c["msix_id"], c["explanation"]))
+
+
+def _explained(msix_id: str, explanation: dict[str, Any]) -> Table:
+    """Each field compared: agreed or not, its weight under the deciding model, the name-frequency part."""
+    version = explanation["model_version"]
+    title = f"candidate {msix_id}: score {explanation['score']:+.1f}" + (
+        f", model v{version}" if version is not None else ""
+    )
+    table = Table("field", "level", "", "weight", "name frequency", title=title)
+    for f in explanation["fields"]:
+        tf = "" if f["tf"] is None else f"{f['tf']:+.1f}"
+        table.add_row(f["field"], f["level"], "agrees" if f["agreed"] else "disagrees", f"{f['weight']:+.1f}", tf)
+    return table
 
 
 @worklist_app.command("confirm")

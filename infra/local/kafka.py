@@ -195,6 +195,8 @@ def _launch(
         process.require_free_port(node.host, node.controller_port, f"{_what(node, count)}'s controller")
     first = paths(settings)
     first.root.mkdir(parents=True, exist_ok=True)
+    # The brokers' log segments hold children's records: the brokers' own OS user alone.
+    first.root.chmod(0o700)
     formatted = first.formatted
     mode = kafka_security.choose_mode(settings, security, formatted)
     if not formatted:

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 
 from consumers.topic_reader import read_topic
+from hub.store import db, identity_explain
 from tests.integration.conftest import Hub, jsonl
 from tests.integration.submissions import enrollment_row, student_row, submission
 
@@ -74,6 +75,12 @@ def test_automatic_link_near_match_confirm_and_validated_merge(hub: Hub) -> None
     jose, mi_child, luis = msix_of(hub, "TX", "TX-1"), msix_of(hub, "MI", "MI-1"), msix_of(hub, "WA", "WA-1")
     assert msix_of(hub, "FL", "FL-1") == jose  # linked automatically
     assert len({jose, mi_child, luis}) == 3
+    with db.engine(hub.settings.database).begin() as conn:
+        why = identity_explain.for_child(conn, jose)
+    fl = next(link for link in why["links"] if link["state"] == "FL")
+    assert fl["kind"] == "linked" and fl["model_version"] == 0 and fl["score"] >= 14  # the hand-set prior decided
+    assert any(f["field"] == "first name" and f["agreed"] and f["weight"] > 0 for f in fl["fields"])
+    assert [n["provisional_msix_id"] for n in why["near_matches"]] == [mi_child]
 
     items = jsonl(hub.msix("worklist", "list", "--json").stdout)
     assert [(i["msix_id"], i["state"], i["candidates"]) for i in items] == [(mi_child, "MI", [jose])]
@@ -81,6 +88,11 @@ def test_automatic_link_near_match_confirm_and_validated_merge(hub: Hub) -> None
     assert item["incoming"][0]["state_student_id"] == "MI-1"
     assert {i["state"] for i in item["candidates"][0]["identities"]} == {"TX", "FL"}
     assert any(r.startswith("birth date: digit") for r in item["candidates"][0]["reasons"])
+    explained = item["candidates"][0]["explanation"]
+    assert explained["model_version"] == 0 and explained["score"] == item["candidates"][0]["score"]
+    assert {"field": "birth date", "level": "digit"}.items() <= next(
+        f for f in explained["fields"] if f["field"] == "birth date"
+    ).items()
     assert "worklist" not in hub.msix("worklist", "show", str(items[0]["item_id"])).stderr  # the table renders
 
     request = json.loads(hub.msix("worklist", "confirm", str(item["item_id"]), "--as", "alice").stdout)
