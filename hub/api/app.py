@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from importlib import resources
 from urllib.parse import quote
@@ -13,12 +14,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.dashboard import Dashboards
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
-from hub.api.routes import api, dashboard, ops, pages, worklist_api, worklist_pages
+from hub.api.routes import admin, api, coming, dashboard, ops, pages, worklist_api, worklist_pages
 from hub.api.routes import requests as data_requests
 from hub.config import IdentitySettings, KafkaSettings, Settings, WebSettings
 from hub.store.throttle import LoginThrottle
@@ -56,6 +58,8 @@ def create_app(engine: Engine, web: WebSettings, settings: Settings | None = Non
     app.include_router(worklist_pages.router)
     app.include_router(dashboard.api_router)
     app.include_router(dashboard.pages_router)
+    app.include_router(admin.router)
+    app.include_router(coming.router)  # last: a real page at the same path, included above, wins
     app.add_exception_handler(NotSignedIn, _to_login)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
@@ -77,23 +81,16 @@ async def _invalid(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return await request_validation_exception_handler(request, exc)
     detail = "; ".join(str(e.get("msg", "")) for e in exc.errors())
-    return _page(request, 422, detail, None)
+    return await _page(request, 422, detail, None)
 
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/metrics", "/openapi.json")
 
 
-def _page(request: Request, status: int, detail: str, headers: dict[str, str] | None) -> Response:
-    state: AppState = request.app.state.hub
-    context = {
-        "status": status,
-        "title": TITLES.get(status, "Error"),
-        "detail": detail,
-        "session": None,
-        "can_read": False,
-    }
-    return state.templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
+async def _page(request: Request, status: int, detail: str, headers: Mapping[str, str] | None) -> Response:
+    # In a thread: the page looks up the person's session (their header and home) in the database.
+    return await run_in_threadpool(pages.error_page, request, status, TITLES.get(status, "Error"), detail, headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -101,9 +98,4 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/metrics"):
         return await http_exception_handler(request, exc)
-    state: AppState = request.app.state.hub
-    context = {"status": exc.status_code, "title": TITLES.get(exc.status_code, "Error"), "detail": exc.detail,
-               "session": None, "can_read": False}  # fmt: skip
-    return state.templates.TemplateResponse(
-        request, "error.html", context, status_code=exc.status_code, headers=exc.headers
-    )
+    return await _page(request, exc.status_code, str(exc.detail), exc.headers)

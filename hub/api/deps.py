@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection, Engine
 
-from hub.api import security
+from hub.api import permissions, security
 from hub.config import WebSettings
 from hub.store import people
 from hub.store.people import User
@@ -72,6 +72,11 @@ def _session(request: Request, conn: Connection, bearer: HTTPAuthorizationCreden
     return None
 
 
+def signed_in(request: Request, conn: Connection) -> people.Session | None:
+    """The browser's session, if any: for pages that any visitor may open (home, errors)."""
+    return _session(request, conn, None)
+
+
 def api_user(
     request: Request, conn: Conn, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> User:
@@ -102,3 +107,13 @@ PageSession = Annotated[people.Session, Depends(page_session)]
 def forbid_unless(allowed: bool) -> None:
     if not allowed:
         raise HTTPException(403, "your role may not do this")
+
+
+def permit(request: Request, user: User, state: str | None = None) -> None:
+    """403 unless the permission table lets ``user`` use the route this request came in by, for
+    ``state`` (the state the route acts on; None when it is about no state)."""
+    route = request.scope.get("route")
+    route_key = permissions.key(route) if route is not None else ""
+    if not permissions.allows(route_key, user.role, user.state, state):
+        where = f" for {state}" if state and user.state and state != user.state else ""
+        raise HTTPException(403, f"your role may not open this page or route{where}")

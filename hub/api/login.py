@@ -22,6 +22,7 @@ class NewSession:
     secret: str
     csrf: str | None
     minutes: int
+    user: people.User
 
 
 def login(request: Request, conn: Connection, username: str, password: str, kind: str) -> NewSession:
@@ -49,4 +50,4 @@ def login(request: Request, conn: Connection, username: str, password: str, kind
         conn, security.token_hash(secret), user.username, kind, csrf, now() + timedelta(minutes=minutes)
     )
     log.info("login", username=user.username, role=user.role, kind=kind)
-    return NewSession(secret, csrf, minutes)
+    return NewSession(secret, csrf, minutes, user)

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection, select
 
 from hub import notices
-from hub.api import charts, roles, service
+from hub.api import charts, permissions, service
 from hub.api.dashboard import Dashboards, figures
-from hub.api.deps import ApiUser, Conn, PageSession, client, forbid_unless, now
+from hub.api.deps import ApiUser, Conn, PageSession, client, now, permit
 from hub.api.routes.api import _answers, _json, known_query_only
 from hub.api.routes.pages import render
 from hub.store import quality
@@ -44,7 +44,7 @@ def dashboards(request: Request) -> Dashboards:
     responses=_answers(401, 403),
 )
 def dashboard_json(request: Request, conn: Conn, user: ApiUser, state: StatePath) -> Response:
-    forbid_unless(roles.may_read_dashboard(user.role, user.state, state))
+    permit(request, user, state)
     return _json(_audited(request, conn, user, figures(conn, dashboards(request), state, now()), "api"))
 
 
@@ -65,7 +65,7 @@ def ack_notice(request: Request, conn: Conn, user: ApiUser, notice_id: NoticePat
     to_state = conn.execute(select(move_notice.c.to_state).where(move_notice.c.notice_id == notice_id)).scalar()
     if to_state is None:
         raise HTTPException(404, "no such notice")
-    forbid_unless(roles.may_ack_notice(user.role, user.state, to_state))
+    permit(request, user, to_state)
     settings = dashboards(request).settings
     if settings is None:
         raise HTTPException(503, "this server has no Kafka settings")
@@ -77,17 +77,15 @@ def ack_notice(request: Request, conn: Conn, user: ApiUser, notice_id: NoticePat
 @pages_router.get("/dashboard")
 def dashboard_home(request: Request, conn: Conn, session: PageSession) -> Response:
     user = session.user
-    if user.role == roles.Role.STATE_DATA_MANAGER and user.state:
+    permit(request, user)
+    if user.role not in permissions.ROUTES["GET /dashboard/{state}"].anywhere:  # their own state's only
         return RedirectResponse(f"/dashboard/{user.state}", status_code=303)
-    if user.role != roles.Role.ADMIN:
-        raise HTTPException(403, "the dashboard is for state data managers and the admin")
     return render(request, "dashboard_pick.html", session, states=quality.states_with_records(conn))
 
 
 @pages_router.get("/dashboard/{state}")
 def dashboard_page(request: Request, conn: Conn, session: PageSession, state: StatePath) -> HTMLResponse:
-    if not roles.may_read_dashboard(session.user.role, session.user.state, state):
-        raise HTTPException(403, "you may see only your own state's dashboard")
+    permit(request, session.user, state)
     f = _audited(request, conn, session.user, figures(conn, dashboards(request), state, now()), "page")
     hours = f["records_per_hour"]
     per_hour = charts.stacked_bars(
@@ -106,7 +104,7 @@ def dashboard_page(request: Request, conn: Conn, session: PageSession, state: St
             if r["day"] in days:
                 series[r["reason"]][days.index(r["day"])] += r["rows"]
         rejected = charts.stacked_bars(
-            "Rows rejected per day, by reason",
+            "Rows rejected per day (the day the hub received them), by reason",
             [d[5:] for d in days],
             series or {"rows": [0] * len(days)},
             2,

@@ -6,15 +6,26 @@ Secure), and every form that changes something carries a CSRF token checked agai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub import requirements
-from hub.api import roles, security, service
-from hub.api.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Conn, PageSession, app_state, client
+from hub.api import permissions, roles, security, service
+from hub.api.deps import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Conn,
+    PageSession,
+    app_state,
+    client,
+    permit,
+    signed_in,
+)
 from hub.api.login import login
 from hub.domain.record_view import SUBJECTS, courses_by_year, flags
 from hub.store import people
@@ -34,15 +45,42 @@ STATUSES = {
 def render(
     request: Request, template: str, session: people.Session | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    can_read = session is not None and roles.may_read_records(session.user.role)
-    can_resolve = session is not None and roles.may_resolve_identities(session.user.role)
-    context.update(session=session, can_read=can_read, can_resolve=can_resolve)
+    """A page with the header the permission table gives the signed-in person (nothing without one)."""
+    user = session.user if session is not None else None
+    routes = request.app.routes
+    context.update(
+        session=session,
+        can_read=user is not None and roles.may_read_records(user.role),
+        nav=permissions.nav(routes, user.role, user.state) if user else [],
+        home=permissions.home(user.role, user.state) if user else permissions.Link("the sign-in page", "/login"),
+    )
     return app_state(request).templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def error_page(request: Request, status: int, title: str, detail: str, headers: Mapping[str, str] | None) -> Response:
+    """An error for a person: the header they may use and a way back to their home, never a link
+    their role may not follow."""
+    try:
+        with app_state(request).engine.begin() as conn:
+            session = signed_in(request, conn)
+    except SQLAlchemyError:  # the error page still answers without the database, with no header
+        session = None
+    page = render(request, "error.html", session, status, code=status, title=title, detail=detail)
+    page.headers.update(headers or {})
+    return page
+
+
+def landing(request: Request, user: people.User, next_: str) -> str:
+    """Where a person goes after signing in: ``next`` when their role may open it, else their home."""
+    wanted = _safe_next(next_)
+    if wanted and permissions.may_open(request.app.routes, wanted, user.role, user.state):
+        return wanted
+    return permissions.home(user.role, user.state).href
 
 
 def _safe_next(value: str) -> str:
     """Only a path on this site: never `//elsewhere` or an absolute URL (an open redirect)."""
-    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/search"
+    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else ""
 
 
 def _login_page(request: Request, next_: str, status: int = 200, error: str = "", username: str = "") -> HTMLResponse:
@@ -62,7 +100,7 @@ def _login_page(request: Request, next_: str, status: int = 200, error: str = ""
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/search") -> HTMLResponse:
+def login_form(request: Request, next: str = "") -> HTMLResponse:
     return _login_page(request, next)
 
 
@@ -73,7 +111,7 @@ def login_submit(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/search",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     if not security.same(csrf, request.cookies.get(LOGIN_CSRF_COOKIE)):
         return _login_page(request, next, 400, "The form expired. Please sign in again.", username)
@@ -87,7 +125,7 @@ def login_submit(
         )
         return _login_page(request, next, exc.status_code, error, username)
     web = app_state(request).web
-    page = RedirectResponse(_safe_next(next), status_code=303)
+    page = RedirectResponse(landing(request, session.user, next), status_code=303)
     page.set_cookie(
         SESSION_COOKIE, session.secret, max_age=session.minutes * 60, httponly=True, samesite="strict",
         secure=web.cookie_secure, path="/",
@@ -107,14 +145,16 @@ def logout(request: Request, conn: Conn, session: PageSession, csrf: Annotated[s
 
 
 @router.get("/")
-def home() -> Response:
-    return RedirectResponse("/search", status_code=303)
+def home(request: Request, conn: Conn) -> Response:
+    """A person's home (``hub.api.permissions.HOMES``); the sign-in form for anyone else."""
+    found = signed_in(request, conn)
+    where = permissions.home(found.user.role, found.user.state).href if found else "/login"
+    return RedirectResponse(where, status_code=303)
 
 
 @router.get("/search")
 def search_page(request: Request, conn: Conn, session: PageSession, q: str = "", birth_date: str = "") -> HTMLResponse:
-    if not roles.may_read_records(session.user.role):
-        raise HTTPException(403, "your role may not search students")
+    permit(request, session.user)
     results, error = None, ""
     born = None
     if birth_date:
@@ -136,8 +176,7 @@ def _name(record: dict[str, Any]) -> str:
 
 @router.get("/students/{msix_id}", response_model=None)
 def record_page(request: Request, conn: Conn, session: PageSession, msix_id: str) -> HTMLResponse | Response:
-    if not roles.may_read_records(session.user.role):
-        raise HTTPException(403, "your role may not read student records")
+    permit(request, session.user)
     master = service.master_of(conn, msix_id)
     if master != msix_id:  # a merged-away id: the page lives at the master's id
         return RedirectResponse(f"/students/{master}", status_code=303)
@@ -150,8 +189,7 @@ def record_page(request: Request, conn: Conn, session: PageSession, msix_id: str
 
 @router.get("/students/{msix_id}/credits")
 def credits_page(request: Request, conn: Conn, session: PageSession, msix_id: str, state: str = "") -> HTMLResponse:
-    if not roles.may_read_records(session.user.role):
-        raise HTTPException(403, "your role may not read student records")
+    permit(request, session.user)
     code = service.check_state(state) if state else session.user.state or "default"
     found = service.record(conn, session.user, msix_id, "credits", code, client(request))
     summary = service.credits(found, code)
@@ -166,8 +204,7 @@ def credits_page(request: Request, conn: Conn, session: PageSession, msix_id: st
 @router.get("/notices")
 def notices_page(request: Request, conn: Conn, session: PageSession, state: str = "") -> HTMLResponse:
     code = service.check_state(state or session.user.state or "")
-    if not roles.may_read_notices(session.user.role, session.user.state, code):
-        raise HTTPException(403, "you may read only your own state's move notices")
+    permit(request, session.user, code)
     return render(
         request,
         "notices.html",
