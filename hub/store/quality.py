@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import confluent_kafka
 import structlog
@@ -183,7 +183,7 @@ def last_submissions(conn: Connection, state: str, limit: int = 10) -> list[Subm
 @dataclass
 class Rejections:
     by_day_and_reason: Counter[tuple[date, str]] = field(default_factory=Counter)
-    latest: list[dict[str, object]] = field(default_factory=list)  # newest first, ids and reasons only
+    latest: list[dict[str, object]] = field(default_factory=list)  # newest received first, ids and reasons only
     skipped: int = 0  # messages on the topic that are not a rejection of this state's rows
 
 
@@ -235,16 +235,26 @@ def rejections(kafka: KafkaSettings, state: str, since: datetime, latest: int = 
                             reason=str(exc))  # fmt: skip
                 continue
             at: datetime = value["rejected_at"]
-            out.by_day_and_reason[(at.date(), reason_kind(value["reason"]))] += 1
+            # By the day the hub received it (the message's time, which also chose the window): a
+            # connector dates its rejections by the submission's own date, which may be long past.
+            received = _received_at(msg, at)
+            out.by_day_and_reason[(received.date(), reason_kind(value["reason"]))] += 1
             newest.append(
                 {k: value.get(k) for k in ("rejection_id", "state_student_id", "file", "line", "column", "reason")}
-                | {"rejected_at": at.isoformat()}
+                | {"rejected_at": at.isoformat(), "received_at": received.isoformat()}
             )
-        newest.sort(key=lambda r: str(r["rejected_at"]), reverse=True)
+        newest.sort(key=lambda r: str(r["received_at"]), reverse=True)
         out.latest = newest[:latest]
     finally:
         consumer.close()
     return out
+
+
+def _received_at(msg: confluent_kafka.Message, fallback: datetime) -> datetime:
+    kind, millis = msg.timestamp()
+    if kind == confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
+        return fallback
+    return datetime.fromtimestamp(millis / 1000, UTC)
 
 
 @dataclass(frozen=True)
