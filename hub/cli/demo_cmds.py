@@ -30,6 +30,7 @@ from connectors.mde.reader import open_submission
 from connectors.publish import publish_mde
 from consumers import idle
 from consumers.topic_reader import read_topic
+from hub.cli import demo_accounts
 from hub.cli.common import settings
 from hub.config import KafkaSettings, Settings
 from hub.store import db, stats
@@ -73,7 +74,9 @@ def demo(
     finally:
         worker.terminate()
         worker.wait(30)
+    accounts = demo_accounts.make(db.engine(s.database))
     _summary(s, state_kafka, world, rejected, time.perf_counter() - started)
+    _how_to_open(s, accounts)
 
 
 def _state_principals(s: Settings, states: Iterable[str]) -> dict[str, KafkaSettings]:
@@ -154,6 +157,23 @@ def _summary(
     out.print(
         "\nExplore: `msix export --jsonl | head -1`, `msix student show MSIX_ID --json`, "
         "`msix notices follow --state MI --from-beginning --until-idle`, `msix rejected --state TX --until-idle`"
+    )
+
+
+def _how_to_open(s: Settings, accounts: list[demo_accounts.DemoAccount]) -> None:
+    """The pages: where they are and who can sign in (the passwords are shown here only, once)."""
+    out = Console(soft_wrap=True)
+    out.print(
+        f"\n[bold]Open the web application:[/] `msix serve`, then http://{s.web.host}:{s.web.port}/ "
+        "(each person lands on their own work; the API's documents at /docs)"
+    )
+    table = Table("user name", "password", "role", "state", title="Demo accounts (new passwords each run)")
+    for a in accounts:
+        table.add_row(a.username, a.password, a.role, a.state or "all")
+    out.print(table)
+    out.print(
+        "[bold red]For the demo only:[/] these accounts sign in to this hub as every role. Never keep them "
+        "on a hub with real children's records (`msix infra down --wipe` deletes this one)."
     )
 
 
