@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hub.store.identity_tables import child_alias
 from hub.store.web_tables import audit_log, web_session, web_user
+
+ACTIVE = "active"  # the only account status that signs in (migration 0011; disabled, deactivated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,10 @@ def add_user(conn: Connection, username: str, role: str, state: str | None, pass
 
 
 def credentials(conn: Connection, username: str) -> tuple[User, str] | None:
-    row = conn.execute(select(web_user).where(web_user.c.username == username)).mappings().first()
+    """The account and its password hash; None when there is none that may sign in (a disabled or
+    deactivated account is refused like a wrong password: nothing tells a guesser it exists)."""
+    query = select(web_user).where(web_user.c.username == username, web_user.c.status == ACTIVE)
+    row = conn.execute(query).mappings().first()
     if row is None:
         return None
     return User(row["username"], row["role"], row["state"]), row["password_hash"]
@@ -54,6 +59,8 @@ def open_session(
             token_hash=token_hash, username=username, kind=kind, csrf=csrf, expires_at=expires_at
         )
     )
+    # A sign-in is a use: accounts unused too long are disabled (hub.store.accounts.sweep).
+    conn.execute(web_user.update().where(web_user.c.username == username).values(last_seen_at=func.now()))
 
 
 def find_session(conn: Connection, token_hash: str, kind: str, now: datetime) -> Session | None:
@@ -61,7 +68,7 @@ def find_session(conn: Connection, token_hash: str, kind: str, now: datetime) ->
     row = conn.execute(
         select(u.c.username, u.c.role, u.c.state, s.c.kind, s.c.csrf)
         .select_from(s.join(u, s.c.username == u.c.username))
-        .where(s.c.token_hash == token_hash, s.c.kind == kind, s.c.expires_at > now)
+        .where(s.c.token_hash == token_hash, s.c.kind == kind, s.c.expires_at > now, u.c.status == ACTIVE)
     ).first()
     if row is None:
         return None

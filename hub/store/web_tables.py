@@ -17,6 +17,13 @@ web_user = Table(
     Column("state", Text),  # the user's own state (school, MEP and state roles); NULL for hub-wide roles
     Column("password_hash", Text, nullable=False),  # argon2id, as argon2-cffi encodes it
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Account governance (migration 0011, hub.store.accounts): only "active" may sign in.
+    Column("status", Text, nullable=False, server_default="active"),  # active, disabled, deactivated
+    Column("status_reason", Text),
+    Column("last_seen_at", DateTime(timezone=True)),  # the last sign-in
+    Column("certified_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("deactivated_at", DateTime(timezone=True)),  # kept at least the retention time after this
+    Column("agency", Text),  # the school or agency the account was requested for
 )
 
 # Every normalized name part of every state identity (kept by a trigger of migration 0003_web): the
