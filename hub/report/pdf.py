@@ -209,9 +209,11 @@ def _credits(_: Texts, credits: dict[str, Any] | None) -> list[Flowable]:
 def _correction(_: Texts) -> list[Flowable]:
     text = _(
         "If anything in this report is wrong or missing, ask the school or the migrant education program "
-        "that gave you this report to correct it. Tell them which item is wrong and what it should say, "
-        "and bring any paper you have that shows it (a report card, a transcript, a shot record). The "
-        "state that sent the record will correct it within 10 working days, and the corrected record "
+        "that gave you this report to record a correction request for you. Tell them which item is wrong "
+        "and what it should say, or which item should be removed, and bring any paper you have that shows "
+        "it (a report card, a transcript, a shot record). The hub sends each item to the state that sent "
+        "it; that state decides within 10 working days, corrects or removes the item or tells you why it "
+        "keeps it, and you receive a letter with each decision, in English or Spanish. A corrected record "
         "replaces this one in every state. You may ask for this report again at any time, free of charge."
     )
     return [_p(_("How to ask for a correction"), _H2), _p(text, _BODY)]
