@@ -61,6 +61,9 @@ class WorkerOptions:
     poll_timeout: float = 0.1
     crash_point: str | None = None
     until_idle: bool = False
+    # Fault injection for tests and `msix bench faults`: a short max.poll.interval.ms (and session
+    # timeout), so that a worker paused past it loses its partitions in seconds, not five minutes.
+    max_poll_interval_ms: int | None = None
 
 
 @dataclass
@@ -112,7 +115,7 @@ class MergeWorker:
         self._admin: AdminClient | None = None  # made on the first idle check: no network in __init__
 
     def run(self, stop: threading.Event) -> None:
-        consumer = confluent_kafka.Consumer(consumer_config(self.settings.kafka, self.group_id))
+        consumer = confluent_kafka.Consumer(consumer_config(self.settings.kafka, self.group_id) | self._poll_limits())
         allocate = effects.IdAllocator()
         consumer.subscribe([self.topics.records_pattern], on_assign=self._on_assign)
         # What the process holds by now (modules, settings, clients) lives as long as it does: out
@@ -135,6 +138,14 @@ class MergeWorker:
         finally:
             consumer.close()
             self._drop_connection()
+
+    def _poll_limits(self) -> dict[str, int]:
+        ms = self.options.max_poll_interval_ms
+        if ms is None:
+            return {}
+        # The session (the heartbeats) may not outlast the poll interval; heartbeats three a session.
+        session = min(ms, 45_000)
+        return {"max.poll.interval.ms": ms, "session.timeout.ms": session, "heartbeat.interval.ms": session // 3}
 
     def _on_assign(self, c: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
         # The database, not Kafka, says where each partition resumes: it commits the offsets with

@@ -15,6 +15,8 @@ without a delivery report by then stay in the outbox for the next start.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +39,10 @@ log = structlog.get_logger(__name__)
 SHUTDOWN_GRACE_S = 5.0
 BACKOFF_S = 0.5  # the first back-off, and the jitter added to every one
 BACKOFF_MAX_S = 30.0
+# Fault injection for tests and `msix bench faults` (off unless set): with MSIX_FAULT_RELAY set to
+# this, the relay kills its process (SIGKILL) once Kafka has acknowledged a batch and before its
+# rows are deleted: the at-least-once window, which must send those rows again and lose none.
+CRASH_AFTER_PRODUCE = "after-produce"
 
 
 # What the relay's producer sets beyond the hub's common producer settings (producers.producer).
@@ -90,10 +96,13 @@ class TransientFailure(Exception):
 class OutboxRelay:
     """Sends batches of the outbox over one connection and one producer (made on first use)."""
 
-    def __init__(self, conn: psycopg.Connection, config: dict[str, Any], batch: int = 5000) -> None:
+    def __init__(
+        self, conn: psycopg.Connection, config: dict[str, Any], batch: int = 5000, crash_point: str | None = None
+    ) -> None:
         self._conn = conn
         self._config = config
         self._batch = batch
+        self._crash_point = crash_point
         self._client: confluent_kafka.Producer | None = None
         self._broken = False  # a fatal producer error: a new client for the next batch
         self.sent = 0
@@ -106,6 +115,8 @@ class OutboxRelay:
             if not rows:
                 return Outcome()
             outcome = settle([r[0] for r in rows], self._send(rows, expired))
+            if self._crash_point == CRASH_AFTER_PRODUCE and outcome.delivered:
+                os.kill(os.getpid(), signal.SIGKILL)
             parked_outbox.delete(cur, outcome.delivered)
             parked_outbox.park(cur, [(row_id, f.name, f.reason) for row_id, f in outcome.parked])
         self._account(outcome, {r[0]: r[1] for r in rows})
@@ -188,17 +199,25 @@ class OutboxRelayService:
 
     name = "outbox-relay"
 
-    def __init__(self, database: DatabaseSettings, config: dict[str, Any], grace: float = SHUTDOWN_GRACE_S) -> None:
+    def __init__(
+        self,
+        database: DatabaseSettings,
+        config: dict[str, Any],
+        grace: float = SHUTDOWN_GRACE_S,
+        crash_point: str | None = None,
+    ) -> None:
         self._database = database
         self._config = config
         self._grace = grace
+        self._crash_point = crash_point
         self._wake = threading.Event()
         self.sent = 0
         self.parked = 0
 
     @classmethod
     def of(cls, settings: Settings) -> OutboxRelayService:
-        return cls(settings.database, relay_config(settings.kafka))
+        # The fault point is read here, once, at the relay's start (CRASH_AFTER_PRODUCE).
+        return cls(settings.database, relay_config(settings.kafka), crash_point=os.environ.get("MSIX_FAULT_RELAY"))
 
     def wake(self) -> None:
         self._wake.set()
@@ -206,7 +225,7 @@ class OutboxRelayService:
     def run(self, stop: threading.Event) -> None:
         expired = Grace(stop, self._grace)
         with db.connect(self._database) as conn:
-            relay = OutboxRelay(conn, self._config)
+            relay = OutboxRelay(conn, self._config, crash_point=self._crash_point)
             try:
                 self._serve(relay, stop, expired)
                 relay.drain(expired)  # what the last batches queued

@@ -114,12 +114,20 @@ def worker(
     until_idle: bool = typer.Option(False, "--until-idle", help="Exit 0 once every input is consumed and sent."),
     batch_size: int = typer.Option(5000, min=1, max=50_000, help="Messages per transaction."),
     fault: str = typer.Option("", hidden=True, help="Fault injection for tests: after-db-commit."),
+    max_poll_interval_ms: int | None = typer.Option(
+        None, min=6000, hidden=True, help="Fault injection for tests: a short max.poll.interval.ms."
+    ),
 ) -> None:
     """Run the merge worker, the outbox relay, the receipts recorder and the roll-up compaction.
 
     A lost PostgreSQL is waited out (logged as "waiting for PostgreSQL"); SIGTERM or Ctrl-C stops
     every part within 10 seconds."""
-    options = merge_worker.WorkerOptions(batch_size=batch_size, crash_point=fault or None, until_idle=until_idle)
+    options = merge_worker.WorkerOptions(
+        batch_size=batch_size,
+        crash_point=fault or None,
+        until_idle=until_idle,
+        max_poll_interval_ms=max_poll_interval_ms,
+    )
     # The hub's own principal (only the ACLs the worker needs), not the operator.
     w = worker_parts.worker(Settings().as_hub(), options)
     # SIGTERM and Ctrl-C: each part finishes what it holds (a batch, a relay flush), then stops;
