@@ -71,6 +71,42 @@ def pipeline(
     print(json.dumps(figures.as_dict()))
 
 
+@bench_app.command("faults")
+def faults(
+    events: int = typer.Option(200_000, min=5_000, help="Events in the stream each fault runs through."),
+    only: str = typer.Option("", "--only", help="Run only this fault (see the list below)."),
+    seed: int = typer.Option(1, help="Seed of the synthetic data."),
+    outage: float = typer.Option(30.0, min=1.0, help="Seconds PostgreSQL stays stopped."),
+    keep_stack: bool = typer.Option(False, "--keep-stack", help="Leave the bench's own stacks running."),
+) -> None:
+    """Faults injected while a stream is published and merged, on stacks of the bench's own (Kafka
+    24092 / 24100-24105, PostgreSQL 24433 / 24434); every event and notice accounted for."""
+    from hub.bench import faults as bench
+
+    if only and only not in bench.NAMES:
+        raise typer.BadParameter(f"--only {only}: one of {', '.join(bench.NAMES)}")
+    names = [only] if only else list(bench.NAMES)
+    rows = bench.run(names, events, seed, _say, options=bench.Options(outage_s=outage), keep=keep_stack)
+    table = Table("fault", "sent", "in store", "lost", "twice", "notices lost", "doubled", "recovery", "ok")
+    for r in rows:
+        recovery = "" if r.recovery_s is None else f"{r.recovery_s:.1f} s"
+        table.add_row(
+            r.fault,
+            f"{r.events_sent:,}",
+            f"{r.records_in_store:,}",
+            str(r.events_lost),
+            str(r.events_applied_twice),
+            str(r.notices_lost),
+            str(r.notices_doubled),
+            recovery,
+            "yes" if r.ok else "NO",
+        )
+    Console().print(table)
+    print(json.dumps([r.as_dict() for r in rows]))
+    if not all(r.ok for r in rows):
+        raise typer.Exit(1)
+
+
 @bench_app.command("edfi")
 def edfi(
     elements: int = typer.Option(300_000, min=1_000, help="About how many Ed-Fi elements to generate and publish."),
