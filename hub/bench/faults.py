@@ -163,25 +163,25 @@ def postgres_restart_during_relay(run: Run, stack: Settings, opts: Options) -> f
 def broker_kill_publish(run: Run, stack: Settings, opts: Options) -> float:
     _publish_phase(run)
     run.wait_published(1 / 3)
-    return _kill_broker(stack, 1, opts.broker_down_s)
+    return kill_broker(stack, 1, opts.broker_down_s)
 
 
 def broker_kill_merge(run: Run, stack: Settings, opts: Options) -> float:
     _merge_phase(run)
     run.wait_applied(1 / 3)
-    return _kill_broker(stack, 1, opts.broker_down_s)
+    return kill_broker(stack, 1, opts.broker_down_s)
 
 
 def cluster_kill_publish(run: Run, stack: Settings, opts: Options) -> float:
     _publish_phase(run)
     run.wait_published(1 / 3)
-    return _kill_broker(stack, _quorum_leader(stack), opts.cluster_down_s)
+    return kill_broker(stack, _quorum_leader(stack), opts.cluster_down_s)
 
 
 def cluster_kill_merge(run: Run, stack: Settings, opts: Options) -> float:
     _merge_phase(run)
     run.wait_applied(1 / 3)
-    return _kill_broker(stack, _quorum_leader(stack), opts.cluster_down_s)
+    return kill_broker(stack, _quorum_leader(stack), opts.cluster_down_s)
 
 
 def rebalance(run: Run, stack: Settings, opts: Options) -> float:
@@ -245,7 +245,7 @@ def _expect_sigkill(worker: WorkerProc) -> None:
         raise InfraError(f"the fault point was not reached (exit {worker.proc.returncode}); see {worker.log}")
 
 
-def _kill_broker(stack: Settings, node: int, down_s: float) -> float:
+def kill_broker(stack: Settings, node: int, down_s: float) -> float:
     began = _now()
     kafka.stop_node(stack, node, signal.SIGKILL)
     time.sleep(down_s)
