@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -119,30 +118,3 @@ def _short(exc: BaseException) -> str:
     """A failure's type and first line: messages that quote a child's data are the driver's, and
     the store translates those before they get here."""
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-
-
-class ThreadPart:
-    """A part kept as a Thread class of its own (``start``, ``stop``, ``error``): a fresh thread per
-    run, since a thread runs once. ``current`` is the running one, for the merge to wake."""
-
-    def __init__(self, name: str, make: Callable[[], threading.Thread], poll_s: float = 0.1) -> None:
-        self.name = name
-        self._make = make
-        self._poll_s = poll_s
-        self.current: threading.Thread | None = None
-        self.finished: list[threading.Thread] = []
-
-    def run(self, stop: threading.Event) -> None:
-        thread = self.current = self._make()
-        thread.start()
-        try:
-            while not stop.wait(self._poll_s) and thread.is_alive():
-                pass
-        finally:
-            thread.stop()  # type: ignore[attr-defined]
-            self.finished.append(thread)
-        error = getattr(thread, "error", None)
-        if error is not None:
-            raise error
-        if not stop.is_set():
-            raise RuntimeError(f"{self.name} ended by itself")

@@ -12,9 +12,9 @@ import structlog
 
 from consumers.merge_worker import MergeWorker, WorkerOptions, WorkerTotals
 from consumers.outbox_relay import OutboxRelayService
-from consumers.receipt_recorder import ReceiptThread
-from consumers.response_recorder import ResponseRecorder
-from consumers.supervisor import Part, Supervisor, ThreadPart
+from consumers.receipt_recorder import receipt_recorder
+from consumers.response_recorder import response_recorder
+from consumers.supervisor import Part, Supervisor
 from hub.config import Settings
 from hub.store import effects, faults
 
@@ -86,16 +86,11 @@ class Worker:
 def worker(settings: Settings, options: WorkerOptions) -> Worker:
     """Merge, outbox relay, receipts recorder and roll-up compaction, side by side."""
     relay = RelayPart(settings)
-    receipts = ThreadPart("receipts", lambda: ReceiptThread(settings))
-
-    def receipts_caught_up() -> bool:
-        current = receipts.current
-        return current is not None and current.is_alive() and current.caught_up()  # type: ignore[attr-defined]
-
-    responses = ResponseRecorder(settings)  # answers to data requests (docs/obligations.md)
+    # The side topics states write (consumers.side_topics): notice receipts, answers to data requests.
+    receipts, responses = receipt_recorder(settings), response_recorder(settings)
 
     def others_caught_up() -> bool:
-        return receipts_caught_up() and responses.caught_up()
+        return receipts.caught_up() and responses.caught_up()
 
     merge = MergeWorker(settings, options, wake_relay=relay.wake, others_caught_up=others_caught_up)
     parts = [Part(merge, ends_all=options.until_idle), Part(relay), Part(receipts), Part(Compaction(settings))]

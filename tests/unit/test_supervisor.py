@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from consumers.supervisor import Part, Supervisor, ThreadPart
+from consumers.supervisor import Part, Supervisor
 from hub.errors import DatabaseMisconfigured
 
 
@@ -107,42 +107,3 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
     assert 0.5 <= sup.backoff(1) <= 0.75
     assert 4.0 <= sup.backoff(4) <= 6.0
     assert 30.0 <= sup.backoff(20) <= 45.0
-
-
-class Worker(threading.Thread):
-    """A part in the shape of the relay's and the receipts' Thread classes."""
-
-    def __init__(self, fail: bool) -> None:
-        super().__init__(daemon=True)
-        self.fail, self.error = fail, None
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        if self.fail:
-            self.error = RuntimeError("produce failed")  # type: ignore[assignment]
-            return
-        self._halt.wait()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
-
-
-def test_thread_part_restarts_a_thread_class_with_a_fresh_thread() -> None:
-    made: list[Worker] = []
-
-    def make() -> Worker:
-        made.append(Worker(fail=len(made) < 2))
-        return made[-1]
-
-    part = ThreadPart("relay", make, poll_s=0.01)
-    sup = quick([Part(part)])
-    runner = threading.Thread(target=sup.run)
-    runner.start()
-    deadline = time.monotonic() + 5
-    while len(made) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    sup.stop()
-    runner.join(5)
-    assert len(made) == 3 and part.finished == made
-    assert not any(w.is_alive() for w in made)
