@@ -32,6 +32,7 @@ from hub.api.roles import (
     Rule,
 )
 
+SIGNED_IN = Rule(frozenset(Role))  # anyone signed in, whatever their role
 ROUTES: dict[str, Rule] = {
     # Signing in and out, liveness, metrics (scraped on the operators' network, not linked).
     "GET /": PUBLIC,  # a person's home, or the sign-in form
@@ -62,9 +63,34 @@ ROUTES: dict[str, Rule] = {
     # The admin.
     "GET /admin": ADMIN_ONLY,
     "GET /api/audit": ADMIN_ONLY,
-    # Obligations (counts, accounts): placeholders until their pages land (hub.api.routes.coming).
+    # Obligations (docs/obligations.md): child counts (aggregates), accounts, parents' corrections.
     "GET /counts": AGGREGATES,
+    "GET /api/counts": AGGREGATES,
+    "GET /api/counts.csv": AGGREGATES,
+    "GET /api/counts.pdf": AGGREGATES,
+    "GET /api/counts/mobility": AGGREGATES,
+    "GET /api/counts/updated": AGGREGATES,
+    "GET /counts/reconciliation": STATE_OPERATIONS,  # child-level: never the federal office
+    "GET /api/counts/reconciliation": STATE_OPERATIONS,
     "GET /accounts": ACCOUNTS,
+    "GET /api/accounts": ACCOUNTS,
+    "GET /api/accounts/requests": ACCOUNTS,
+    "POST /api/accounts/requests/{request_id}/approve": ACCOUNTS,
+    "POST /accounts/requests/{request_id}/approve": ACCOUNTS,
+    "POST /api/accounts/{username}/{action}": ACCOUNTS,
+    "POST /accounts/{username}/{action}": ACCOUNTS,
+    "GET /accounts/request": PUBLIC,  # the request form: the requester has no account yet
+    "POST /accounts/request": PUBLIC,
+    "GET /accounts/verify": SIGNED_IN,  # whoever a request names as its verifying authority
+    "POST /accounts/requests/{request_id}/verify": SIGNED_IN,
+    "POST /api/accounts/requests/{request_id}/verify": SIGNED_IN,
+    "POST /api/students/{msix_id}/corrections": ASK_STATE,  # a liaison, for their own state
+    "GET /corrections": STATE_NOTICES,
+    "GET /api/corrections": STATE_NOTICES,
+    "GET /api/corrections/{correction_id}/letter.pdf": STATE_NOTICES,
+    "POST /api/corrections/{correction_id}/parts/{state}/ack": STATE_OPERATIONS,
+    "POST /api/corrections/{correction_id}/parts/{state}/decision": STATE_OPERATIONS,
+    "POST /corrections/{correction_id}/parts/{state}/decision": STATE_OPERATIONS,
     # The identity worklist (pages and API).
     "GET /worklist": RESOLVE_IDENTITIES,
     "GET /worklist/requests": RESOLVE_IDENTITIES,

@@ -9,6 +9,8 @@ import typer
 from pydantic import ValidationError
 
 from hub.cli import identity_cmds, infra_cmds, outbox_cmds, pipeline_cmds, read_cmds, states_cmds, worklist_cmds
+from hub.cli.corrections_cmds import corrections_app
+from hub.cli.counts_cmds import counts_app
 from hub.cli.parked_cmds import parked_app
 from hub.cli.requests_cmds import requests_app
 from hub.config import HomeSettings
@@ -36,6 +38,8 @@ app.add_typer(states_cmds.states_app, name="states")
 app.add_typer(parked_app, name="parked")
 app.add_typer(outbox_cmds.outbox_app, name="outbox")
 app.add_typer(requests_app, name="requests")
+app.add_typer(counts_app, name="counts")
+app.add_typer(corrections_app, name="corrections")
 
 
 def _register_optional() -> None:
