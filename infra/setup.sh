@@ -7,6 +7,8 @@
 #    exact command is printed and the script fails.
 #    Also Debian's Chromium: the browser tests drive it through Playwright (`executable_path`), so
 #    Playwright never downloads a browser of its own.
+#    And kcat (Debian's, with the distribution's librdkafka): tests/integration/test_connecting.py
+#    proves that a state with only that tool reads its notices over mutual TLS.
 # 2. Apache Kafka's jars, fetched by Maven from infra/kafka/pom.xml into $MSIX_CACHE/kafka-libs
 #    (default ~/.cache/msix/kafka-libs), again only when the pom changed since the last copy.
 #    No jar ever goes into the repository.
@@ -56,6 +58,7 @@ have_postgres || missing+=(postgresql)
 have_java || missing+=(JAVA)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 
 if ((${#missing[@]})); then
     if [[ "$(id -u)" -eq 0 ]]; then
