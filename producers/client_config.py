@@ -2,8 +2,10 @@
 
 A client configuration file holds ``key=value`` lines that librdkafka and Java clients read as they
 are (``bootstrap.servers``, ``security.protocol``, ``sasl.mechanism``, ``sasl.username``,
-``sasl.password``, ``ssl.ca.location``). `msix infra up` keeps the operator's and the hub's under
-``$MSIX_HOME/credentials``; `msix states credentials ST` writes a state's.
+``sasl.password``, ``ssl.ca.location``; for mutual TLS ``ssl.certificate.location`` and
+``ssl.key.location`` instead of the SASL keys). `msix infra up` keeps the operator's and the hub's
+under ``$MSIX_HOME/credentials``; `msix states credentials ST` writes a state's, `msix states
+certificate ST` its mutual-TLS one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ ALLOWED_KEYS = frozenset(
         "sasl.username",
         "sasl.password",
         "ssl.ca.location",
+        "ssl.certificate.location",
+        "ssl.key.location",
         "ssl.endpoint.identification.algorithm",
     }
 )
@@ -87,7 +91,12 @@ def principal(settings: KafkaSettings) -> str:
     """Who this client is to the broker, for messages: ``User:NAME`` or ``ANONYMOUS``."""
     if settings.credentials is None:
         return "ANONYMOUS"
-    return "User:" + read_client_file(settings.credentials).get("sasl.username", "?")
+    config = read_client_file(settings.credentials)
+    if "sasl.username" not in config and "ssl.certificate.location" in config:
+        from producers.certificates import common_name  # the broker maps the subject's CN
+
+        return "User:" + common_name(Path(config["ssl.certificate.location"]))
+    return "User:" + config.get("sasl.username", "?")
 
 
 class _DropLoginFailures(logging.Filter):

@@ -7,12 +7,15 @@ by the hub: ``issue_credentials`` sets a new one and returns it once, in the cli
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
-from hub.config import KafkaSettings
+from hub.config import KafkaSettings, Settings
 from hub.errors import UserInputError
-from infra.local.kafka_security import MECHANISM, new_password
-from producers import acls, principals
+from infra.local import kafka_mtls
+from infra.local.kafka_security import MECHANISM, ca_file, new_password, tls_dir
+from producers import acls, certificates, principals
 from producers.admin import admin_client
 from producers.client_config import read_client_file
 from producers.topics import Topics
@@ -72,6 +75,21 @@ def issue_credentials(settings: KafkaSettings, state: str) -> dict[str, str]:
     if "ssl.ca.location" in operator:
         config["ssl.ca.location"] = operator["ssl.ca.location"]
     return config
+
+
+def issue_certificate(settings: Settings, state: str, folder: Path, renew: bool) -> certificates.Issued:
+    """Sign a client certificate for the state's principal with the hub's CA and write it, with
+    its client configurations, into ``folder`` (``producers.certificates``)."""
+    _require_security(settings.kafka)
+    ca = certificates.CA(ca_file(settings), tls_dir(settings) / "ca.key")
+    if not ca.key.exists():
+        raise UserInputError("mutual TLS needs the hub's CA: start the broker with `msix infra up --tls`")
+    user = principal_name(Topics(settings.kafka.topic_prefix), state)
+    # A certificate for a principal without ACLs would log in and be refused everything.
+    if not acls.has_any(admin_client(settings.kafka), user):
+        raise UserInputError(f"{state} has no Kafka principal: run `msix states add {state}` first")
+    now = dt.datetime.now(dt.UTC)
+    return certificates.issue(ca, user, folder, kafka_mtls.bootstrap(settings), renew, now)
 
 
 def remove(settings: KafkaSettings, state: str) -> Removed:

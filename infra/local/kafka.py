@@ -24,7 +24,7 @@ from confluent_kafka.admin import AdminClient
 
 from hub.config import Settings
 from hub.errors import InfraError
-from infra.local import cluster, kafka_security, process
+from infra.local import cluster, kafka_mtls, kafka_security, process
 from infra.local.cluster import Node
 from infra.local.kafka_config import broker_config, paths, render_properties
 from infra.local.kafka_security import Mode
@@ -199,6 +199,10 @@ def _launch(
     first.root.chmod(0o700)
     formatted = first.formatted
     mode = kafka_security.choose_mode(settings, security, formatted)
+    for node in stopped if mode is Mode.tls else ():
+        # With TLS each node also listens for states' client certificates (kafka_mtls).
+        mtls = kafka_mtls.port(settings, node)
+        process.require_free_port(node.host, mtls, f"{_what(node, count)}'s mutual-TLS listener")
     if not formatted:
         cluster.record_count(settings, count)  # before any client file: they list a cluster's nodes
     made = None if mode is Mode.none else kafka_security.load_or_create_secrets(settings)

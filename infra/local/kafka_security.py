@@ -33,6 +33,7 @@ from pathlib import Path
 
 from hub.config import Settings
 from hub.errors import InfraError
+from infra.local import kafka_mtls
 from infra.local.cluster import Node, client_bootstrap, plan
 from producers.admin import HUB_PRINCIPAL, WEB_PRINCIPAL
 from producers.client_config import render_client_file, write_private
@@ -165,17 +166,20 @@ def listener_config(
     protocol = "SASL_SSL" if mode is Mode.tls else "SASL_PLAINTEXT"
     plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
     scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
+    # With TLS, a second way in for states: mutual TLS on a port of its own (kafka_mtls).
+    mtls = f",{kafka_mtls.LISTENER}://{kafka_mtls.address(settings, node)}" if mode is Mode.tls else ""
     entries = [
         (
             "listeners",
-            f"CLIENT://{host}:{port},CONTROLLER://{host}:{controller}",
-            LISTENERS_WHY,
+            f"CLIENT://{host}:{port},CONTROLLER://{host}:{controller}{mtls}",
+            LISTENERS_WHY + ("; states' client certificates on the MTLS port" if mtls else ""),
         ),
-        ("advertised.listeners", f"CLIENT://{host}:{port}", "clients come back to the address they used"),
+        ("advertised.listeners", f"CLIENT://{host}:{port}{mtls}", "clients come back to the address they used"),
         (
             "listener.security.protocol.map",
-            f"CLIENT:{protocol},CONTROLLER:SASL_PLAINTEXT",
-            "every connection logs in; TLS on the client listener when asked for",
+            f"CLIENT:{protocol},CONTROLLER:SASL_PLAINTEXT" + (f",{kafka_mtls.LISTENER}:SSL" if mtls else ""),
+            "every connection logs in (SCRAM, or on MTLS a client certificate); TLS on the client listener"
+            " when asked for",
         ),
         ("inter.broker.listener.name", "CLIENT", INTER_BROKER_WHY),
         ("sasl.enabled.mechanisms", MECHANISM, "SCRAM: passwords never cross the wire, salted hashes at rest"),
@@ -233,6 +237,7 @@ def listener_config(
                 "the broker checks its own configuration by connecting to itself: it must trust the CA",
             ),
             ("listener.name.client.ssl.client.auth", "none", "clients prove who they are with SCRAM, not certificates"),
+            *kafka_mtls.listener_entries(str(tls_dir(settings) / "broker-keystore.pem"), str(ca_file(settings))),
         ]
     return entries
 
