@@ -35,6 +35,7 @@ from hub.bench.identity_accuracy import Record
 from hub.bench.pipeline import _env, _isolated, _publish_all, _Worker
 from hub.config import Settings
 from hub.domain.identity import IdentityFacts
+from hub.errors import InfraError
 from infra.local import postgres
 from producers.admin import apply_topics
 from producers.topics import Topics
@@ -92,7 +93,10 @@ def _round(
         started = time.perf_counter()
         for n, folder in enumerate(folders):
             _publish_all(settings.kafka, iter([folder]))
-            _Worker.start(settings, work / f"{run_id}-{n}.log", "--until-idle").finish()
+            try:
+                _Worker.start(settings, work / f"{run_id}-{n}.log", "--until-idle").finish()
+            except RuntimeError as exc:  # the worker's own log says why (ids and counts, no names)
+                raise InfraError(str(exc)[-1500:]) from exc
         seconds = time.perf_counter() - started
         links = _export(settings)
         figures = pairwise(stored, incoming, links)
@@ -179,9 +183,12 @@ def pairwise(stored: Sequence[Record], incoming: Sequence[Record], links: dict[t
     for state, records in ((FIRST, stored), (SECOND, incoming)):
         for r in records:
             clusters[r.uid] = links.get((state, r.facts.state_student_id), f"refused:{r.uid}")
-    refused = sum(v.startswith("refused:") for v in clusters.values())
+    refused = {uid for uid, v in clusters.items() if v.startswith("refused:")}
     figures = _pair_counts((r.entity, clusters[r.uid]) for r in (*stored, *incoming))
-    figures["refused_records"] = refused
+    figures["refused_records"] = len(refused)
+    # The matcher's own share: recall among the pairs whose two records the connector accepted.
+    accepted = _pair_counts((r.entity, clusters[r.uid]) for r in (*stored, *incoming) if r.uid not in refused)
+    figures["recall_of_accepted"] = accepted["recall"]
     return figures
 
 

@@ -25,6 +25,7 @@ def test_a_small_set_through_the_pipeline_is_scored_pairwise(hub: Hub) -> None:
     # What the connector refuses (no birth date, a mistyped one in the future) is missed, and said so.
     everyone = (*stored, *incoming)
     assert sum(r.facts.birth_date is None for r in everyone) <= fitted["refused_records"] <= len(everyone) // 20
+    assert fitted["recall_of_accepted"] >= fitted["recall"]
 
 
 def test_pairwise_scoring_counts_pairs_not_records() -> None:
@@ -33,6 +34,8 @@ def test_pairwise_scoring_counts_pairs_not_records() -> None:
     links |= {("CA", r.facts.state_student_id): f"S{r.entity}" for r in incoming}
     perfect = identity_pipeline.pairwise(stored, incoming, links)
     assert perfect["precision"] == perfect["recall"] == 1.0 and perfect["true_pairs"] == len(incoming)
+    lost = identity_pipeline.pairwise(stored, incoming, {k: v for k, v in links.items() if k[0] == "TX"})
+    assert lost["recall"] == 0.0 and lost["recall_of_accepted"] == 1.0 and lost["refused_records"] == len(incoming)
     merged = {k: "ONE" for k in links}  # every child of every family under one id
     worst = identity_pipeline.pairwise(stored, incoming, merged)
     assert worst["recall"] == 1.0 and worst["precision"] < 0.05 and worst["false_pairs"] > 0
