@@ -8,23 +8,20 @@ letters with the database's reason, so one state's bad value never stops every s
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-import psycopg
 import structlog
 
 import schemas
 from consumers.decoding import DeadLetter, Parked, held_rows
-from hub.domain import apply, linking
+from hub.domain import apply, linking, rejections
 from hub.domain.identity import Matcher, facts_from_fields
 from hub.domain.records import Event
 from hub.errors import DatabaseRefused
-from hub.store import effects, faults, identity_match, snapshot
-from hub.store.parked import keep as keep_held
+from hub.store.batch.port import BatchStore, BatchUnit, IdAllocator, OutboxRow
 from producers.topics import Topics
 
 log = structlog.get_logger(__name__)
@@ -67,13 +64,13 @@ def offsets_of(positions: Sequence[Position]) -> dict[tuple[str, int], int]:
 
 
 def process_splitting(
-    conn: psycopg.Connection,
+    store: BatchStore,
     items: Sequence[Event | DeadLetter],
     positions: Sequence[Position],
     group_id: str,
     topics: Topics,
     matcher: Matcher,
-    allocate: effects.IdAllocator,
+    allocate: IdAllocator,
     now: datetime,
 ) -> BatchResult:
     """``process`` the batch; if the database refuses it, bisect: apply and commit each half (its
@@ -84,7 +81,7 @@ def process_splitting(
 
     def run(part: Sequence[Event | DeadLetter], where: Sequence[Position]) -> None:
         try:
-            total.add(process(conn, part, offsets_of(where), group_id, topics, matcher, allocate, now))
+            total.add(process(store, part, offsets_of(where), group_id, topics, matcher, allocate, now))
         except DatabaseRefused as exc:
             if len(part) > 1:
                 mid = len(part) // 2
@@ -96,7 +93,7 @@ def process_splitting(
             letter = refused_letter(part[0], where[0], exc, now)
             log.warning("event refused by the database", state=letter.state, topic=where[0][0],
                         partition=where[0][1], offset=where[0][2], sqlstate=exc.sqlstate)  # fmt: skip
-            total.add(process(conn, [letter], offsets_of(where), group_id, topics, matcher, allocate, now))
+            total.add(process(store, [letter], offsets_of(where), group_id, topics, matcher, allocate, now))
             total.refused += 1
 
     run(items, positions)
@@ -105,51 +102,30 @@ def process_splitting(
 
 def refused_letter(event: Event, where: Position, exc: DatabaseRefused, now: datetime) -> DeadLetter:
     """The dead letter of an event the database refused: where it was and the database's reason."""
-    topic, partition, offset = where
-    # The message's position identifies it, as for a message that does not decode: handling it
-    # again yields the same rejection id.
-    rejection_id = hashlib.sha256(f"{topic}|{partition}|{offset}".encode()).hexdigest()[:32]
-    value = {
-        "rejection_id": rejection_id,
-        "state": event.state,
-        "state_student_id": event.state_student_id,
-        "stage": "hub",
-        "submission_id": None,
-        "file": None,
-        "line": None,
-        "column": None,
-        "reason": exc.reason,
-        "record_family": event.family,
-        "source_topic": topic,
-        "source_partition": partition,
-        "source_offset": offset,
-        "rejected_at": now,
-    }
-    return DeadLetter(event.state, value)
+    rejected = rejections.at_hub(event.state, event.state_student_id, where, exc.reason, event.family, None, now)
+    return DeadLetter(event.state, rejected.to_value())
 
 
 def process(
-    conn: psycopg.Connection,
+    store: BatchStore,
     items: Sequence[Event | DeadLetter],
     offsets: dict[tuple[str, int], int],
     group_id: str,
     topics: Topics,
     matcher: Matcher,
-    allocate: effects.IdAllocator,
+    allocate: IdAllocator,
     now: datetime,
 ) -> BatchResult:
-    """Apply a batch and commit. Raises on a database error, leaving nothing written: the hub's
-    ``DatabaseRefused`` or ``DatabaseUnavailable`` for what the database said (``faults``)."""
+    """Apply a batch in one unit of ``store`` and commit. Raises on a database error, leaving nothing
+    written: the hub's ``DatabaseRefused`` or ``DatabaseUnavailable`` (the adapter translates)."""
     result = BatchResult()
     # A parked message (a schema the hub does not know yet) is kept, not rejected: it is no dead letter.
     dead = [i for i in items if isinstance(i, DeadLetter) and not isinstance(i, Parked)]
     events = [i for i in items if isinstance(i, Event)]
-    # READ COMMITTED is enough: one child's records from one state arrive on one partition, which
-    # one worker owns at a time, and the primary keys settle the races that remain (two workers
-    # claiming one event id, or making one notice).
+    # One unit, one transaction: its isolation and locks are the adapter's (batch.postgres).
     t = time.perf_counter()
-    with faults.translated(), conn.transaction(), conn.cursor() as cur:
-        seen = effects.claim_events(cur, [e.event_id for e in events])
+    with store.unit() as unit:
+        seen = unit.claim_events([e.event_id for e in events])
         t = result.lap("claim", t)
         new_events = []
         for e in events:  # also drops a repeat of an event within this batch
@@ -157,7 +133,7 @@ def process(
                 seen.add(e.event_id)
                 new_events.append(e)
         result.events, result.duplicates = len(new_events), len(events) - len(new_events)
-        outbox: list[effects.OutboxRow] = [
+        outbox: list[OutboxRow] = [
             (
                 topics.rejected(d.state),
                 (d.value["state_student_id"] or "").encode(),
@@ -167,37 +143,35 @@ def process(
         ]
         result.dead_letters = len(dead)
         if new_events:
-            links = _link(cur, new_events, matcher, allocate.bind(cur), now)
+            links = _link(unit, new_events, matcher, allocate.bind(unit.draw_serials), now)
             t = result.lap("link", t)
-            applied = _apply(cur, new_events, links, now)
+            applied = _apply(unit, new_events, links, now)
             t = result.lap("apply", t)
-            effects.write_identities(cur, links, matcher)
-            identity_match.write_blocks(cur, links, matcher)
-            identity_match.open_worklist(cur, links, now)
-            overtaken = effects.write_records(cur, applied.records)
+            unit.write_identities(links, matcher, now)
+            overtaken = unit.write_records(applied.records)
             t = result.lap("write", t)
-            notices = _notices(cur, applied, topics)
-            outbox += notices + _identity_changes(cur, links, topics)
+            notices = _notices(unit, applied, topics)
+            outbox += notices + _identity_changes(unit, links, topics)
             result.stale, result.new_children = applied.stale + overtaken, len(links.new_children)
             result.notices = len(notices)
         # Parked and dead-lettered messages, with their bytes, for `msix parked replay` (hub.store.parked).
-        keep_held(cur, held_rows(items))
-        effects.enqueue(cur, outbox)
-        effects.save_offsets(cur, group_id, offsets)
+        unit.keep_held(held_rows(items))
+        unit.enqueue(outbox)
+        unit.save_offsets(group_id, offsets)
         t = result.lap("outbox", t)
     result.lap("commit", t)
     return result
 
 
 def _link(
-    cur: psycopg.Cursor,
+    unit: BatchUnit,
     events: Sequence[Event],
     matcher: Matcher,
-    allocate: effects.IdAllocator,
+    allocate: IdAllocator,
     now: datetime,
 ) -> linking.Links:
     keys = {(e.state, e.state_student_id) for e in events}
-    known = snapshot.known_students(cur, keys)
+    known = unit.known_students(keys)
     blocking: set[str] = set()
     locks: set[str] = set()
     for e in events:
@@ -205,12 +179,12 @@ def _link(
             facts = facts_from_fields(e.state, e.state_student_id, e.fields)
             blocking.update(matcher.blocking_keys(facts))
             locks.update(matcher.lock_keys(facts))
-    effects.lock_identities(cur, sorted(locks))
-    found = identity_match.candidates(cur, sorted(blocking))
+    unit.lock_identities(sorted(locks))
+    found = unit.candidates(sorted(blocking))
     return linking.link(events, known, found, matcher, allocate, now)
 
 
-def _apply(cur: psycopg.Cursor, events: Sequence[Event], links: linking.Links, now: datetime) -> apply.Applied:
+def _apply(unit: BatchUnit, events: Sequence[Event], links: linking.Links, now: datetime) -> apply.Applied:
     # Student and enrollment records come with their child's view, which move detection reads anyway;
     # courses and assessments are merged against the store by the upsert itself (last writer wins
     # there too), so they are never read. A child created in this batch has nothing stored.
@@ -223,14 +197,13 @@ def _apply(cur: psycopg.Cursor, events: Sequence[Event], links: linking.Links, n
             and (msix_id := links.by_student[(e.state, e.state_student_id)]) not in new_children
         }
     )
-    snapshot.lock_children(cur, touched)  # before the read: the other worker's commit is then in it
-    children = snapshot.children(cur, touched) if touched else {}
+    children = unit.snapshot_children(touched)  # locked, then read: another worker's commit is in it
     records = {rid: stored for view in children.values() for rid, stored in view.records()}
     return apply.apply(events, links.by_student, records, children, now)
 
 
-def _notices(cur: psycopg.Cursor, applied: apply.Applied, topics: Topics) -> list[effects.OutboxRow]:
-    new_ids = effects.insert_notices(cur, applied.notices)
+def _notices(unit: BatchUnit, applied: apply.Applied, topics: Topics) -> list[OutboxRow]:
+    new_ids = unit.insert_notices(applied.notices)
     return [
         (topics.move_notices(n.to_state), n.msix_id.encode(), schemas.encode("MoveNotice", n.as_value()))
         for n in applied.notices
@@ -238,8 +211,8 @@ def _notices(cur: psycopg.Cursor, applied: apply.Applied, topics: Topics) -> lis
     ]
 
 
-def _identity_changes(cur: psycopg.Cursor, links: linking.Links, topics: Topics) -> list[effects.OutboxRow]:
-    effects.insert_identity_changes(cur, links.changes)
+def _identity_changes(unit: BatchUnit, links: linking.Links, topics: Topics) -> list[OutboxRow]:
+    unit.insert_identity_changes(links.changes)
     return [
         (
             topics.identity,

@@ -31,6 +31,7 @@ from hub.domain.records import Event
 from hub.errors import DatabaseUnavailable, InfraError
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.store import effects, faults, identity_model
+from hub.store.batch.postgres import PostgresBatchStore
 from producers.admin import admin_client
 from producers.topics import Topics
 
@@ -155,8 +156,8 @@ class MergeWorker:
         saved: dict[tuple[str, int], int] | None = None
         if self._conn is not None and not self._reposition:
             try:
-                with faults.translated(), self._conn.transaction(), self._conn.cursor() as cur:
-                    saved = effects.load_offsets(cur, self.group_id)
+                with PostgresBatchStore(self._conn).unit() as unit:
+                    saved = unit.load_offsets(self.group_id)
             except DatabaseUnavailable as exc:
                 log.warning("PostgreSQL connection lost", error=str(exc))
                 self._drop_connection()
@@ -222,8 +223,9 @@ class MergeWorker:
     ) -> None:
         if not batch.positions:
             return
+        store = PostgresBatchStore(conn)
         result = merge_batch.process_splitting(
-            conn, batch.items, batch.positions, self.group_id, self.topics, self.matcher, allocate, batch.now
+            store, batch.items, batch.positions, self.group_id, self.topics, self.matcher, allocate, batch.now
         )
         if self.options.crash_point == CRASH_AFTER_DB_COMMIT:
             os.kill(os.getpid(), signal.SIGKILL)

@@ -22,6 +22,7 @@ from hub.cli.common import print_json, settings
 from hub.domain.records import Event
 from hub.errors import UserInputError
 from hub.store import db, effects, parked
+from hub.store.batch.postgres import PostgresBatchStore
 from producers.topics import Topics, is_state_code
 
 parked_app = typer.Typer(no_args_is_help=True, help="Messages the merge worker kept instead of applying.")
@@ -80,7 +81,9 @@ def replay(
             items = [decode_message(topics, h.topic, h.partition, h.offset, h.key, h.data, now) for h in chunk]
             # As the worker applies a batch: a value the database refuses is dead-lettered, not fatal.
             positions = [(h.topic, h.partition, h.offset) for h in chunk]
-            merge_batch.process_splitting(conn, items, positions, group_id, topics, matcher, allocate, now)
+            merge_batch.process_splitting(
+                PostgresBatchStore(conn), items, positions, group_id, topics, matcher, allocate, now
+            )
             applied = [
                 (h.topic, h.partition, h.offset) for h, i in zip(chunk, items, strict=True) if isinstance(i, Event)
             ]

@@ -15,10 +15,11 @@ from hub.domain.identity import FACT_COLUMNS, IdentityFacts, Matcher, fact_value
 from hub.domain.linking import IdentityChange, Links
 from hub.domain.merge import Stored
 from hub.domain.moves import Notice
-from hub.domain.msix_id import from_serial
 from hub.domain.records import to_json
 
-OutboxRow = tuple[str, bytes, bytes]  # (topic, key, value)
+# Re-exported: the worker and ``msix parked replay`` build their allocator from here.
+from hub.store.batch.port import IdAllocator as IdAllocator
+from hub.store.batch.port import OutboxRow
 
 
 def claim_events(cur: psycopg.Cursor, event_ids: Sequence[str]) -> set[str]:
@@ -53,25 +54,10 @@ def lock_identities(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> None:
         )
 
 
-class IdAllocator:
-    """New MSIX ids, drawn from the database sequence a block at a time (gaps after a crash are fine)."""
-
-    BLOCK = 500
-
-    def __init__(self) -> None:
-        self._free: list[int] = []
-        self._cur: psycopg.Cursor | None = None
-
-    def bind(self, cur: psycopg.Cursor) -> IdAllocator:
-        self._cur = cur
-        return self
-
-    def __call__(self) -> str:
-        if not self._free:
-            assert self._cur is not None, "bind() a cursor first"
-            self._cur.execute("SELECT nextval('msix_serial') FROM generate_series(1, %s)", (self.BLOCK,))
-            self._free = [row[0] for row in self._cur][::-1]
-        return from_serial(self._free.pop())
+def draw_serials(cur: psycopg.Cursor, count: int) -> list[int]:
+    """``count`` values of the MSIX id sequence (``IdAllocator`` draws a block at a time)."""
+    cur.execute("SELECT nextval('msix_serial') FROM generate_series(1, %s)", (count,))
+    return [row[0] for row in cur]
 
 
 def _copy_upsert(

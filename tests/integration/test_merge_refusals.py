@@ -15,6 +15,7 @@ from consumers.decoding import DeadLetter
 from hub.domain.identity import ExactMatcher
 from hub.domain.records import Event, event_from_value
 from hub.store import effects
+from hub.store.batch.postgres import PostgresBatchStore
 from producers.producer import Producer
 from tests.integration.conftest import Hub, jsonl
 from tests.integration.test_workers import student
@@ -54,7 +55,7 @@ def test_refused_events_are_dead_lettered_and_the_rest_of_the_batch_lands(hub: H
         positions.append((topic, i % 2, i // 2))  # two partitions, interleaved as consume() gives them
     with psycopg.connect(hub.settings.database.libpq_url) as conn:
         result = merge_batch.process_splitting(
-            conn, items, positions, "g", hub.topics, ExactMatcher(), effects.IdAllocator(), NOW
+            PostgresBatchStore(conn), items, positions, "g", hub.topics, ExactMatcher(), effects.IdAllocator(), NOW
         )
         assert (result.events, result.refused, result.dead_letters) == (38, 2, 2)
         assert count(conn, "SELECT count(*) FROM state_identity") == 38
