@@ -85,6 +85,8 @@ ROUTES: dict[str, Rule] = {
     "POST /accounts/requests/{request_id}/verify": SIGNED_IN,
     "POST /api/accounts/requests/{request_id}/verify": SIGNED_IN,
     "POST /api/students/{msix_id}/corrections": ASK_STATE,  # a liaison, for their own state
+    "GET /students/{msix_id}/correction": ASK_STATE,
+    "POST /students/{msix_id}/correction": ASK_STATE,
     "GET /corrections": STATE_NOTICES,
     "GET /api/corrections": STATE_NOTICES,
     "GET /api/corrections/{correction_id}/letter.pdf": STATE_NOTICES,

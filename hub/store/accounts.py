@@ -36,6 +36,10 @@ class NotPermitted(UserInputError):
     """The acting person may not do this to this account (403 on the API, exit 2 on the CLI)."""
 
 
+class NotFound(UserInputError):
+    """No such account or request (404 on the API, exit 2 on the CLI)."""
+
+
 class Conflict(UserInputError):
     """Not in this state (an approved request approved again, a deactivated account enabled)."""
 
@@ -121,7 +125,7 @@ def _pending(conn: Connection, username: str) -> bool:
 def _request(conn: Connection, request_id: str) -> dict[str, Any]:
     row = conn.execute(select(account_request).where(account_request.c.request_id == request_id)).mappings().first()
     if row is None:
-        raise UserInputError(f"no account request {request_id!r}")
+        raise NotFound(f"no account request {request_id!r}")
     return dict(row)
 
 
@@ -186,7 +190,7 @@ def set_status(conn: Connection, now: datetime, username: str, status: str, by: 
     manage the account's state, or ``msix`` for the automatic steps. Sessions end with the account."""
     found = _account(conn, username)
     if found is None:
-        raise UserInputError(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}")
     if by != rules.SYSTEM:
         _actor(conn, by, found["state"])
     if found["status"] == "deactivated":
@@ -206,7 +210,7 @@ def set_status(conn: Connection, now: datetime, username: str, status: str, by: 
 def certify(conn: Connection, now: datetime, username: str, by: str) -> None:
     found = _account(conn, username)
     if found is None:
-        raise UserInputError(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}")
     _actor(conn, by, found["state"])
     if found["status"] != "active":
         raise Conflict(f"{username} is {found['status']}: enable it first")

@@ -18,6 +18,14 @@ from hub.store.obligation_tables import correction_part, parent_correction
 KIND = "parent_correction"
 
 
+class NotFound(UserInputError):
+    """No such request, or no part of it for that state."""
+
+
+class Decided(UserInputError):
+    """The state decided its part already: a decision is final."""
+
+
 def record(
     conn: Connection,
     now: datetime,
@@ -65,7 +73,7 @@ def get(conn: Connection, correction_id: str, now: datetime) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise UserInputError(f"no correction request {correction_id!r}")
+        raise NotFound(f"no correction request {correction_id!r}")
     parts = (
         conn.execute(
             select(correction_part)
@@ -90,12 +98,14 @@ def _part(p: Any, now: datetime) -> dict[str, Any]:
 
 
 def listed(conn: Connection, state: str, now: datetime, open_only: bool = False) -> list[dict[str, Any]]:
-    """The requests with a part for ``state`` (or recorded by its people), newest first."""
+    """The requests with a part for ``state`` or recorded by its people (only its undecided parts'
+    with ``open_only``), newest first."""
     c, p = parent_correction, correction_part
     ids = select(p.c.correction_id).where(p.c.state == state)
     if open_only:
         ids = ids.where(p.c.decided_at.is_(None))
-    query = select(c.c.correction_id).where(c.c.correction_id.in_(ids)).order_by(c.c.received_at.desc())
+    mine = c.c.correction_id.in_(ids) if open_only else c.c.correction_id.in_(ids) | (c.c.recorded_state == state)
+    query = select(c.c.correction_id).where(mine).order_by(c.c.received_at.desc())
     return [get(conn, cid, now) for cid in conn.execute(query).scalars()]
 
 
@@ -103,7 +113,7 @@ def _own_part(conn: Connection, correction_id: str, state: str) -> dict[str, Any
     p = correction_part
     row = conn.execute(select(p).where(p.c.correction_id == correction_id, p.c.state == state)).mappings().first()
     if row is None:
-        raise UserInputError(f"correction request {correction_id!r} has no part for {state}")
+        raise NotFound(f"correction request {correction_id!r} has no part for {state}")
     return dict(row)
 
 
@@ -123,14 +133,14 @@ def decide(
 ) -> dict[str, Any]:
     """The state's decision: ``corrected`` (through a new submission), ``removed``, or ``kept`` with
     the reason. A decision is final; deciding acknowledges too."""
+    part = _own_part(conn, correction_id, state)
     try:
         rules.check_decision(outcome, reason)
         text = rules.check_text("reason", reason or "", required=False) or None
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
-    part = _own_part(conn, correction_id, state)
     if part["outcome"] is not None:
-        raise UserInputError(f"{state} decided this request already ({part['outcome']})")
+        raise Decided(f"{state} decided this request already ({part['outcome']})")
     conn.execute(
         update(correction_part)
         .where(correction_part.c.correction_id == correction_id, correction_part.c.state == state)

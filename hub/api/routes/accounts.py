@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
@@ -45,6 +45,8 @@ def _run(action: Callable[[], Any]) -> Any:
         raise HTTPException(403, str(exc)) from None
     except accounts.Conflict as exc:
         raise HTTPException(409, str(exc)) from None
+    except accounts.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
     except accounts.UserInputError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -60,14 +62,20 @@ def _do(conn: Connection, user: User, username: str, action: Action, reason: str
 
 
 @api_router.get(
-    "/accounts", dependencies=guard.API, summary="The Accounts report: a state's accounts, status and re-certification"
+    "/accounts",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403, 404, 409),
+    summary="The Accounts report: a state's accounts, status and re-certification",
 )
 def report(conn: Conn, user: ApiUser, state: StateCode | None = None) -> list[dict[str, Any]]:
     return account_report.report(conn, scope(user, state), now(), AccountSettings())
 
 
 @api_router.get(
-    "/accounts/requests", dependencies=guard.API, summary="Account requests waiting for a verifier or an approver"
+    "/accounts/requests",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403, 404, 409),
+    summary="Account requests waiting for a verifier or an approver",
 )
 def waiting(conn: Conn, user: ApiUser, state: StateCode | None = None) -> list[dict[str, Any]]:
     return account_report.requests(conn, scope(user, state))
@@ -76,10 +84,11 @@ def waiting(conn: Conn, user: ApiUser, state: StateCode | None = None) -> list[d
 @api_router.post(
     "/accounts/requests/{request_id}/verify",
     dependencies=guard.API,
+    responses=guard.answers(401, 403, 404, 409),
     status_code=204,
     summary="Confirm as verifying authority",
 )
-def verify(conn: Conn, user: ApiUser, request_id: str) -> Response:
+def verify(conn: Conn, user: ApiUser, request_id: guard.Key) -> Response:
     _run(lambda: accounts.verify(conn, now(), request_id, user.username))
     return Response(status_code=204)
 
@@ -87,9 +96,10 @@ def verify(conn: Conn, user: ApiUser, request_id: str) -> Response:
 @api_router.post(
     "/accounts/requests/{request_id}/approve",
     dependencies=guard.API,
+    responses=guard.answers(401, 403, 404, 409),
     summary="Approve (a user admin, not the verifier)",
 )
-def approve(conn: Conn, user: ApiUser, request_id: str) -> dict[str, str]:
+def approve(conn: Conn, user: ApiUser, request_id: guard.Key) -> dict[str, str]:
     scope(user, None)
     return {"username": _run(lambda: accounts.approve(conn, now(), request_id, user.username))}
 
@@ -97,10 +107,17 @@ def approve(conn: Conn, user: ApiUser, request_id: str) -> dict[str, str]:
 @api_router.post(
     "/accounts/{username}/{action}",
     dependencies=guard.API,
+    responses=guard.answers(401, 403, 404, 409),
     status_code=204,
     summary="Disable, enable, deactivate or certify",
 )
-def change(conn: Conn, user: ApiUser, username: str, action: Action, reason: str = "") -> Response:
+def change(
+    conn: Conn,
+    user: ApiUser,
+    username: guard.Key,
+    action: Action,
+    reason: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = "",
+) -> Response:
     scope(user, None)
     _do(conn, user, username, action, reason[:200])
     return Response(status_code=204)
@@ -134,7 +151,7 @@ def _check_csrf(session_csrf: str | None, given: str) -> None:
 def change_page(
     conn: Conn,
     session: PageSession,
-    username: str,
+    username: guard.Key,
     action: Action,
     csrf: Annotated[str, Form()] = "",
     reason: Annotated[str, Form(max_length=200)] = "",
@@ -146,14 +163,16 @@ def change_page(
 
 
 @pages_router.post("/accounts/requests/{request_id}/verify", dependencies=guard.PAGE)
-def verify_step(conn: Conn, session: PageSession, request_id: str, csrf: Annotated[str, Form()] = "") -> Response:
+def verify_step(conn: Conn, session: PageSession, request_id: guard.Key, csrf: Annotated[str, Form()] = "") -> Response:
     _check_csrf(session.csrf, csrf)
     _run(lambda: accounts.verify(conn, now(), request_id, session.user.username))
     return RedirectResponse("/accounts/verify", status_code=303)
 
 
 @pages_router.post("/accounts/requests/{request_id}/approve", dependencies=guard.PAGE)
-def approve_step(conn: Conn, session: PageSession, request_id: str, csrf: Annotated[str, Form()] = "") -> Response:
+def approve_step(
+    conn: Conn, session: PageSession, request_id: guard.Key, csrf: Annotated[str, Form()] = ""
+) -> Response:
     _check_csrf(session.csrf, csrf)
     scope(session.user, None)
     _run(lambda: accounts.approve(conn, now(), request_id, session.user.username))

@@ -62,7 +62,9 @@ def may_list(user: User, state: str) -> bool:
 
 
 def _invalid(exc: UserInputError) -> HTTPException:
-    return HTTPException(422, str(exc))
+    if isinstance(exc, corrections.NotFound):
+        return HTTPException(404, str(exc))
+    return HTTPException(409 if isinstance(exc, corrections.Decided) else 422, str(exc))
 
 
 def _record(conn: Conn, user: User, msix_id: str, body: Request_, where: str | None) -> dict[str, Any]:
@@ -80,6 +82,7 @@ def _record(conn: Conn, user: User, msix_id: str, body: Request_, where: str | N
 @api_router.post(
     "/students/{msix_id}/corrections",
     dependencies=guard.API,
+    responses=guard.answers(400, 401, 403, 404, 409),
     status_code=201,
     summary="Record a parent's correction request",
 )
@@ -87,7 +90,12 @@ def record(request: Request, conn: Conn, user: ApiUser, msix_id: MsixPath, body:
     return _record(conn, user, msix_id, body, client(request))
 
 
-@api_router.get("/corrections", dependencies=guard.API, summary="Parents' correction requests with a part for a state")
+@api_router.get(
+    "/corrections",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403, 404, 409),
+    summary="Parents' correction requests with a part for a state",
+)
 def listed(request: Request, conn: Conn, user: ApiUser, state: StateCode, open: bool = False) -> list[dict[str, Any]]:
     code = service.check_state(state)
     if not may_list(user, code):
@@ -110,22 +118,36 @@ def _change(conn: Conn, user: User, correction_id: str, state: str, decision: De
 
 
 @api_router.post(
-    "/corrections/{correction_id}/parts/{state}/ack", dependencies=guard.API, summary="The state acknowledges its part"
+    "/corrections/{correction_id}/parts/{state}/ack",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403, 404, 409),
+    summary="The state acknowledges its part",
 )
-def acknowledge(conn: Conn, user: ApiUser, correction_id: str, state: str) -> dict[str, Any]:
+def acknowledge(conn: Conn, user: ApiUser, correction_id: guard.Key, state: guard.StatePath) -> dict[str, Any]:
     return _change(conn, user, correction_id, state, None)
 
 
 @api_router.post(
-    "/corrections/{correction_id}/parts/{state}/decision", dependencies=guard.API, summary="The state decides its part"
+    "/corrections/{correction_id}/parts/{state}/decision",
+    dependencies=guard.API,
+    responses=guard.answers(400, 401, 403, 404, 409),
+    summary="The state decides its part",
 )
-def decide(conn: Conn, user: ApiUser, correction_id: str, state: str, body: Decision) -> dict[str, Any]:
+def decide(
+    conn: Conn, user: ApiUser, correction_id: guard.Key, state: guard.StatePath, body: Decision
+) -> dict[str, Any]:
     return _change(conn, user, correction_id, state, body)
 
 
-@api_router.get("/corrections/{correction_id}/letter.pdf", dependencies=guard.API, summary="The letter to the parent")
+@api_router.get(
+    "/corrections/{correction_id}/letter.pdf",
+    dependencies=guard.API,
+    response_class=Response,
+    responses=guard.file_answers("application/pdf", 401, 403, 404),
+    summary="The letter to the parent",
+)
 def letter_pdf(
-    request: Request, conn: Conn, user: ApiUser, correction_id: str, lang: Literal["en", "es"] | None = None
+    request: Request, conn: Conn, user: ApiUser, correction_id: guard.Key, lang: Literal["en", "es"] | None = None
 ) -> Response:
     try:
         found = corrections.get(conn, correction_id, now())
@@ -164,8 +186,8 @@ def corrections_page(request: Request, conn: Conn, session: PageSession, state: 
 def decide_page(
     conn: Conn,
     session: PageSession,
-    correction_id: str,
-    state: str,
+    correction_id: guard.Key,
+    state: guard.StatePath,
     outcome: Annotated[Outcome, Form()],
     reason: Annotated[str, Form(max_length=1000)] = "",
     csrf: Annotated[str, Form()] = "",
@@ -174,3 +196,44 @@ def decide_page(
         raise HTTPException(400, "the form expired; reload the page")
     _change(conn, session.user, correction_id, state, Decision(outcome=outcome, reason=reason or None))
     return RedirectResponse(f"/corrections?state={service.check_state(state)}", status_code=303)
+
+
+STUDENT_FIELDS = ("first_name", "middle_name", "last_name_1", "last_name_2", "sex", "birth_date", "birth_city",
+                  "birth_state", "birth_country", "qad", "eligibility_expiration_date")  # fmt: skip
+
+
+@pages_router.get("/students/{msix_id}/correction", dependencies=guard.PAGE)
+def correction_form(request: Request, conn: Conn, session: PageSession, msix_id: str) -> HTMLResponse:
+    """The liaison's form: the parent's request against this child's record (the view is audited)."""
+    found = service.record(conn, session.user, msix_id, "correction", "form", client(request))
+    return render(request, "correction_form.html", session, record=found, fields=STUDENT_FIELDS, error="")
+
+
+@pages_router.post("/students/{msix_id}/correction", dependencies=guard.PAGE)
+def correction_submit(
+    request: Request,
+    conn: Conn,
+    session: PageSession,
+    msix_id: str,
+    parent_name: Annotated[str, Form(max_length=200)] = "",
+    identified_by: Annotated[str, Form(max_length=200)] = "",
+    statement: Annotated[str, Form(max_length=1000)] = "",
+    lang: Annotated[Literal["en", "es"], Form()] = "en",
+    items: Annotated[list[str] | None, Form()] = None,
+    student_field: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    if not security.same(csrf, session.csrf):
+        raise HTTPException(400, "the form expired; reload the page")
+    chosen = [dict(zip(("section", "id", "state"), v.split("|", 2), strict=False)) for v in items or []]
+    if student_field:
+        chosen.append({"section": "student", "field": student_field})
+    try:
+        texts = {"parent_name": parent_name, "identified_by": identified_by, "statement": statement, "lang": lang}
+        body = Request_.model_validate({"items": chosen, **texts})
+        _record(conn, session.user, msix_id, body, client(request))
+    except (ValueError, HTTPException) as exc:  # pydantic's ValidationError is a ValueError
+        found = service.record(conn, session.user, msix_id, "correction", "form", client(request))
+        why = exc.detail if isinstance(exc, HTTPException) else "fill in every field and choose at least one item"
+        return render(request, "correction_form.html", session, 422, record=found, fields=STUDENT_FIELDS, error=why)
+    return RedirectResponse(f"/corrections?state={session.user.state}", status_code=303)

@@ -22,7 +22,9 @@ from hub.store.people import User
 
 api_router = APIRouter(prefix="/api", tags=["counts"], dependencies=[Depends(known_query_only)])
 pages_router = APIRouter(include_in_schema=False)
-PeriodText = Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$", description="a reporting period, 2025-2026")]
+# Every period the count knows, spelt out: a schema-valid period is always one the hub can count.
+_PERIODS = "|".join(f"{y}-{y + 1}" for y in range(1990, 2100))
+PeriodText = Annotated[str, Query(pattern=f"^({_PERIODS})$", description="a reporting period, 2025-2026")]
 HUB_WIDE = frozenset({"federal", "admin"})
 
 
@@ -50,14 +52,23 @@ def may_reconcile(user: User, state: str) -> bool:
 
 
 @api_router.get(
-    "/counts", dependencies=guard.API, summary="Child counts (Category 1 and 2) by age/grade, small cells suppressed"
+    "/counts",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403),
+    summary="Child counts (Category 1 and 2) by age/grade, small cells suppressed",
 )
 def counts_json(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode | None = None) -> dict[str, Any]:
     only = scope(user, state)
     return counts.count_json(counts.child_count(conn, _period(period)), only)
 
 
-@api_router.get("/counts.csv", dependencies=guard.API, summary="The child counts as CSV")
+@api_router.get(
+    "/counts.csv",
+    dependencies=guard.API,
+    response_class=Response,
+    responses=guard.file_answers("text/csv", 401, 403),
+    summary="The child counts as CSV",
+)
 def counts_csv(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode | None = None) -> Response:
     only = scope(user, state)
     found = counts.child_count(conn, _period(period))
@@ -69,7 +80,13 @@ def counts_csv(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode |
     )
 
 
-@api_router.get("/counts.pdf", dependencies=guard.API, summary="The child counts as PDF")
+@api_router.get(
+    "/counts.pdf",
+    dependencies=guard.API,
+    response_class=Response,
+    responses=guard.file_answers("application/pdf", 401, 403),
+    summary="The child counts as PDF",
+)
 def counts_pdf(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode | None = None) -> Response:
     only = scope(user, state)
     found = counts.child_count(conn, _period(period))
@@ -82,14 +99,22 @@ def counts_pdf(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode |
 
 
 @api_router.get(
-    "/counts/mobility", dependencies=guard.API, summary="Moves between states in a period, by origin and destination"
+    "/counts/mobility",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403),
+    summary="Moves between states in a period, by origin and destination",
 )
 def mobility(conn: Conn, user: ApiUser, period: PeriodText) -> dict[str, Any]:
     scope(user, None if user.role in HUB_WIDE else user.state)
     return counts.as_json(counts.mobility(conn, _period(period)))
 
 
-@api_router.get("/counts/updated", dependencies=guard.API, summary="When each state's records were last updated")
+@api_router.get(
+    "/counts/updated",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403),
+    summary="When each state's records were last updated",
+)
 def updated(conn: Conn, user: ApiUser) -> list[dict[str, Any]]:
     scope(user, None if user.role in HUB_WIDE else user.state)
     return counts.last_updated(conn)
@@ -98,6 +123,7 @@ def updated(conn: Conn, user: ApiUser) -> list[dict[str, Any]]:
 @api_router.get(
     "/counts/reconciliation",
     dependencies=guard.API,
+    responses=guard.answers(401, 403),
     summary="Children a state's count and the hub's differ on, with why",
 )
 def reconciliation(

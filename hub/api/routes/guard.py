@@ -4,9 +4,17 @@ the route would have taken. The state checked is the route's ``{state}`` or ``?s
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
 
 from hub.api.deps import ApiUser, PageSession, permit
+from producers.topics import USPS_CODES
+
+# Path keys of rows (a correction, an account request, a user name): printable, as the database
+# can hold them (PostgreSQL text cannot hold NUL: without this such a key would be a server error).
+Key = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+StatePath = Annotated[str, Path(pattern="^(" + "|".join(sorted(USPS_CODES)) + ")$", description="USPS code")]
 
 
 def _state(request: Request) -> str | None:
@@ -24,3 +32,23 @@ def _page(request: Request, session: PageSession) -> None:
 
 API = [Depends(_api)]
 PAGE = [Depends(_page)]
+
+
+_SAID = {
+    400: "the body is not JSON",
+    401: "not signed in, or the token has expired",
+    403: "your role may not do this",
+    404: "no such child, account, request or part",
+    409: "not in a state that allows this (a request decided, an account deactivated)",
+}
+
+
+def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents (its 422 FastAPI documents itself)."""
+    from hub.api.routes.api import Problem
+
+    return {code: {"model": Problem, "description": _SAID[code]} for code in codes}
+
+
+def file_answers(media_type: str, *codes: int) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {media_type: {}}}, **answers(*codes)}

@@ -279,6 +279,20 @@ def test_counts_and_accounts_pages(browser: Browser, server: str, size: str) -> 
     expect(page.get_by_role("region", name="Accounts")).to_contain_text("victor")
     no_sideways_scroll(page)
     shot(page, size, "accounts-user-admin")
+
+    _sign_in(page, "victor")  # a liaison records a parent's request from the child's record
+    page.goto("/search?q=FL-0412")
+    page.locator("ol.results li").first.get_by_role("link").click()
+    page.get_by_role("link", name="A parent asks for a correction").click()
+    page.get_by_label("A detail of the child").select_option("birth_date")
+    page.get_by_label("Parent's name").fill("María Hernández")
+    page.get_by_label("How the parent was identified").fill("passport")
+    page.get_by_label("What the parent says").fill("Her birth date is March 3, not March 2.")
+    no_sideways_scroll(page)
+    shot(page, size, "correction-form")
+    page.get_by_role("button", name="Record the request").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Parents' correction requests: TX")
+    expect(page.locator("ul.results")).to_contain_text("birth_date")
     assert all(u.startswith(server) for u in requested), "nothing loaded from elsewhere"
     context.close()
 
