@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hub.api.dashboard import Dashboards
 from hub.api.deps import AppState, NotSignedIn
 from hub.api.metrics import Metrics
-from hub.api.routes import admin, api, coming, dashboard, obligations, ops, pages, worklist_api, worklist_pages
+from hub.api.routes import admin, api, dashboard, obligations, ops, pages, worklist_api, worklist_pages
 from hub.api.routes import requests as data_requests
 from hub.config import IdentitySettings, KafkaSettings, Settings, WebSettings
 from hub.store.throttle import LoginThrottle
@@ -59,9 +59,8 @@ def create_app(engine: Engine, web: WebSettings, settings: Settings | None = Non
     app.include_router(dashboard.api_router)
     app.include_router(dashboard.pages_router)
     app.include_router(admin.router)
-    for router in obligations.ROUTERS:  # counts, accounts, corrections (before coming's placeholders)
+    for router in obligations.ROUTERS:  # counts, accounts, corrections
         app.include_router(router)
-    app.include_router(coming.router)  # last: a real page at the same path, included above, wins
     app.add_exception_handler(NotSignedIn, _to_login)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
