@@ -7,10 +7,11 @@ topic) and ``Rejected`` (a RejectedRecord for its rejected topic) items, and cou
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from hub.domain import rejections
 
 
 # Accepted and Rejected are made once per record: not frozen, since a frozen dataclass's __init__
@@ -84,22 +85,7 @@ def rejection(
 ) -> Rejected:
     """A connector-stage RejectedRecord; its id is derived from where and why, so republishing the
     same submission gives the same id. ``column`` is a CSV column or an Ed-Fi element path."""
-    parts = [where.submission_id, file, str(line), reason] + ([column] if column and column.startswith("/") else [])
-    rejection_id = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-    record = {
-        "rejection_id": rejection_id,
-        "state": where.state,
-        "state_student_id": student_id,
-        "stage": "connector",
-        "submission_id": where.submission_id,
-        "file": file,
-        "line": line,
-        "column": column,
-        "reason": reason,
-        "record_family": family,
-        "source_topic": None,
-        "source_partition": None,
-        "source_offset": None,
-        "rejected_at": where.submitted_at,
-    }
-    return Rejected(student_id, record)
+    found = rejections.at_connector(
+        where.state, where.submission_id, where.submitted_at, (file, line, column), reason, family, student_id
+    )
+    return Rejected(student_id, found.to_value())

@@ -7,7 +7,6 @@ record's values pass the connector's own rules (``consumers.record_check``) befo
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any, ClassVar
 import schemas
 from connectors import codes, limits
 from consumers.record_check import default_check
+from hub.domain import rejections
 from hub.domain.records import FAMILY_OF_SCHEMA, Event, event_from_value
 from producers.topics import Topics
 
@@ -104,24 +104,8 @@ class _Where:
         return Parked(self.state, self._value(reason, None, None), self.key, self.data)
 
     def _value(self, reason: str, family: str | None, column: str | None) -> dict[str, Any]:
-        # The message's position identifies it: handling it again yields the same rejection id.
-        rejection_id = hashlib.sha256(f"{self.topic}|{self.partition}|{self.offset}".encode()).hexdigest()[:32]
-        return {
-            "rejection_id": rejection_id,
-            "state": self.state,
-            "state_student_id": _shown_key(self.key),
-            "stage": "hub",
-            "submission_id": None,
-            "file": None,
-            "line": None,
-            "column": column,
-            "reason": reason,
-            "record_family": family,
-            "source_topic": self.topic,
-            "source_partition": self.partition,
-            "source_offset": self.offset,
-            "rejected_at": self.now,
-        }
+        where = (self.topic, self.partition, self.offset)
+        return rejections.at_hub(self.state, _shown_key(self.key), where, reason, family, column, self.now).to_value()
 
 
 def _shown_key(key: bytes | None) -> str | None:

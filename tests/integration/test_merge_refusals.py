@@ -73,7 +73,7 @@ def test_refused_events_are_dead_lettered_and_the_rest_of_the_batch_lands(hub: H
     assert "state_identity" in too_long["reason"]
     assert nul["reason"].startswith("refused by the database: SQLSTATE 22P05 UntranslatableCharacter")
     for v in letters:
-        assert v["stage"] == "hub" and v["record_family"] == "student"
+        assert v["stage"] == "hub" and v["record_family"] == "StudentIdentity"
         assert too_long_for_an_index()[:20] not in v["reason"] and "Ana" not in v["reason"]  # no value in a reason
 
 

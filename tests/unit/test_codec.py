@@ -172,6 +172,28 @@ RECORDS: dict[str, dict[str, Any]] = {
         "reason": "same name, birth date and parent",
         "occurred_at": TS,
     },
+    "DataRequest": {
+        "request_id": "0123456789abcdef0123456789abcdef",
+        "msix_id": "123456789012",
+        "kind": "immunization",
+        "text": "Año escolar 2025-2026",
+        "from_state": "CA",
+        "to_state": "TX",
+        "requested_by": "counselor (carmen)",
+        "requested_at": TS,
+        "due_at": TS,
+        "state_student_id": None,
+    },
+    "DataResponse": {
+        "response_id": "fedcba9876543210fedcba9876543210",
+        "request_id": "0123456789abcdef0123456789abcdef",
+        "state": "TX",
+        "status": "declined",
+        "reason": "no such child in our records",
+        "attachment": None,
+        "answered_by": "tx-records",
+        "answered_at": TS,
+    },
 }
 
 
