@@ -61,8 +61,9 @@ STATE_NOTICES = rule(anywhere={Role.ADMIN}, own_state=SCHOOL_STAFF | {Role.STATE
 STATE_OPERATIONS = rule(anywhere={Role.ADMIN}, own_state={Role.STATE_DATA_MANAGER})
 # A data request is asked on behalf of the asker's own state.
 ASK_STATE = rule(own_state=SCHOOL_STAFF)
-# A state's requests (made by it and of it): its people, the admin and the federal office.
-LIST_REQUESTS = rule(anywhere={Role.ADMIN, Role.FEDERAL}, own_state=SCHOOL_STAFF | {Role.STATE_DATA_MANAGER})
+# A state's requests (made by it and of it): its people and the admin. Not the federal office: a
+# request names a child (its MSIX id), and OME sees aggregates only.
+LIST_REQUESTS = rule(anywhere={Role.ADMIN}, own_state=SCHOOL_STAFF | {Role.STATE_DATA_MANAGER})
 # Child counts: aggregates with small cells suppressed.
 AGGREGATES = rule(anywhere={Role.FEDERAL, Role.ADMIN}, own_state={Role.STATE_DATA_MANAGER})
 # A state's accounts: its user admin; every state's: the admin.
