@@ -107,6 +107,37 @@ def faults(
         raise typer.Exit(1)
 
 
+@bench_app.command("soak")
+def soak(
+    minutes: int = typer.Option(30, min=2, help="How long to run."),
+    fault_every: float = typer.Option(3.0, min=0.5, help="Minutes between faults."),
+    rate: float = typer.Option(
+        0.0, min=0.0, help="Events a second to publish (default: half the measured merge rate)."
+    ),
+    seed: int = typer.Option(1, help="Seed of the synthetic data."),
+    keep_stack: bool = typer.Option(False, "--keep-stack", help="Leave the bench's own stack running."),
+) -> None:
+    """The pipeline at half its measured merge rate for N minutes, a fault every few minutes:
+    latency p50/p99 and the worker's RSS per minute, every event accounted for at the end."""
+    from hub.bench import soak as bench
+
+    figures = bench.run(minutes, _say, seed=seed, fault_every=fault_every, keep=keep_stack, rate=rate or None)
+    table = Table("minute", "published", "applied", "p50", "p99", "worker RSS", "fault")
+    for m in figures.minutes:
+        p50 = "" if m.latency_p50_ms is None else f"{m.latency_p50_ms:,.0f} ms"
+        p99 = "" if m.latency_p99_ms is None else f"{m.latency_p99_ms:,.0f} ms"
+        table.add_row(
+            str(m.minute), f"{m.published:,}", f"{m.applied:,}", p50, p99, f"{m.worker_rss_mb:,.0f} MB", m.fault
+        )
+    Console().print(table)
+    console.print(
+        f"merge rate {figures.merge_events_per_s:,.0f}/s, published at {figures.publish_events_per_s:,.0f}/s;"
+        f" worker RSS {figures.rss_start_mb:,.0f} MB after the first minute, {figures.rss_end_mb:,.0f} MB at the"
+        f" end ({figures.rss_growth:+.1%}); {figures.accounts}"
+    )
+    print(json.dumps(figures.as_dict()))
+
+
 @bench_app.command("edfi")
 def edfi(
     elements: int = typer.Option(300_000, min=1_000, help="About how many Ed-Fi elements to generate and publish."),
