@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ import pytest
 import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from infra.local import pg_secrets
+from producers import state_access
+from producers.admin import apply_topics
+from producers.topics import Topics
 from tests.integration.conftest import jsonl
 from tests.integration.submissions import student_row, submission
 
@@ -37,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KAFKA_PORT = 23092
 MTLS_PORT = KAFKA_PORT + 6
 POSTGRES_PORT = 23433
+STATES = ("MI", "TX", "WA")
 CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer"
 CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer"
 REFUSED = re.compile(r"TopicAuthorizationException|Not authorized to access topics|Topic authorization failed")
@@ -98,9 +103,12 @@ def stack() -> Iterator[Stack]:
     made = Stack(s, root)
     try:
         made.msix("infra", "up", "--tls")  # as an operator would: both listeners, migrations
-        made.msix("topics", "apply", "--states", "MI,TX,WA")
-        for state in ("MI", "TX", "WA"):
-            made.msix("states", "add", state)
+        # In this process what `msix topics apply` and `msix states add` do: each command started
+        # costs an interpreter's start-up.
+        operator = s.as_operator().kafka
+        apply_topics(operator, Topics("").specs(STATES))
+        for state in STATES:
+            state_access.add(operator, state)
         made.tx_reports_movers_to_mi("movers", range(1, 3))
         yield made
     finally:
@@ -149,9 +157,10 @@ def test_kafka_console_tools_with_the_java_credentials(stack: Stack) -> None:
     server = config["bootstrap.servers"]
     common = ["--bootstrap-server", server]
 
-    def consume(topic: str, group: str) -> subprocess.Popen[str]:
+    def consume(topic: str, group: str, config: Path = path, server: str = server) -> subprocess.Popen[str]:
         return stack.java(
-            CONSOLE_CONSUMER, *common, "--consumer.config", str(path), "--topic", topic, "--group", group,
+            CONSOLE_CONSUMER, "--bootstrap-server", server, "--consumer.config", str(config),
+            "--topic", topic, "--group", group,
             "--from-beginning", "--max-messages", "2", "--timeout-ms", "30000",
             "--property", "print.key=true", "--property", "print.value=false",
         )  # fmt: skip
@@ -162,18 +171,21 @@ def test_kafka_console_tools_with_the_java_credentials(stack: Stack) -> None:
             "--property", "parse.key=true", "--property", "key.separator=:",
         )  # fmt: skip
 
+    tls = certificate(stack, "MI") / "java.properties"  # the certificate's Java form, on the MTLS port
     running = [
+        (consume("movenotice.MI", "state.MI.console-tls", tls, properties(tls)["bootstrap.servers"]), ""),
         (consume("movenotice.MI", "state.MI.console"), ""),
         (consume("movenotice.TX", "state.MI.console"), ""),
         (produce("state.MI.records"), "MI-C1:from the console producer\n"),
         (produce("state.TX.records"), "TX-C1:forged\n"),
     ]
-    (own_rc, own_out, own_err), (_, other_out, other_err), (write_rc, _, write_err), (forge_rc, _, forge_err) = [
-        finished(proc, stdin) for proc, stdin in running
-    ]
-    assert own_rc == 0, own_err
-    keys = own_out.split()
-    assert len(keys) == 2 and all(re.fullmatch(r"\d{12}", key) for key in keys), own_out  # MSIX ids
+    done = [finished(proc, stdin) for proc, stdin in running]
+    (tls_rc, tls_out, tls_err), (own_rc, own_out, own_err), (_, other_out, other_err) = done[:3]
+    (write_rc, _, write_err), (forge_rc, _, forge_err) = done[3:]
+    for rc, out, err in ((own_rc, own_out, own_err), (tls_rc, tls_out, tls_err)):
+        assert rc == 0, err
+        keys = out.split()
+        assert len(keys) == 2 and all(re.fullmatch(r"\d{12}", key) for key in keys), out  # MSIX ids
     # The console consumer logs the refusal (log4j's default: errors on stdout) and stops at once,
     # with status 0 (Kafka's tool treats any error as the end of the stream).
     assert REFUSED.search(other_out + other_err) and not re.search(r"\d{12}", other_out), other_out + other_err
@@ -289,3 +301,89 @@ def test_kcat_with_scram_works_exactly_when_its_librdkafka_is_2_6_1_or_newer(sta
     else:
         assert done.returncode != 0 and done.stdout == "", done.stderr
         assert re.search(r"SASL|[Aa]uthentication", done.stderr), done.stderr
+
+
+def test_a_certificate_the_mapping_rule_does_not_match_is_refused(stack: Stack) -> None:
+    """Signed by the hub's CA but not a state's subject (here one claiming the operator, the super
+    user): no principal, no connection, not even metadata."""
+    import datetime as dt
+
+    from infra.local.kafka_security import ca_file, tls_dir
+    from producers import certificates
+
+    ca = certificates.CA(ca_file(stack.settings), tls_dir(stack.settings) / "ca.key")
+    folder = stack.root / "forged-operator"
+    now = dt.datetime.now(dt.UTC)
+    certificates.issue(ca, "msix-operator", folder, f"127.0.0.1:{MTLS_PORT}", renew=False, now=now)
+    refused = kcat(folder, "-L", "-m", "10")
+    assert refused.returncode != 0 and "movenotice" not in refused.stdout, refused.stdout + refused.stderr
+
+
+def test_a_kafka_connect_worker_with_the_connect_credentials(stack: Stack) -> None:
+    """A standalone Connect worker, its settings from `--client connect` as they are: Kafka's
+    FileStream source writes a state's records, its FileStream sink reads the state's notices (in a
+    group under the state's prefix, named with consumer.override.group.id)."""
+    folder = stack.root / "connect"
+    folder.mkdir()
+    credentials = stack.root / "mi-connect.properties"
+    stack.msix("states", "credentials", "MI", "--client", "connect", "-o", str(credentials))
+    (folder / "in.txt").write_text("from a Connect worker\n")
+    worker = credentials.read_text() + "".join(
+        f"{key}={value}\n"
+        for key, value in {
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            # Strings both ways: the file's lines out, and the notices' Avro bytes in (the names in
+            # them are UTF-8 text the test can find).
+            "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "offset.storage.file.filename": folder / "offsets",
+            "listeners": "http://127.0.0.1:23083",
+            "connector.client.config.override.policy": "All",
+        }.items()
+    )
+    connectors = {
+        "source": {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+                   "file": folder / "in.txt", "topic": "state.MI.records"},
+        "sink": {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                 "file": folder / "out.txt", "topics": "movenotice.MI",
+                 "consumer.override.group.id": "state.MI.connect",
+                 "consumer.override.auto.offset.reset": "earliest"},
+    }  # fmt: skip
+    (folder / "worker.properties").write_text(worker)
+    for name, config in connectors.items():
+        lines = [f"name=mi-{name}", "tasks.max=1", *(f"{key}={value}" for key, value in config.items())]
+        (folder / f"{name}.properties").write_text("\n".join(lines) + "\n")
+    proc = stack.java(
+        "org.apache.kafka.connect.cli.ConnectStandalone",
+        *(str(folder / f"{name}.properties") for name in ("worker", "source", "sink")),
+    )
+    out = folder / "out.txt"
+    try:
+        deadline = time.monotonic() + 120
+        while not {"Ana1", "Ana2"} <= set(
+            re.findall(r"Ana\d", out.read_text(errors="replace") if out.exists() else "")
+        ):
+            assert proc.poll() is None and time.monotonic() < deadline, "the sink wrote no notices"
+            time.sleep(1)
+        assert "from a Connect worker" in operator_read(stack, "state.MI.records")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    assert "AuthorizationException" not in err, err[-3000:]
+
+
+def operator_read(stack: Stack, topic: str) -> str:
+    """Every value of ``topic``, read by the operator (outside any group)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    from producers.client_config import client_config
+
+    consumer = Consumer(client_config(stack.settings.as_operator().kafka) | {"group.id": "msix-operator-peek"})
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(3)])
+    values = []
+    try:
+        while (msg := consumer.poll(5)) is not None:
+            if msg.error() is None:
+                values.append(msg.value().decode(errors="replace"))
+    finally:
+        consumer.close()
+    return "\n".join(values)
