@@ -5,6 +5,7 @@ disabled, and a parent's correction routed to two states and closed."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -197,6 +198,18 @@ def test_an_account_needs_two_other_people_and_disabled_is_refused(obligations_h
     report = {a["username"]: a for a in client.get("/api/accounts", headers=ursula).json()}
     assert report["rosa"]["status"] == "active" and report["rosa"]["agency"] == "Weslaco ISD"
     assert "flor" not in report
+
+    # The request form, as a requester without an account fills it in (its token from its cookie).
+    form = client.get("/accounts/request")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf
+    fields = {"username": "luis", "full_name": "Luis Paz", "role": "counselor", "state": "TX",
+              "agency": "Donna ISD", "verifier": "victor", "password": PASSWORD}  # fmt: skip
+    assert client.post("/accounts/request", data={**fields, "csrf": "forged"}).status_code == 400
+    asked_again = client.post("/accounts/request", data={**fields, "csrf": csrf.group(1)})
+    assert asked_again.status_code == 200 and "victor must confirm" in asked_again.text
+    waiting = client.get("/api/accounts/requests", headers=ursula).json()
+    assert [r["username"] for r in waiting] == ["luis"] and "password_hash" not in waiting[0]
 
 
 # --- corrections ------------------------------------------------------------------------------------
