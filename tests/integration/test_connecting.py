@@ -281,6 +281,12 @@ def test_the_hub_client_over_mutual_tls(stack: Stack) -> None:
                          check=False)  # fmt: skip
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
     assert "User:state-MI" in refused.stderr and "movenotice.TX" in refused.stderr
+    folder = submission(stack.root, "mi-over-mtls", "MI", "2025-09-15T10:00:00Z", students=[student_row("MI-T1")])
+    published = stack.msix("publish", "--state", "MI", str(folder), "--credentials", str(config))
+    assert "1 rows published" in published.stderr, published.stderr
+    forged = submission(stack.root, "tx-over-mtls", "TX", "2025-09-15T10:00:00Z", students=[student_row("TX-T1")])
+    refused = stack.msix("publish", "--state", "TX", str(forged), "--credentials", str(config), check=False)
+    assert refused.returncode == 2 and "state.TX.records" in refused.stderr, refused.stderr
 
 
 def librdkafka_version() -> tuple[int, ...]:
