@@ -1,4 +1,5 @@
-"""The local broker's security: SASL/SCRAM-SHA-512 for clients (TLS on request), KRaft's
+"""The local broker's security: SASL/SCRAM-SHA-512 for clients (TLS on request, and with it a
+second listener where states log in with a client certificate: ``kafka_mtls``), KRaft's
 StandardAuthorizer with nothing allowed without an ACL, and the secrets that go with them.
 
 Principals:
