@@ -8,7 +8,6 @@ letters with the database's reason, so one state's bad value never stops every s
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -18,7 +17,7 @@ import structlog
 
 import schemas
 from consumers.decoding import DeadLetter, Parked, held_rows
-from hub.domain import apply, linking
+from hub.domain import apply, linking, rejections
 from hub.domain.identity import Matcher, facts_from_fields
 from hub.domain.records import Event
 from hub.errors import DatabaseRefused
@@ -103,27 +102,8 @@ def process_splitting(
 
 def refused_letter(event: Event, where: Position, exc: DatabaseRefused, now: datetime) -> DeadLetter:
     """The dead letter of an event the database refused: where it was and the database's reason."""
-    topic, partition, offset = where
-    # The message's position identifies it, as for a message that does not decode: handling it
-    # again yields the same rejection id.
-    rejection_id = hashlib.sha256(f"{topic}|{partition}|{offset}".encode()).hexdigest()[:32]
-    value = {
-        "rejection_id": rejection_id,
-        "state": event.state,
-        "state_student_id": event.state_student_id,
-        "stage": "hub",
-        "submission_id": None,
-        "file": None,
-        "line": None,
-        "column": None,
-        "reason": exc.reason,
-        "record_family": event.family,
-        "source_topic": topic,
-        "source_partition": partition,
-        "source_offset": offset,
-        "rejected_at": now,
-    }
-    return DeadLetter(event.state, value)
+    rejected = rejections.at_hub(event.state, event.state_student_id, where, exc.reason, event.family, None, now)
+    return DeadLetter(event.state, rejected.to_value())
 
 
 def process(
