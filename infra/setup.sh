@@ -2,7 +2,7 @@
 # Machine set-up for the local infrastructure, run by `make setup`. Idempotent: a second run
 # installs and downloads nothing.
 #
-# 1. System packages: PostgreSQL's server programs, a Java 17+ runtime, Maven. Installed with
+# 1. System packages: PostgreSQL's server programs, a Java 17+ JDK, Maven, kcat. Installed with
 #    apt-get when we are root (`apt-get update` once, only if something is missing); otherwise the
 #    exact command is printed and the script fails.
 #    Also Debian's Chromium: the browser tests drive it through Playwright (`executable_path`), so
@@ -37,20 +37,22 @@ java_major() {
     echo "${version%%[.+-]*}"
 }
 
+# A JDK, not only a runtime: the tests run a state's Java client in source-launch mode
+# (`java StateClient.java`), which needs the compiler module.
 have_java() {
-    command -v java >/dev/null 2>&1 && [[ "$(java_major)" -ge 17 ]] 2>/dev/null
+    command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 && [[ "$(java_major)" -ge 17 ]] 2>/dev/null
 }
 
-# The newest Java runtime package the configured apt sources offer (Debian 13 has no 17).
+# The newest headless JDK package the configured apt sources offer (Debian 13 has no 17).
 java_package() {
     local candidate
-    for candidate in openjdk-21-jre-headless openjdk-17-jre-headless; do
+    for candidate in openjdk-21-jdk-headless openjdk-17-jdk-headless; do
         if apt-cache policy "$candidate" 2>/dev/null | grep -q '^ *Candidate: [0-9]'; then
             echo "$candidate"
             return
         fi
     done
-    echo openjdk-17-jre-headless
+    echo openjdk-17-jdk-headless
 }
 
 missing=()

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psutil
@@ -73,9 +74,13 @@ def run(base: Settings, events: int, seed: int, report: Report, workers: int = 1
     work = Path(tempfile.mkdtemp(prefix="msix-bench-"))
     try:
         report(f"generating {events:,} events over {len(BENCHMARK_STATES)} states")
-        load = write_events(events, work / "load", BENCHMARK_STATES, seed, workers=2, bad_row_rate=0.01)
+        # Two school years that have ended: a connector refuses a submission dated in the future.
+        year = last_finished_school_year(datetime.now(UTC).date())
+        load = write_events(
+            events, work / "load", BENCHMARK_STATES, seed, workers=2, bad_row_rate=0.01, school_year_start=year - 1
+        )
         # The same children's next school year: updates, new enrollments and moves, not a replay.
-        paced = write_events(max(events // 10, 1000), work / "paced", BENCHMARK_STATES, seed, school_year_start=2026)
+        paced = write_events(max(events // 10, 1000), work / "paced", BENCHMARK_STATES, seed, school_year_start=year)
         apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(BENCHMARK_STATES))
 
         report("publishing")
@@ -226,3 +231,8 @@ def _copy_ceiling(settings: Settings) -> float:
                 copy.write_row(row)
         conn.commit()
         return len(rows) / (time.perf_counter() - started)
+
+
+def last_finished_school_year(today: date) -> int:
+    """The first calendar year of the last school year (August to July) that ended before ``today``."""
+    return today.year - 1 if today.month >= 8 else today.year - 2
