@@ -313,8 +313,9 @@ def own_stack(brokers: int, keep: bool, report: Report) -> Iterator[Settings]:
         yield s.as_operator()
     finally:
         if not keep:
-            report("stopping the bench's stack")
+            report("stopping the bench's stack and deleting its data")
             infra.local.down(s)
+            infra.local.wipe_if_stopped(s)  # its databases and topics, the folder outside the home too
 
 
 def run(
