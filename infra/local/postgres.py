@@ -27,6 +27,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 from psycopg import errors, sql
@@ -354,6 +355,11 @@ def status(settings: Settings) -> process.ServiceStatus:
 def _maintenance(settings: Settings) -> psycopg.Connection[tuple[object, ...]]:
     """A connection as the URL's role to the ``postgres`` database, from which others are made."""
     url = settings.database.with_database("postgres").libpq_url
+    # This stack's own password file when it has one: a process may manage several stacks (tests,
+    # benchmarks), and PGPASSFILE names one; else libpq's own rules (PGPASSFILE, the URL).
+    own = pg_secrets.passfile(settings.home)
+    if own.exists():
+        url += ("&" if "?" in url else "?") + urlencode({"passfile": str(own)})
     try:
         return psycopg.connect(url, connect_timeout=5, autocommit=True)
     except psycopg.Error as exc:

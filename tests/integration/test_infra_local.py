@@ -28,7 +28,7 @@ import infra.local
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from hub.errors import UserInputError
 from hub.store import db
-from infra.local import Mode, kafka, postgres, process
+from infra.local import Mode, kafka, pg_secrets, postgres, process
 from producers import state_access
 from producers.client_config import client_config
 
@@ -56,7 +56,15 @@ def settings() -> Iterator[Settings]:
     home.mkdir(mode=0o755)
     home.chmod(0o755)  # whatever the umask
     infra.local.up(s)
+    # This module's cluster has passwords of its own: libpq reads them from its home, for this
+    # module only (the session's stack, the other tests' one, is named by PGPASSFILE otherwise).
+    before = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(pg_secrets.passfile(s.home))
     yield s
+    if before is None:
+        os.environ.pop("PGPASSFILE", None)
+    else:
+        os.environ["PGPASSFILE"] = before
     infra.local.down(s)
     postgres.wipe_data(s)
     shutil.rmtree(home, ignore_errors=True)
