@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+import structlog
 
 from hub.cli import app
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> object:
+    # main() configures structlog to print to the sys.stderr of the moment: capsys's, here. Left
+    # so, every later test's log line would go to a capture that is gone (and block the suite).
+    yield
+    structlog.reset_defaults()
 
 
 def test_an_unexpected_error_is_one_line_without_its_values(
