@@ -23,6 +23,7 @@ log = structlog.get_logger(__name__)
 @dataclass
 class ReadStats:
     skipped: int = 0  # messages that were not a value of the topic (logged with their position)
+    other: int = 0  # values of a schema this reader does not take (another kind on a shared topic)
 
 
 def read_topic(
@@ -34,11 +35,14 @@ def read_topic(
     until_idle: bool = False,
     poll_timeout: float = 1.0,
     stats: ReadStats | None = None,
+    accept: tuple[str, ...] = (),
 ) -> Iterator[dict[str, Any]]:
+    """The values on ``topic``; with ``accept``, only those written with one of these schemas (a
+    topic carrying two kinds, ``datarequest.ST``): the others are passed over quietly, committed."""
     consumer = confluent_kafka.Consumer(consumer_config(settings, group_id))
     try:
         yield from _read(
-            consumer, settings, topic, id_field, from_beginning, until_idle, poll_timeout, stats or ReadStats()
+            consumer, settings, topic, id_field, from_beginning, until_idle, poll_timeout, stats or ReadStats(), accept
         )
     except confluent_kafka.KafkaException as exc:
         refusal(settings, topic, exc.args[0])
@@ -56,6 +60,7 @@ def _read(
     until_idle: bool,
     poll_timeout: float,
     stats: ReadStats,
+    accept: tuple[str, ...],
 ) -> Iterator[dict[str, Any]]:
     partitions = _partitions(consumer, settings, topic)
     if partitions is None:
@@ -80,7 +85,10 @@ def _read(
                 continue
             name, partition, offset = position(msg)
             positions[(name, partition)] = offset + 1
-            value = _value(msg.value(), id_field)
+            value = _value(msg.value(), id_field, accept)
+            if value is None:
+                stats.other += 1
+                continue
             if isinstance(value, str):
                 # Where and why, never the bytes; the reader goes on with the next message.
                 stats.skipped += 1
@@ -98,15 +106,18 @@ def _read(
             return
 
 
-def _value(data: bytes | None, id_field: str) -> dict[str, Any] | str:
+def _value(data: bytes | None, id_field: str, accept: tuple[str, ...]) -> dict[str, Any] | str | None:
     """The decoded value, or why it cannot be used: a state may write anything to the topics it
-    owns (``state.ST.rejected``), so nothing in a message may stop the reader."""
+    owns (``state.ST.rejected``), so nothing in a message may stop the reader. None: a value of a
+    schema not in ``accept`` (not this reader's)."""
     try:
-        _, value = schemas.decode(data or b"")
+        name, value = schemas.decode(data or b"")
     except schemas.SchemaError as exc:
         return f"undecodable ({type(exc).__name__}): {str(exc)[:120]}"
     except Exception as exc:  # the codec's own failure on hostile bytes
         return f"undecodable ({type(exc).__name__})"
+    if accept and name not in accept:
+        return None
     if not isinstance(value.get(id_field), str):
         return f"no {id_field}: not a value of this topic"
     return value

@@ -1,5 +1,7 @@
-"""``msix corrections ...``: parents' correction requests from the command line (the operator acting
-for a liaison or a state's data manager, named with --by)."""
+"""``msix corrections ...``: parents' correction requests from the command line. ``record``, ``list``,
+``ack``, ``decide`` and ``letter``: the operator, acting for a liaison or a state's data manager
+(named with --by), on the database. ``follow`` and ``answer``: the owning state, with its own
+credentials, through Kafka (docs/obligations.md, "Corrections through Kafka")."""
 
 from __future__ import annotations
 
@@ -10,13 +12,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from sqlalchemy import Connection
 
-from hub.cli.common import print_json, settings, state_code
+from consumers.follower import CORRECTIONS
+from hub import corrections as service
+from hub.cli import following
+from hub.cli.common import CREDENTIALS_OPT, print_json, settings, state_code
+from hub.domain.correction_messages import ACTIONS
 from hub.errors import UserInputError
 from hub.store import corrections, db, reads
+from producers.topics import Topics
 
 corrections_app = typer.Typer(help="Parents' correction and removal requests.", no_args_is_help=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _tx() -> AbstractContextManager[Connection]:
@@ -41,12 +50,14 @@ def record(
         raise UserInputError("--items is not JSON") from None
     if not isinstance(wanted, list) or not all(isinstance(i, dict) for i in wanted):
         raise UserInputError("--items is a JSON list of objects")
-    with _tx() as conn:
+    s = settings()
+    with db.engine(s.database).begin() as conn:
         found = reads.consolidated(conn, msix_id)
         if found is None:
             raise UserInputError(f"no child {msix_id}")
         text = {"parent_name": parent, "identified_by": identified_by, "statement": statement, "lang": lang}
-        print_json(corrections.record(conn, datetime.now(UTC), found, wanted, text, (by, state_code(state))))
+        topics, who = Topics(s.kafka.topic_prefix), (by, state_code(state))
+        print_json(corrections.record(conn, datetime.now(UTC), found, wanted, text, who, topics))
 
 
 @corrections_app.command("list")
@@ -72,6 +83,43 @@ def decide(
     with _tx() as conn:
         now = datetime.now(UTC)
         print_json(corrections.decide(conn, now, correction_id, state_code(state), by, outcome, reason or None))
+
+
+@corrections_app.command("follow")
+def follow(
+    state: str = typer.Option(..., "--state", callback=state_code),
+    from_beginning: bool = following.FROM_BEGINNING,
+    until_idle: bool = following.UNTIL_IDLE,
+    jsonl: bool = following.JSONL,
+    output: Path | None = following.OUTPUT,
+    webhook: str = following.WEBHOOK,
+    secret_file: Path | None = following.SECRET_FILE,
+    allow_http: bool = following.ALLOW_HTTP,
+    dead_letter: Path | None = following.DEAD_LETTER,
+    retries: int = following.RETRIES,
+    backoff: float = following.BACKOFF,
+    delivered_file: Path | None = following.DELIVERED,
+    credentials: Path | None = CREDENTIALS_OPT,
+) -> None:
+    """The owning state's parts of parents' correction requests (CorrectionRequests on
+    datarequest.ST): JSON lines, or a webhook; restart-safe, each once."""
+    opts = following.Options(from_beginning, until_idle, output, webhook, secret_file, allow_http, dead_letter,
+                             retries, backoff, delivered_file)  # fmt: skip
+    following.run(CORRECTIONS, state, opts, credentials)
+
+
+@corrections_app.command("answer")
+def answer(
+    correction_id: str = typer.Argument(..., help="The request's id (correction_id)."),
+    state: str = typer.Option(..., "--state", callback=state_code, help="The owning state, answering."),
+    action: str = typer.Option(..., "--action", help=f"One of {', '.join(ACTIONS)}."),
+    reason: str = typer.Option("", "--reason", help="Why (required for kept: it goes into the parent's letter)."),
+    by: str = typer.Option("", "--by", help="The person answering (recorded with the principal)."),
+    credentials: Path | None = CREDENTIALS_OPT,
+) -> None:
+    """Acknowledge or decide your state's part: an event to the hub through Kafka."""
+    value = service.answer(settings(credentials).kafka, state, correction_id, action, reason or None, by or None)
+    console.print(f"{state}: correction {correction_id} {action} by {value['answered_by']}")
 
 
 @corrections_app.command("letter")

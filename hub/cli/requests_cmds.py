@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import signal
-import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from consumers import notice_follower, request_follower
+from consumers.follower import REQUESTS
 from hub import requests
+from hub.cli import following
 from hub.cli.common import CREDENTIALS_OPT, print_json, settings, state_code
 from hub.cli.read_cmds import operator
 from hub.domain import msix_id as msix
@@ -82,59 +79,21 @@ def answer(
 @requests_app.command("follow")
 def follow(
     state: str = typer.Option(..., "--state", callback=state_code),
-    from_beginning: bool = typer.Option(False, "--from-beginning", help="Replay every request kept (a view)."),
-    until_idle: bool = typer.Option(False, "--until-idle", help="Exit once every request so far is delivered."),
-    jsonl: bool = typer.Option(True, "--jsonl/--no-jsonl"),
-    output: Path | None = typer.Option(None, "--output", "-o", dir_okay=False, help="Append JSON lines to this file."),
-    webhook: str = typer.Option("", "--webhook", help="POST each request as JSON to this https URL, signed."),
-    secret_file: Path | None = typer.Option(None, "--webhook-secret-file", dir_okay=False, help="The webhook secret."),
-    allow_http: bool = typer.Option(False, "--allow-http", help="Allow a plain http:// webhook (a test endpoint)."),
-    dead_letter: Path | None = typer.Option(
-        None, "--dead-letter", dir_okay=False, help="Requests the webhook refused."
-    ),
-    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Webhook retries per request."),
-    backoff: float = typer.Option(1.0, "--backoff", min=0.0, help="Seconds before the first retry; doubles."),
-    delivered_file: Path | None = typer.Option(None, "--delivered", dir_okay=False, help="Ids already delivered."),
+    from_beginning: bool = following.FROM_BEGINNING,
+    until_idle: bool = following.UNTIL_IDLE,
+    jsonl: bool = following.JSONL,
+    output: Path | None = following.OUTPUT,
+    webhook: str = following.WEBHOOK,
+    secret_file: Path | None = following.SECRET_FILE,
+    allow_http: bool = following.ALLOW_HTTP,
+    dead_letter: Path | None = following.DEAD_LETTER,
+    retries: int = following.RETRIES,
+    backoff: float = following.BACKOFF,
+    delivered_file: Path | None = following.DELIVERED,
     credentials: Path | None = CREDENTIALS_OPT,
 ) -> None:
-    """The asked state's data requests: JSON lines, or a webhook; restart-safe, each request once."""
-    s = settings(credentials)
-    folder, name = s.home.home.resolve() / "follow", f"{s.kafka.topic_prefix}{state}.requests"
-    sink = _sink(output, webhook, secret_file, allow_http, dead_letter or folder / f"{name}.dead-letter.jsonl",
-                 retries, backoff)  # fmt: skip
-    if from_beginning:  # a replay: everything again, de-duplicated within this run only
-        delivered = notice_follower.Delivered(Path(tempfile.mkdtemp(prefix="msix-requests-")) / "delivered")
-    else:
-        delivered = notice_follower.Delivered(delivered_file or folder / f"{name}.delivered")
-    # SIGTERM ends the subscription like Ctrl-C: the consumer leaves its group at once.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        totals = request_follower.follow(s.kafka, state, sink, delivered, from_beginning, until_idle)
-    finally:
-        delivered.close()
-        if from_beginning:
-            shutil.rmtree(delivered.path.parent, ignore_errors=True)
-    if webhook or output is not None:
-        console.print(f"{state}: {totals.delivered} request(s) delivered, {totals.skipped} already delivered "
-                      f"before, {totals.dead_lettered} dead-lettered")  # fmt: skip
-
-
-def _sink(
-    output: Path | None,
-    webhook: str,
-    secret_file: Path | None,
-    allow_http: bool,
-    dead_letter: Path,
-    retries: int,
-    backoff: float,
-) -> notice_follower.Sink:
-    if output is not None and webhook:
-        raise UserInputError("--output and --webhook: choose one")
-    if secret_file is not None and not webhook:
-        raise UserInputError("--webhook-secret-file is for --webhook")
-    if not webhook:
-        return notice_follower.LinesSink(notice_follower.private_append(output) if output else sys.stdout)
-    if secret_file is None:
-        raise UserInputError("--webhook needs --webhook-secret-file: the receiver checks each request's signature")
-    secret = notice_follower.read_secret(secret_file)
-    return request_follower.RequestWebhookSink(webhook, dead_letter, secret, allow_http, retries, backoff)
+    """The asked state's data requests: JSON lines, or a webhook; restart-safe, each request once.
+    Only DataRequests: the correction requests on the same topic are ``msix corrections follow``'s."""
+    opts = following.Options(from_beginning, until_idle, output, webhook, secret_file, allow_http, dead_letter,
+                             retries, backoff, delivered_file)  # fmt: skip
+    following.run(REQUESTS, state, opts, credentials)

@@ -83,3 +83,21 @@ def part_standing(calendar: Calendar, due: datetime, decided_at: datetime | None
 def closed(parts: Sequence[Mapping[str, Any]]) -> bool:
     """A request is closed once every state's part is decided."""
     return all(p.get("outcome") for p in parts)
+
+
+class Final(ValueError):
+    """The part was decided otherwise before: a decision is final."""
+
+
+def answered(part: Mapping[str, Any], action: str, reason: str | None, by: str, at: datetime) -> dict[str, Any]:
+    """The columns of ``part`` that the state's answer sets (``action``: ``acknowledged`` or an
+    outcome): none when nothing changes (an acknowledgement of a part already acknowledged, the same
+    decision again); ``Final`` for another decision of a decided part. Deciding acknowledges too."""
+    if part["outcome"] is not None:
+        if action == "acknowledged" or (action, reason) == (part["outcome"], part["reason"]):
+            return {}
+        raise Final(f"decided already ({part['outcome']})")
+    ack = {} if part["acknowledged_at"] is not None else {"acknowledged_at": at, "acknowledged_by": by}
+    if action == "acknowledged":
+        return ack
+    return {**ack, "decided_at": at, "decided_by": by, "outcome": action, "reason": reason}

@@ -72,3 +72,15 @@ def receipt(data: bytes | None, state: str) -> ReceiptMessage:
     if not isinstance(at, datetime) or at.tzinfo is None:
         raise BadMessage("a receipt without a time")
     return ReceiptMessage(value["notice_id"], value["kind"], state, value["by"], at)
+
+
+def schema_name(data: bytes | None) -> str | None:
+    """The writer schema's name from a message's header (the fingerprint), without decoding the
+    datum: how a reader of a topic that carries two kinds of message tells them apart. None when the
+    header names no schema the hub knows (``decode`` then says why)."""
+    if not data or len(data) < 10 or data[:2] != schemas.MARKER:
+        return None
+    try:
+        return schemas.default_registry().by_fingerprint(bytes(data[2:10])).name
+    except schemas.SchemaError:
+        return None

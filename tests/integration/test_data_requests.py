@@ -6,9 +6,6 @@ request left unanswered past its deadline shows as overdue, escalated, with the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,30 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub import calendars, requests
-from hub.api.app import create_app
-from hub.config import WebSettings
 from hub.domain import deadlines
 from hub.metrics import render
 from hub.store import db
 from producers.producer import Producer
 from tests.integration.conftest import Hub, jsonl
+from tests.integration.state_clients import add_user, client, credentials, refused, token  # noqa: F401 (client: a fixture)
 from tests.integration.submissions import student_row, submission
 
 pytestmark = pytest.mark.integration
-PASSWORD = "correct horse battery"
-
-
-def credentials(hub: Hub, state: str) -> Path:
-    hub.msix("states", "add", state)
-    path = hub.root / f"{state}.properties"
-    hub.msix("states", "credentials", state, "--output", str(path))
-    return path
-
-
-def add_user(hub: Hub, name: str, role: str, state: str) -> None:
-    args = [sys.executable, "-m", "hub", "users", "add", name, "--role", role, "--state", state, "--password-stdin"]
-    done = subprocess.run(args, input=PASSWORD + "\n", env=hub.env(), capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
 
 
 def a_texan(hub: Hub) -> str:
@@ -51,26 +33,7 @@ def a_texan(hub: Hub) -> str:
     return str(json.loads(found)["msix_id"])
 
 
-@pytest.fixture
-def client(hub: Hub) -> Iterator[TestClient]:
-    app = create_app(db.engine(hub.settings.database), WebSettings(cookie_secure=False), hub.settings)
-    with TestClient(app) as c:
-        yield c
-
-
-def token(client: TestClient, user: str) -> dict[str, str]:
-    answer = client.post("/api/token", data={"username": user, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
-def refused(proc: subprocess.CompletedProcess[str], topic: str) -> None:
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert topic in proc.stderr, proc.stderr
-
-
-def test_a_request_from_california_answered_by_texas_through_kafka(hub: Hub, client: TestClient) -> None:
+def test_a_request_from_california_answered_by_texas_through_kafka(hub: Hub, client: TestClient) -> None:  # noqa: F811
     msix_id = a_texan(hub)
     tx, ca = credentials(hub, "TX"), credentials(hub, "CA")
     add_user(hub, "carmen", "counselor", "CA")
@@ -134,7 +97,10 @@ def garbage(hub: Hub, tx: Path) -> None:
         producer.send(topic, b"no-such-request", schemas.encode("DataResponse", stray))
 
 
-def test_an_unanswered_request_is_overdue_and_escalated_by_the_injected_clock(hub: Hub, client: TestClient) -> None:
+def test_an_unanswered_request_is_overdue_and_escalated_by_the_injected_clock(
+    hub: Hub,
+    client: TestClient,  # noqa: F811
+) -> None:
     msix_id = a_texan(hub)
     engine = db.engine(hub.settings.database)
     asked_at = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)  # a Monday; due the end of Friday 13 in Texas

@@ -194,6 +194,31 @@ RECORDS: dict[str, dict[str, Any]] = {
         "answered_by": "tx-records",
         "answered_at": TS,
     },
+    "CorrectionRequest": {
+        "correction_id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        "msix_id": "123456789012",
+        "state": "TX",
+        "state_student_ids": ["TX-1"],
+        "items": [
+            {"section": "student", "id": None, "field": "birth_date", "state": "TX"},
+            {"section": "courses", "id": "ALG1-01", "field": None, "state": "TX"},
+        ],
+        "statement": "Nació el 28 de febrero, no el 1 de marzo",
+        "identified_by": "birth certificate seen",
+        "received_at": TS,
+        "due_at": TS,
+        "recorded_by": "marta",
+        "recorded_state": "CA",
+    },
+    "CorrectionAnswer": {
+        "answer_id": "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d",
+        "correction_id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        "state": "TX",
+        "action": "kept",
+        "reason": "the birth certificate on file says 1 March",
+        "answered_by": "tx-records",
+        "answered_at": TS,
+    },
 }
 
 

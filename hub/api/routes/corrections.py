@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from hub.api import security, service
-from hub.api.deps import ApiUser, Conn, PageSession, client, now
+from hub.api.deps import ApiUser, Conn, PageSession, app_state, client, now
 from hub.api.routes import guard
 from hub.api.routes.api import MsixPath, StateCode, known_query_only
 from hub.api.routes.pages import render
@@ -67,14 +67,15 @@ def _invalid(exc: UserInputError) -> HTTPException:
     return HTTPException(409 if isinstance(exc, corrections.Decided) else 422, str(exc))
 
 
-def _record(conn: Conn, user: User, msix_id: str, body: Request_, where: str | None) -> dict[str, Any]:
+def _record(conn: Conn, user: User, msix_id: str, body: Request_, request: Request) -> dict[str, Any]:
     if not may_record(user):
         raise HTTPException(403, "only a MEP liaison of a state records a parent's request")
-    found = service.record(conn, user, msix_id, "correction", "recorded", where)
+    found = service.record(conn, user, msix_id, "correction", "recorded", client(request))
     items = [i.model_dump(exclude_none=True) for i in body.items]
     parent = body.model_dump(include={"parent_name", "identified_by", "statement", "lang"})
     try:
-        return corrections.record(conn, now(), found, items, parent, (user.username, str(user.state)))
+        by = (user.username, str(user.state))
+        return corrections.record(conn, now(), found, items, parent, by, app_state(request).topics)
     except UserInputError as exc:
         raise _invalid(exc) from None
 
@@ -87,7 +88,7 @@ def _record(conn: Conn, user: User, msix_id: str, body: Request_, where: str | N
     summary="Record a parent's correction request",
 )
 def record(request: Request, conn: Conn, user: ApiUser, msix_id: MsixPath, body: Request_) -> dict[str, Any]:
-    return _record(conn, user, msix_id, body, client(request))
+    return _record(conn, user, msix_id, body, request)
 
 
 @api_router.get(
@@ -231,7 +232,7 @@ def correction_submit(
     try:
         texts = {"parent_name": parent_name, "identified_by": identified_by, "statement": statement, "lang": lang}
         body = Request_.model_validate({"items": chosen, **texts})
-        _record(conn, session.user, msix_id, body, client(request))
+        _record(conn, session.user, msix_id, body, request)
     except (ValueError, HTTPException) as exc:  # pydantic's ValidationError is a ValueError
         found = service.record(conn, session.user, msix_id, "correction", "form", client(request))
         why = exc.detail if isinstance(exc, HTTPException) else "fill in every field and choose at least one item"
