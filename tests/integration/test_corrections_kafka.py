@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 import schemas
 from hub.domain import correction_messages
+from hub.store import db
 from producers.producer import Producer
 from tests.integration.conftest import Hub, jsonl
 from tests.integration.state_clients import add_user, client, credentials, refused, token  # noqa: F401 (client: a fixture)
@@ -65,6 +67,10 @@ def test_a_parents_correction_travels_to_each_owning_state_and_back(hub: Hub, cl
     correction = record_correction(hub, msix_id)
     cid = str(correction["correction_id"])
     assert [p["state"] for p in correction["parts"]] == ["CA", "TX"]  # type: ignore[attr-defined]
+    # Committed with the correction's rows: one CorrectionRequest a part, waiting for the relay.
+    with db.engine(hub.settings.database).connect() as conn:
+        queued = conn.execute(text("SELECT topic FROM outbox WHERE key = :k ORDER BY topic"), {"k": cid.encode()})
+        assert list(queued.scalars()) == [hub.topics.data_requests("CA"), hub.topics.data_requests("TX")]
     hub.msix("requests", "ask", msix_id, "--from", "CA", "--to", "TX", "--kind", "immunization")
     hub.msix("worker", "--until-idle")  # the relay sends both parts, and the data request
 
