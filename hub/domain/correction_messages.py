@@ -40,9 +40,10 @@ def request_value(
         raise ValueError("a part holds only its own state's items")  # route() guarantees it
     items = [{"section": i["section"], "id": i.get("id"), "field": i.get("field"), "state": part.state}
              for i in part.items]  # fmt: skip
-    keep = ("correction_id", "msix_id", "statement", "identified_by", "received_at", "recorded_by", "recorded_state")
-    return {**{k: correction[k] for k in keep}, "state": part.state, "state_student_ids": sorted(set(state_ids)),
-            "items": items, "due_at": due_at}  # fmt: skip
+    keep = ("correction_id", "msix_id", "statement", "identified_by", "received_at", "recorded_state")
+    return {**{k: correction[k] for k in keep}, "recorded_by": str(correction["recorded_by"])[:MAX_NAME],
+            "state": part.state, "state_student_ids": sorted(set(state_ids)), "items": items,
+            "due_at": due_at}  # fmt: skip
 
 
 def answer_value(

@@ -177,11 +177,11 @@ def decide(
     the reason. A decision is final (deciding again is refused); deciding acknowledges too."""
     try:
         rules.check_decision(outcome, reason)
-        text_ = rules.check_text("reason", reason or "", required=False) or None
+        why = rules.check_text("reason", reason or "", required=False) or None
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
     with _driver(conn) as cur:
-        result = answer_part(cur, correction_id, state, outcome, text_, by, now)
+        result = answer_part(cur, correction_id, state, outcome, why, by, now)
     if result == UNKNOWN:
         raise NotFound(f"correction request {correction_id!r} has no part for {state}")
     if result != CHANGED:
