@@ -85,27 +85,12 @@ def decide(
         print_json(corrections.decide(conn, now, correction_id, state_code(state), by, outcome, reason or None))
 
 
-@corrections_app.command("follow")
-def follow(
-    state: str = typer.Option(..., "--state", callback=state_code),
-    from_beginning: bool = following.FROM_BEGINNING,
-    until_idle: bool = following.UNTIL_IDLE,
-    jsonl: bool = following.JSONL,
-    output: Path | None = following.OUTPUT,
-    webhook: str = following.WEBHOOK,
-    secret_file: Path | None = following.SECRET_FILE,
-    allow_http: bool = following.ALLOW_HTTP,
-    dead_letter: Path | None = following.DEAD_LETTER,
-    retries: int = following.RETRIES,
-    backoff: float = following.BACKOFF,
-    delivered_file: Path | None = following.DELIVERED,
-    credentials: Path | None = CREDENTIALS_OPT,
-) -> None:
+following.add_command(
+    corrections_app,
+    CORRECTIONS,
     """The owning state's parts of parents' correction requests (CorrectionRequests on
-    datarequest.ST): JSON lines, or a webhook; restart-safe, each once."""
-    opts = following.Options(from_beginning, until_idle, output, webhook, secret_file, allow_http, dead_letter,
-                             retries, backoff, delivered_file)  # fmt: skip
-    following.run(CORRECTIONS, state, opts, credentials)
+    datarequest.ST): JSON lines, or a webhook; restart-safe, each once.""",
+)
 
 
 @corrections_app.command("answer")

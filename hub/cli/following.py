@@ -17,7 +17,7 @@ from rich.console import Console
 from consumers import follower
 from consumers.follower import Kind
 from consumers.webhook import WebhookSink, private_append, read_secret
-from hub.cli.common import settings
+from hub.cli.common import CREDENTIALS_OPT, settings, state_code
 from hub.errors import UserInputError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -47,6 +47,32 @@ class Options:
     retries: int
     backoff: float
     delivered: Path | None
+
+
+def add_command(app: typer.Typer, kind: Kind, doc: str) -> None:
+    """``follow`` on ``app`` for ``kind``: the same options for every kind (requests, corrections)."""
+
+    def follow(
+        state: str = typer.Option(..., "--state", callback=state_code),
+        from_beginning: bool = FROM_BEGINNING,
+        until_idle: bool = UNTIL_IDLE,
+        jsonl: bool = JSONL,
+        output: Path | None = OUTPUT,
+        webhook: str = WEBHOOK,
+        secret_file: Path | None = SECRET_FILE,
+        allow_http: bool = ALLOW_HTTP,
+        dead_letter: Path | None = DEAD_LETTER,
+        retries: int = RETRIES,
+        backoff: float = BACKOFF,
+        delivered_file: Path | None = DELIVERED,
+        credentials: Path | None = CREDENTIALS_OPT,
+    ) -> None:
+        opts = Options(from_beginning, until_idle, output, webhook, secret_file, allow_http, dead_letter, retries,
+                       backoff, delivered_file)  # fmt: skip
+        run(kind, state, opts, credentials)
+
+    follow.__doc__ = doc
+    app.command("follow")(follow)
 
 
 def run(kind: Kind, state: str, opts: Options, credentials: Path | None) -> None:

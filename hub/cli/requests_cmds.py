@@ -76,24 +76,9 @@ def answer(
     console.print(f"{state}: request {request_id} answered {status} by {value['answered_by']}")
 
 
-@requests_app.command("follow")
-def follow(
-    state: str = typer.Option(..., "--state", callback=state_code),
-    from_beginning: bool = following.FROM_BEGINNING,
-    until_idle: bool = following.UNTIL_IDLE,
-    jsonl: bool = following.JSONL,
-    output: Path | None = following.OUTPUT,
-    webhook: str = following.WEBHOOK,
-    secret_file: Path | None = following.SECRET_FILE,
-    allow_http: bool = following.ALLOW_HTTP,
-    dead_letter: Path | None = following.DEAD_LETTER,
-    retries: int = following.RETRIES,
-    backoff: float = following.BACKOFF,
-    delivered_file: Path | None = following.DELIVERED,
-    credentials: Path | None = CREDENTIALS_OPT,
-) -> None:
+following.add_command(
+    requests_app,
+    REQUESTS,
     """The asked state's data requests: JSON lines, or a webhook; restart-safe, each request once.
-    Only DataRequests: the correction requests on the same topic are ``msix corrections follow``'s."""
-    opts = following.Options(from_beginning, until_idle, output, webhook, secret_file, allow_http, dead_letter,
-                             retries, backoff, delivered_file)  # fmt: skip
-    following.run(REQUESTS, state, opts, credentials)
+    Only DataRequests: the correction requests on the same topic are read by `msix corrections follow`.""",
+)
