@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from hub import requests
 from hub.config import Settings
-from hub.store import db, parked_outbox, quality, receipts
+from hub.store import db, deadline_counts, parked_outbox, quality, receipts
 from producers.admin import admin_client
 
 log = structlog.get_logger(__name__)
@@ -76,6 +76,7 @@ class StateCollector(Collector):
                 g.set("notices_overdue", "Move notices to the state not acknowledged in time", len(overdue), state=st)
             _outbox(g, conn)
             _requests(g, conn, now)
+            _corrections(g, conn, now)
         self._kafka_figures(g, states, now)
         yield from g.families.values()
         yield applied
@@ -122,6 +123,13 @@ def _requests(g: _Gauges, conn: Connection, now: datetime) -> None:
         for standing, n in (("open", c.open), ("due_soon", c.due_soon), ("overdue", c.overdue)):
             g.set("requests", "Data requests to the state not yet answered: all, due within a working day, overdue "
                   "(escalated to its data manager)", n, state=st, standing=standing)  # fmt: skip
+
+
+def _corrections(g: _Gauges, conn: Connection, now: datetime) -> None:
+    for st, c in deadline_counts.correction_counts(conn, now).items():
+        for standing, n in (("open", c.open), ("due_soon", c.due_soon), ("overdue", c.overdue)):
+            g.set("corrections", "Parts of parents' correction requests the state has not decided: all, due "
+                  "within a working day, overdue", n, state=st, standing=standing)  # fmt: skip
 
 
 class _Gauges:

@@ -60,6 +60,8 @@ ROUTES: dict[str, Rule] = {
     # Data requests between states.
     "POST /api/students/{msix_id}/requests": ASK_STATE,
     "GET /api/requests": LIST_REQUESTS,
+    "POST /students/{msix_id}/requests": ASK_STATE,  # the record page's form
+    "GET /requests": LIST_REQUESTS,
     # The admin.
     "GET /admin": ADMIN_ONLY,
     "GET /api/audit": ADMIN_ONLY,
@@ -70,6 +72,9 @@ ROUTES: dict[str, Rule] = {
     "GET /api/counts.pdf": AGGREGATES,
     "GET /api/counts/mobility": AGGREGATES,
     "GET /api/counts/updated": AGGREGATES,
+    "GET /api/counts/deadlines": AGGREGATES,
+    "GET /api/counts/worklist-aging": AGGREGATES,
+    "GET /api/counts/missing-elements": AGGREGATES,
     "GET /counts/reconciliation": STATE_OPERATIONS,  # child-level: never the federal office
     "GET /api/counts/reconciliation": STATE_OPERATIONS,
     "GET /accounts": ACCOUNTS,
@@ -136,6 +141,7 @@ NAV = (
     Link("Find a student", "/search"),
     Link("Dashboard", "/dashboard"),
     Link("Move notices", "/notices?state={state}"),
+    Link("Requests", "/requests?state={state}"),
     Link("Worklist", "/worklist"),
     Link("Merges and splits", "/worklist/requests"),
     Link("Counts", "/counts"),

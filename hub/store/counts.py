@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from connectors.mde.rows import StudentRow
+from hub import calendars
 from hub.domain import child_count as cc
+from hub.domain import deadline_board
 from hub.domain.suppression import TOTAL, Suppressed, suppress
+from hub.store.identity_tables import worklist_item
 from hub.store.tables import move_notice, record, state_identity
 
 THRESHOLD = 10  # a count from 1 to 9 never leaves the hub (docs/obligations.md, "Counts")
@@ -103,6 +107,26 @@ def last_updated(conn: Connection) -> list[dict[str, Any]]:
         .order_by(record.c.state)
     )
     return [{"state": st, "last_updated": at.isoformat(), "records": n} for st, at, n in conn.execute(query)]
+
+
+def worklist_aging(conn: Connection, now: datetime, threshold: int = THRESHOLD) -> Suppressed:
+    """Open identity worklist items by age (working days of the item's state, rows) and state."""
+    w = worklist_item
+    rows = conn.execute(select(w.c.state, w.c.created_at).where(w.c.status == "open"))
+    cells = deadline_board.aging(((st, at) for st, at in rows), calendars.calendar_for, now)
+    return suppress(deadline_board.AGE_BUCKETS, sorted({st for _, st in cells}), cells, threshold)
+
+
+REQUIRED_ELEMENTS = (*StudentRow.REQUIRED, *deadline_board.MEP_ELEMENTS)
+
+
+def missing_elements(conn: Connection, threshold: int = THRESHOLD) -> Suppressed:
+    """Children whose records from a state lack a required element, by element (rows) and state."""
+    cells: dict[tuple[str, str], int] = {}
+    for child in children(conn):
+        for cell in deadline_board.missing(child.students, child.enrollments, StudentRow.REQUIRED):
+            cells[cell] = cells.get(cell, 0) + 1
+    return suppress(REQUIRED_ELEMENTS, sorted({st for _, st in cells}), cells, threshold)
 
 
 def as_json(table: Suppressed, only: str | None = None) -> dict[str, Any]:

@@ -10,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from hub.api import service
-from hub.api.deps import ApiUser, Conn, PageSession, client
+from hub.api import deadlines, service
+from hub.api.deps import ApiUser, Conn, PageSession, client, now
 from hub.api.routes import guard
 from hub.api.routes.api import StateCode, known_query_only
 from hub.api.routes.pages import render
 from hub.domain import child_count as cc
+from hub.domain import deadline_board
 from hub.report import counts_export
 from hub.store import counts, people
 from hub.store.people import User
@@ -121,6 +122,36 @@ def updated(conn: Conn, user: ApiUser) -> list[dict[str, Any]]:
 
 
 @api_router.get(
+    "/counts/deadlines",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403),
+    summary="Per state: data requests and parents' correction parts open, due soon, overdue",
+)
+def deadlines_json(conn: Conn, user: ApiUser, state: StateCode | None = None) -> list[dict[str, Any]]:
+    return deadlines.national(conn, now(), scope(user, state))
+
+
+@api_router.get(
+    "/counts/worklist-aging",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403),
+    summary="Open identity worklist items by age in working days and state, small cells suppressed",
+)
+def worklist_aging(conn: Conn, user: ApiUser, state: StateCode | None = None) -> dict[str, Any]:
+    return counts.as_json(counts.worklist_aging(conn, now()), scope(user, state))
+
+
+@api_router.get(
+    "/counts/missing-elements",
+    dependencies=guard.API,
+    responses=guard.answers(401, 403),
+    summary="Children whose records from a state lack a required element, by element, small cells suppressed",
+)
+def missing_elements(conn: Conn, user: ApiUser, state: StateCode | None = None) -> dict[str, Any]:
+    return counts.as_json(counts.missing_elements(conn), scope(user, state))
+
+
+@api_router.get(
     "/counts/reconciliation",
     dependencies=guard.API,
     responses=guard.answers(401, 403),
@@ -158,6 +189,11 @@ def counts_page(request: Request, conn: Conn, session: PageSession, period: str 
         mobility=counts.as_json(counts.mobility(conn, p)),
         updated=counts.last_updated(conn),
         reconcile=only is not None and may_reconcile(session.user, only),
+        national=deadlines.national(conn, now(), only),
+        aging=counts.as_json(counts.worklist_aging(conn, now()), only),
+        missing=counts.as_json(counts.missing_elements(conn), only),
+        aging_rows=deadline_board.AGE_BUCKETS,
+        missing_rows=counts.REQUIRED_ELEMENTS,
     )
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection, select
 
 from hub import notices
-from hub.api import charts, permissions, service
+from hub.api import charts, deadlines, permissions, service
 from hub.api.dashboard import Dashboards, figures
 from hub.api.deps import ApiUser, Conn, PageSession, client, now, permit
 from hub.api.routes.api import _answers, _json, known_query_only
@@ -40,12 +40,13 @@ def dashboards(request: Request) -> Dashboards:
 
 @api_router.get(
     "/states/{state}/dashboard",
-    summary="A state's dashboard figures: arrivals, lags, rejections, data quality, submissions",
+    summary="A state's dashboard figures: arrivals, lags, rejections, data quality, submissions, deadlines",
     responses=_answers(401, 403),
 )
 def dashboard_json(request: Request, conn: Conn, user: ApiUser, state: StatePath) -> Response:
     permit(request, user, state)
-    return _json(_audited(request, conn, user, figures(conn, dashboards(request), state, now()), "api"))
+    found = _audited(request, conn, user, figures(conn, dashboards(request), state, now()), "api")
+    return _json({**found, "deadlines": deadlines.panel(conn, state, now())})
 
 
 def _audited(request: Request, conn: Connection, user: User, f: dict[str, Any], where: str) -> dict[str, Any]:
@@ -80,7 +81,10 @@ def dashboard_home(request: Request, conn: Conn, session: PageSession) -> Respon
     permit(request, user)
     if user.role not in permissions.ROUTES["GET /dashboard/{state}"].anywhere:  # their own state's only
         return RedirectResponse(f"/dashboard/{user.state}", status_code=303)
-    return render(request, "dashboard_pick.html", session, states=quality.states_with_records(conn))
+    return render(
+        request, "dashboard_pick.html", session, states=quality.states_with_records(conn),
+        national=deadlines.national(conn, now()),
+    )  # fmt: skip
 
 
 @pages_router.get("/dashboard/{state}")
@@ -110,4 +114,7 @@ def dashboard_page(request: Request, conn: Conn, session: PageSession, state: St
             2,
             legend=bool(series),
         )
-    return render(request, "dashboard.html", session, f=f, per_hour=per_hour, rejected=rejected)
+    return render(
+        request, "dashboard.html", session, f=f, per_hour=per_hour, rejected=rejected,
+        deadlines=deadlines.panel(conn, state, now()),
+    )  # fmt: skip

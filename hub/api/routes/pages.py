@@ -1,4 +1,5 @@
-"""Server-rendered pages: sign in and out, search, the record, credits, move notices.
+"""Server-rendered pages: sign in and out, search, the record (with its "ask another state" form, which
+``hub.api.routes.request_pages`` answers), credits, move notices.
 
 Same rules as the API (roles, audit); a browser session is a cookie (HttpOnly, SameSite=Strict,
 Secure), and every form that changes something carries a CSRF token checked against the session.
@@ -27,9 +28,12 @@ from hub.api.deps import (
     signed_in,
 )
 from hub.api.login import login
+from hub.domain import asking
+from hub.domain.data_requests import MAX_TEXT
 from hub.domain.record_view import SUBJECTS, courses_by_year, flags
 from hub.store import people
 from hub.store.search import Query
+from producers.topics import USPS_CODES
 
 router = APIRouter(include_in_schema=False)
 
@@ -181,9 +185,22 @@ def record_page(request: Request, conn: Conn, session: PageSession, msix_id: str
     if master != msix_id:  # a merged-away id: the page lives at the master's id
         return RedirectResponse(f"/students/{master}", status_code=303)
     found = service.record(conn, session.user, msix_id, "view", "page", client(request))
+    return show_record(request, session, found)
+
+
+def show_record(
+    request: Request, session: people.Session, found: dict[str, Any], status: int = 200, **ask: Any
+) -> HTMLResponse:
+    """The record page of ``found`` (already read and audited); ``ask`` refills the "ask another
+    state" form after a mistake (``ask_error``, ``ask_values``)."""
+    user = session.user
+    may_ask = user.state is not None and roles.ASK_STATE.allows(user.role, user.state)
+    childs, rest = asking.states_to_ask(found, user.state or "", USPS_CODES)
     return render(
-        request, "record.html", session, record=found, name=_name(found), flags=flags(found),
+        request, "record.html", session, status, record=found, name=_name(found), flags=flags(found),
         years=courses_by_year(found.get("courses", [])), subjects=SUBJECTS, enrollment_types=ENROLLMENT_TYPES,
+        may_ask=may_ask, ask_states=(childs, rest), kinds=asking.KIND_LABELS, max_text=MAX_TEXT,
+        ask_error=ask.get("ask_error", ""), ask_values=ask.get("ask_values", {}),
     )  # fmt: skip
 
 

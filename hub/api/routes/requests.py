@@ -1,5 +1,6 @@
 """Data requests between states over the API (CONTRACT.md, "Obligations between states"):
-``POST /api/students/{msix_id}/requests`` and ``GET /api/requests?state=ST``."""
+``POST /api/students/{msix_id}/requests`` and ``GET /api/requests?state=ST``. ``router`` also carries
+their pages (``hub.api.routes.request_pages``)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pydantic import BaseModel, Field
 from hub import requests
 from hub.api import service
 from hub.api.deps import ApiUser, Conn, app_state, client, now, permit
+from hub.api.routes import request_pages
 from hub.api.routes.api import PRINTABLE, MsixPath, Problem, StateCode, known_query_only
 from hub.domain.data_requests import KINDS, MAX_TEXT
 from hub.errors import UserInputError
 from hub.store import people
 
-router = APIRouter(prefix="/api", tags=["requests"], dependencies=[Depends(known_query_only)])
+api_router = APIRouter(prefix="/api", tags=["requests"], dependencies=[Depends(known_query_only)])
 
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "not signed in, or the token has expired"},
@@ -33,7 +35,7 @@ class Ask(BaseModel):
     text: Annotated[str | None, Field(max_length=MAX_TEXT, pattern=PRINTABLE)] = None
 
 
-@router.post(
+@api_router.post(
     "/students/{msix_id}/requests",
     status_code=201,
     summary="Ask another state for more of a child's records",
@@ -55,7 +57,7 @@ def ask(request: Request, conn: Conn, user: ApiUser, msix_id: MsixPath, body: As
         raise service.invalid("body", "to_state" if route[0] == route[1] else "text", str(exc)) from None
 
 
-@router.get("/requests", summary="Data requests made by or of a state, with deadlines", responses=_ANSWERS)
+@api_router.get("/requests", summary="Data requests made by or of a state, with deadlines", responses=_ANSWERS)
 def listed(
     request: Request,
     conn: Conn,
@@ -70,3 +72,9 @@ def listed(
     # A request names a child by MSIX id: each listed is audited, like a notice.
     people.audit_each(conn, user, "requests", (r["msix_id"] for r in found), f"api {code}", client(request))
     return JSONResponse(found)
+
+
+# What the app includes: the API and the pages.
+router = APIRouter()
+router.include_router(api_router)
+router.include_router(request_pages.router)
