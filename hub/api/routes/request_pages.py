@@ -18,6 +18,7 @@ from hub.api.deps import Conn, PageSession, app_state, client, now
 from hub.api.routes import guard
 from hub.api.routes.pages import render, show_record
 from hub.domain import deadline_board
+from hub.domain.data_requests import KINDS
 from hub.errors import UserInputError
 from hub.store import people
 from producers.topics import is_state_code
@@ -40,8 +41,9 @@ def ask_page(
         raise HTTPException(400, "the form expired; reload the page")
     user = session.user
     assert user.state is not None  # the guard let only a person of a state through
-    found = service.record(conn, user, service.master_of(conn, msix_id), "request", f"{user.state}->{to_state} {kind}",
-                           client(request))  # fmt: skip
+    # The audit row says what was asked only in words the hub knows (what a form sends may be anything).
+    said = f"{user.state}->{to_state if is_state_code(to_state) else '?'} {kind if kind in KINDS else '?'}"
+    found = service.record(conn, user, service.master_of(conn, msix_id), "request", said, client(request))
     try:
         if not is_state_code(to_state):
             raise UserInputError("choose the state to ask")

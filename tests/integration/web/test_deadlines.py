@@ -115,6 +115,8 @@ def test_the_record_pages_form_asks_and_both_states_see_the_request(deadlines_hu
     refused = client.post(f"/students/{child}/requests", data=form)
     assert refused.status_code == 422 and "kind other needs a text" in refused.text
     assert client.post(f"/students/{child}/requests", data={**form, "csrf": "forged"}).status_code == 400
+    odd = client.post(f"/students/{child}/requests", data={**form, "kind": "x\x00y", "to_state": "Z\x00"})
+    assert odd.status_code == 422 and "choose the state to ask" in odd.text
     made = client.post(f"/students/{child}/requests", data={**form, "kind": "immunization"}, follow_redirects=False)
     assert made.status_code == 303 and made.headers["location"].startswith("/requests?state=FL&made=")
     request_id = made.headers["location"].rsplit("=", 1)[1]
