@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import insert, select
 
 from hub import requests
@@ -233,6 +233,12 @@ def _sign_in(page: Page, user: str) -> None:
     page.wait_for_load_state()
 
 
+def on_screen(page: Page, found: Locator) -> None:
+    """The element is within the screen's width: not in a part of a table scrolled off to the side."""
+    box, width = found.bounding_box(), page.viewport_size
+    assert box is not None and width is not None and box["x"] >= 0 and box["x"] + box["width"] <= width["width"]
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_form_the_requests_page_and_the_deadlines_panel(browser: Browser, server: str, size: str) -> None:
     context = browser.new_context(base_url=server, **SIZES[size])  # type: ignore[arg-type]
@@ -254,6 +260,7 @@ def test_the_form_the_requests_page_and_the_deadlines_panel(browser: Browser, se
     expect(page.get_by_role("status")).to_contain_text("must answer by the end of")
     expect(page.get_by_role("region", name="Sent requests")).to_contain_text("Grades of 11th grade")
     no_sideways_scroll(page)
+    on_screen(page, page.get_by_role("region", name="Sent requests").locator(".standing").first)
     shot(page, size, "requests-page")
 
     _sign_in(page, "tomas")  # Texas's data manager: the overdue request and correction on the panel
@@ -262,6 +269,7 @@ def test_the_form_the_requests_page_and_the_deadlines_panel(browser: Browser, se
     expect(panel.get_by_role("heading", name="Deadlines")).to_be_visible()
     expect(panel.get_by_role("region", name="Due soon and overdue")).to_contain_text("overdue")
     no_sideways_scroll(page)
+    on_screen(page, panel.get_by_role("region", name="Due soon and overdue").locator(".standing").first)
     shot(page, size, "deadlines-panel")
     page.get_by_role("link", name="Requests", exact=True).click()
     expect(page.get_by_role("region", name="Received requests").locator("tr.overdue").first).to_be_visible()
