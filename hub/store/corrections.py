@@ -174,7 +174,11 @@ def decide(
     conn: Connection, now: datetime, correction_id: str, state: str, by: str, outcome: str, reason: str | None
 ) -> dict[str, Any]:
     """The state's decision: ``corrected`` (through a new submission), ``removed``, or ``kept`` with
-    the reason. A decision is final (deciding again is refused); deciding acknowledges too."""
+    the reason. A decision is final (deciding again is refused); deciding acknowledges too.
+    An unknown request or part is said before a mistake in the decision (404 before 422)."""
+    p = correction_part
+    if conn.execute(select(p.c.state).where(p.c.correction_id == correction_id, p.c.state == state)).first() is None:
+        raise NotFound(f"correction request {correction_id!r} has no part for {state}")
     try:
         rules.check_decision(outcome, reason)
         why = rules.check_text("reason", reason or "", required=False) or None

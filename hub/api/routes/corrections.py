@@ -61,10 +61,13 @@ def may_list(user: User, state: str) -> bool:
     return user.role == "admin" or (user.role in LIAISONS | {"state_data_manager"} and user.state == state)
 
 
-def _invalid(exc: UserInputError) -> HTTPException:
+def _invalid(exc: UserInputError) -> Exception:
     if isinstance(exc, corrections.NotFound):
         return HTTPException(404, str(exc))
-    return HTTPException(409 if isinstance(exc, corrections.Decided) else 422, str(exc))
+    if isinstance(exc, corrections.Decided):
+        return HTTPException(409, str(exc))
+    # A 422 in FastAPI's own shape: the OpenAPI document promises it for every 422.
+    return service.invalid("body", "request", str(exc))
 
 
 def _record(conn: Conn, user: User, msix_id: str, body: Request_, request: Request) -> dict[str, Any]:
