@@ -25,6 +25,7 @@ from consumers import idle, merge_batch, outage
 from consumers.decoding import DeadLetter, decode_message
 from consumers.kafka_config import consumer_config, position
 from consumers.latency import LatencyHistogram
+from consumers.merge_inflight import InFlight
 from hub.config import Settings
 from hub.domain.identity import ExactMatcher, Matcher
 from hub.domain.records import Event
@@ -51,6 +52,17 @@ class _Decoded:
     items: list[Event | DeadLetter] = field(default_factory=list)
     positions: list[merge_batch.Position] = field(default_factory=list)  # one per item
     produced_ms: list[int] = field(default_factory=list)
+    # The worker's own clock for the steps before the transaction, for the canonical log line.
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Done:
+    """A batch whose transaction committed: what it did and when (its end-to-end latency's end)."""
+
+    batch: _Decoded
+    result: merge_batch.BatchResult
+    committed_ms: float
 
 
 @dataclass
@@ -114,11 +126,13 @@ class MergeWorker:
         # during one): the partitions stay paused until sought to the database's offsets.
         self._reposition = False
         self._admin: AdminClient | None = None  # made on the first idle check: no network in __init__
+        # The batch whose transaction runs while the next one is polled and decoded (merge_inflight).
+        self._inflight: InFlight[_Done] = InFlight()
 
     def run(self, stop: threading.Event) -> None:
         consumer = confluent_kafka.Consumer(consumer_config(self.settings.kafka, self.group_id) | self._poll_limits())
         allocate = effects.IdAllocator()
-        consumer.subscribe([self.topics.records_pattern], on_assign=self._on_assign)
+        consumer.subscribe([self.topics.records_pattern], on_assign=self._on_assign, on_revoke=self._on_revoke)
         # What the process holds by now (modules, settings, clients) lives as long as it does: out
         # of the collector's sight, a full collection walks only what batches keep. A full walk of
         # the imports and the matcher's caches took 50-240 ms here, dozens of look-ups' time, in
@@ -137,6 +151,8 @@ class MergeWorker:
                     log.warning("PostgreSQL connection lost", error=str(exc))
                     self._drop_connection()
         finally:
+            self._settle_quietly(consumer)
+            self._inflight.close()
             consumer.close()
             self._drop_connection()
 
@@ -154,6 +170,7 @@ class MergeWorker:
         # nothing. Without the database (an outage), the partitions are taken paused, and sought
         # to its offsets once it is back.
         saved: dict[tuple[str, int], int] | None = None
+        self._inflight.drain()  # its transaction moves the offsets read here
         if self._conn is not None and not self._reposition:
             try:
                 with PostgresBatchStore(self._conn).unit() as unit:
@@ -168,7 +185,13 @@ class MergeWorker:
             c.pause(partitions)
             self._reposition = True
 
+    def _on_revoke(self, c: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
+        # The partitions' next owner resumes from the database's offsets: the batch in flight
+        # commits them (or fails, leaving them) before the partitions are given up.
+        self._inflight.drain()
+
     def _recover(self, consumer: confluent_kafka.Consumer, stop: threading.Event) -> None:
+        self._settle_quietly(consumer)
         if self._conn is None:
             self._conn = outage.wait_for_database(self.settings.database, consumer, stop, self.health)
             if self._conn is None:
@@ -186,14 +209,21 @@ class MergeWorker:
     def _step(self, consumer: confluent_kafka.Consumer, allocate: effects.IdAllocator) -> bool:
         """One batch, or an idle check; True once idle (with ``until_idle``)."""
         assert self._conn is not None
-        # Decoding the next batch in a thread while this one's SQL runs was measured: no gain on two
-        # cores (the GIL), so the loop stays sequential.
+        # The next batch is polled and decoded while the previous one's transaction runs (in
+        # merge_inflight's thread); its own transaction starts once that one has committed.
+        polled = time.perf_counter()
         messages = consumer.consume(num_messages=self.options.batch_size, timeout=self.options.poll_timeout)
         if self._reposition or self._conn is None:
+            self._settle(consumer)
             return False  # a rebalance during consume() met an outage: read again once repositioned
-        if messages:
-            self._apply(self._conn, consumer, self._decode(messages), allocate)
-            self._wake_relay()
+        batch = self._decode(messages) if messages else None
+        if batch is not None:
+            batch.steps["poll"] = round((batch.started - polled) * 1000, 1)
+        self._settle(consumer)  # raises the batch's DatabaseUnavailable: this one is read again
+        if batch is not None:
+            if batch.positions:
+                conn = self._conn
+                self._inflight.submit(lambda: self._transact(conn, batch, allocate))
             return False
         return self.options.until_idle and self._idle(self._conn)
 
@@ -212,23 +242,25 @@ class MergeWorker:
             kind, ms = msg.timestamp()
             if kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
                 batch.produced_ms.append(ms)
+        batch.steps["decode"] = round((time.perf_counter() - batch.started) * 1000, 1)
         return batch
 
-    def _apply(
-        self,
-        conn: psycopg.Connection,
-        consumer: confluent_kafka.Consumer,
-        batch: _Decoded,
-        allocate: effects.IdAllocator,
-    ) -> None:
-        if not batch.positions:
-            return
+    def _transact(self, conn: psycopg.Connection, batch: _Decoded, allocate: effects.IdAllocator) -> _Done:
+        """The batch's transaction (in merge_inflight's thread; the only user of ``conn`` meanwhile)."""
         store = PostgresBatchStore(conn)
         result = merge_batch.process_splitting(
             store, batch.items, batch.positions, self.group_id, self.topics, self.matcher, allocate, batch.now
         )
         if self.options.crash_point == CRASH_AFTER_DB_COMMIT:
             os.kill(os.getpid(), signal.SIGKILL)
+        return _Done(batch, result, time.time() * 1000)
+
+    def _settle(self, consumer: confluent_kafka.Consumer) -> None:
+        """Wait for the batch in flight; once it has committed, commit its offsets to Kafka."""
+        done = self._inflight.settle()
+        if done is None:
+            return
+        batch = done.batch
         # After the database commit, and only then. Asynchronous: the database already holds the
         # positions, Kafka's copy is for lag monitoring and for tools that read it.
         offsets = merge_batch.offsets_of(batch.positions)
@@ -236,8 +268,19 @@ class MergeWorker:
             offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in offsets.items()],
             asynchronous=True,
         )
-        self.totals.latency.record_batch(time.time() * 1000, batch.produced_ms)
-        self._account(result, batch.messages, batch.started, offsets)
+        self.totals.latency.record_batch(done.committed_ms, batch.produced_ms)
+        done.result.steps = batch.steps | done.result.steps
+        latency = _batch_latency(done.committed_ms, batch.produced_ms)
+        self._account(done.result, batch.messages, batch.started, offsets, latency)
+        self._wake_relay()
+
+    def _settle_quietly(self, consumer: confluent_kafka.Consumer) -> None:
+        try:
+            self._settle(consumer)
+        except DatabaseUnavailable as exc:
+            # Rolled back: nothing of it stays, and its messages are read again once repositioned.
+            log.warning("PostgreSQL connection lost", error=str(exc))
+            self._drop_connection()
 
     def _account(
         self,
@@ -245,6 +288,7 @@ class MergeWorker:
         messages: int,
         started: float,
         offsets: dict[tuple[str, int], int],
+        latency: dict[str, float],
     ) -> None:
         t = self.totals.totals
         t.events += result.events
@@ -269,6 +313,7 @@ class MergeWorker:
             partitions=len(offsets),
             ms=round((time.perf_counter() - started) * 1000, 1),
             **result.steps,
+            **latency,
         )
 
     def _idle(self, conn: psycopg.Connection) -> bool:
@@ -277,3 +322,16 @@ class MergeWorker:
         with faults.translated(), conn.cursor() as cur:
             caught_up = idle.caught_up(cur, self.topics, self.group_id, self._admin)
         return caught_up and self._others_caught_up()
+
+
+def _batch_latency(committed_ms: float, produced_ms: list[int]) -> dict[str, float]:
+    """The batch's own end-to-end latency, median and worst, for the log line (the run's
+    percentiles are ``WorkerTotals.latency``'s): ``msix bench pipeline --plot`` draws them over time."""
+    if not produced_ms:
+        return {}
+    ordered = sorted(produced_ms)
+    return {
+        "latency_p50_ms": round(committed_ms - ordered[len(ordered) // 2], 1),
+        "latency_p99_ms": round(committed_ms - ordered[len(ordered) // 100], 1),
+        "latency_max_ms": round(committed_ms - ordered[0], 1),
+    }

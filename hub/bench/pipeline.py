@@ -66,7 +66,17 @@ class PipelineFigures:
         return asdict(self)
 
 
-def run(base: Settings, events: int, seed: int, report: Report, workers: int = 1) -> PipelineFigures:
+def run(
+    base: Settings,
+    events: int,
+    seed: int,
+    report: Report,
+    workers: int = 1,
+    profile: Path | None = None,
+    plot: Path | None = None,
+) -> PipelineFigures:
+    """The figures; with ``profile``, where the merge's time goes (``hub.bench.profile``) written
+    there; with ``plot``, the merge rate and the latency over the run drawn there (``hub.bench.plot``)."""
     from hub.synthetic import BENCHMARK_STATES, write_events
 
     run_id = f"bench{int(time.time())}"
@@ -86,11 +96,17 @@ def run(base: Settings, events: int, seed: int, report: Report, workers: int = 1
         report("publishing")
         published, publish_s = _publish_all(settings.kafka, iter(load))
         report(f"published {published:,} rows in {publish_s:.1f} s; merging")
-        merge_s, cpu_s, rss_mb, applied = _merge(settings, work, workers)
+        merge_s, cpu_s, rss_mb, merge_logs = _merge(settings, work, workers, profile)
+        applied = sum(_applied(text) for text in merge_logs)
         merge_rate = applied / merge_s
 
         report(f"merged {applied:,} events in {merge_s:.1f} s; measuring latency at a steady pace")
-        p50, p99, paced_rows = _latency(settings, work, iter(paced), rate=merge_rate / 2)
+        p50, p99, paced_rows, latency_log = _latency(settings, work, iter(paced), rate=merge_rate / 2)
+        if plot is not None:
+            from hub.bench import plot as drawing
+
+            drawing.write(plot, drawing.merge_points(merge_logs), drawing.latency_points(latency_log), workers)
+            report(f"plot written to {plot}")
 
         report("writing the same records with one raw COPY (the ceiling)")
         copy_rate = _copy_ceiling(settings)
@@ -179,10 +195,17 @@ class _Worker:
         return text
 
 
-def _merge(settings: Settings, work: Path, count: int) -> tuple[float, float, float, int]:
+def _merge(settings: Settings, work: Path, count: int, profile: Path | None) -> tuple[float, float, float, list[str]]:
+    """Seconds, the workers' CPU seconds, the largest worker's peak RSS in MB, and their logs."""
+    from hub.bench.profile import Profiler
+
+    profiler = Profiler.start(profile, settings) if profile is not None else None
     started = time.perf_counter()
     workers = [_Worker.start(settings, work / f"merge-{n}.log", "--until-idle") for n in range(count)]
     procs = [psutil.Process(w.proc.pid) for w in workers]
+    if profiler is not None:
+        for n, w in enumerate(workers):
+            profiler.attach(n, w.proc.pid)
     peak = 0
     cpu = [0.0] * count  # the last reading of each (a worker's last tenth of a second is missed)
     while any(w.proc.poll() is None for w in workers):
@@ -193,18 +216,22 @@ def _merge(settings: Settings, work: Path, count: int) -> tuple[float, float, fl
                 cpu[n] = times.user + times.system
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
-    applied = 0
-    for worker in workers:
-        found = re.search(r"worker: ([\d,]+) events applied", worker.finish())
-        if not found:
-            raise RuntimeError("a worker did not report what it applied")
-        applied += int(found.group(1).replace(",", ""))
-    return elapsed, sum(cpu), peak / 2**20, applied
+    logs = [worker.finish() for worker in workers]
+    if profiler is not None:
+        profiler.finish(logs)
+    return elapsed, sum(cpu), peak / 2**20, logs
+
+
+def _applied(log: str) -> int:
+    found = re.search(r"worker: ([\d,]+) events applied", log)
+    if not found:
+        raise RuntimeError("a worker did not report what it applied")
+    return int(found.group(1).replace(",", ""))
 
 
 def _latency(
     settings: Settings, work: Path, folders: Iterator[Path], rate: float
-) -> tuple[float | None, float | None, int]:
+) -> tuple[float | None, float | None, int, str]:
     worker = _Worker.start(settings, work / "latency.log")
     try:
         time.sleep(3)  # let it join the group, so the first messages do not wait for that
@@ -212,10 +239,11 @@ def _latency(
         idle.wait_caught_up(settings, settings.kafka.topic_prefix + "msix-merge", lambda: worker.proc.poll() is None)
     finally:
         worker.proc.send_signal(signal.SIGTERM)
-    found = re.search(r"p50 ([\d,]+) ms, p99 ([\d,]+) ms", worker.finish())
+    log = worker.finish()
+    found = re.search(r"p50 ([\d,]+) ms, p99 ([\d,]+) ms", log)
     if not found:
-        return None, None, rows
-    return float(found.group(1).replace(",", "")), float(found.group(2).replace(",", "")), rows
+        return None, None, rows, log
+    return float(found.group(1).replace(",", "")), float(found.group(2).replace(",", "")), rows, log
 
 
 def _copy_ceiling(settings: Settings) -> float:

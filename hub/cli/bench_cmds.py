@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -47,13 +48,19 @@ def pipeline(
     events: int = typer.Option(1_000_000, min=10_000, help="How many events to generate and push through."),
     seed: int = typer.Option(1, help="Seed of the synthetic data."),
     workers: int = typer.Option(1, min=1, max=16, help="Merge worker processes in one consumer group."),
+    profile: Path | None = typer.Option(
+        None, "--profile", help="Write where the merge's time goes here: py-spy per worker, steps, top SQL."
+    ),
+    plot: Path | None = typer.Option(None, "--plot", help="Draw merge rate and latency over the run (SVG)."),
 ) -> None:
     """Publish and merge N events over ten states; print events/s, latency, RSS and the COPY ceiling."""
     from hub.bench import pipeline as bench
 
     s = _up()
     db.migrate(s.database)
-    figures = bench.run(s, events, seed, _say, workers)
+    figures = bench.run(s, events, seed, _say, workers, profile=profile, plot=plot)
+    if profile is not None:
+        console.print((profile / "summary.md").read_text())
     table = Table("measure", "value", title=f"pipeline, {figures.events:,} events over {figures.states} states")
     table.add_row("publish (validate, encode, send)", f"{figures.publish_events_per_s:,.0f} events/s")
     processes = "1 worker" if workers == 1 else f"{workers} worker processes"

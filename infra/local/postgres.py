@@ -118,6 +118,13 @@ def server_config(settings: Settings) -> list[tuple[str, str, str]]:
         ("fsync", "on", "kept on: Kafka offsets are committed only after our commit is durable"),
         ("synchronous_commit", "on", "a lost commit whose offset was already committed is lost data"),
         ("jit", "off", "short OLTP queries: compiling costs more than it saves"),
+        (
+            "shared_preload_libraries",
+            "pg_stat_statements",
+            "per-statement totals for `msix bench pipeline --profile` (the database's share of a merge);"
+            " always loaded, since it can only be loaded at start; its cost is a hash per statement",
+        ),
+        ("pg_stat_statements.track", "top", "the worker's own statements, not those inside functions"),
         ("max_wal_size", "4GB", "bulk merges checkpoint by time, not every GB: fewer full-page images"),
         ("checkpoint_timeout", "15min", "the same: fewer checkpoints, less WAL; crash recovery still short"),
         ("timezone", "UTC", "timestamps are stored and shown in UTC"),
@@ -277,6 +284,15 @@ def _superuser(settings: Settings, dbname: str = "postgres") -> psycopg.Connecti
     return psycopg.connect(
         host=HOST, port=port, user=SUPERUSER, dbname=dbname, passfile=passfile, connect_timeout=3, autocommit=True
     )
+
+
+def statements_connection(settings: Settings, dbname: str) -> psycopg.Connection[tuple[object, ...]]:
+    """The superuser's connection to ``dbname`` with pg_stat_statements created there (the view
+    lives in a database, its figures cover the cluster; reading every role's statements and
+    resetting them is the superuser's)."""
+    conn = _superuser(settings, dbname)
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    return conn
 
 
 def _answers(settings: Settings) -> bool:
