@@ -16,8 +16,7 @@ from hub.api.app import create_app
 from hub.config import WebSettings
 from hub.store import db
 from tests.integration.conftest import Hub
-
-PASSWORD = "correct horse battery"
+from tests.integration.web.signing import PASSWORD
 
 
 def credentials(hub: Hub, state: str) -> Path:
@@ -39,12 +38,6 @@ def client(hub: Hub) -> Iterator[TestClient]:
     app = create_app(db.engine(hub.settings.database), WebSettings(cookie_secure=False), hub.settings)
     with TestClient(app) as c:
         yield c
-
-
-def token(client: TestClient, user: str) -> dict[str, str]:
-    answer = client.post("/api/token", data={"username": user, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def refused(proc: subprocess.CompletedProcess[str], topic: str) -> None:

@@ -21,8 +21,9 @@ from hub.domain import correction_messages
 from hub.store import db
 from producers.producer import Producer
 from tests.integration.conftest import Hub, jsonl
-from tests.integration.state_clients import add_user, client, credentials, refused, token  # noqa: F401 (client: a fixture)
+from tests.integration.state_clients import add_user, client, credentials, refused  # noqa: F401 (client: a fixture)
 from tests.integration.submissions import enrollment_row, student_row, submission
+from tests.integration.web.signing import token
 
 pytestmark = pytest.mark.integration
 STATEMENT = "She was born on 14 March, and never went to that school in Fresno."

@@ -18,8 +18,9 @@ from hub.metrics import render
 from hub.store import db
 from producers.producer import Producer
 from tests.integration.conftest import Hub, jsonl
-from tests.integration.state_clients import add_user, client, credentials, refused, token  # noqa: F401 (client: a fixture)
+from tests.integration.state_clients import add_user, client, credentials, refused  # noqa: F401 (client: a fixture)
 from tests.integration.submissions import student_row, submission
+from tests.integration.web.signing import token
 
 pytestmark = pytest.mark.integration
 

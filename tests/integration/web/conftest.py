@@ -20,8 +20,8 @@ from producers.admin import admin_client, apply_topics
 from producers.topics import Topics
 from tests.integration.conftest import TEMPLATE_DB, TEST_STATES, Hub
 from tests.integration.web import ana
+from tests.integration.web.signing import PASSWORD
 
-PASSWORD = "correct horse battery"
 USERS = {
     "carmen": ("counselor", "FL"),
     "rita": ("registrar", "TX"),

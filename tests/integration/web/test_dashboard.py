@@ -22,6 +22,7 @@ from tests.integration.conftest import Hub
 from tests.integration.submissions import student_row, submission
 from tests.integration.web.browsing import SIZES, no_sideways_scroll, serve, shot
 from tests.integration.web.conftest import PASSWORD, add_user
+from tests.integration.web.signing import sign_in, token
 
 pytestmark = pytest.mark.integration
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -52,20 +53,6 @@ def client(dash_hub: Hub) -> Iterator[TestClient]:
     )
     with TestClient(app, follow_redirects=False) as c:
         yield c
-
-
-def token(client: TestClient, user: str) -> dict[str, str]:
-    answer = client.post("/api/token", data={"username": user, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
-def sign_in(client: TestClient, user: str) -> None:
-    client.cookies.clear()
-    csrf = CSRF.search(client.get("/login").text)
-    assert csrf
-    done = client.post("/login", data={"username": user, "password": PASSWORD, "csrf": csrf.group(1)})
-    assert done.status_code == 303
 
 
 def scalar(hub: Hub, sql: str, **params: Any) -> Any:

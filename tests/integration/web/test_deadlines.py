@@ -29,6 +29,7 @@ from tests.integration.submissions import enrollment_row, letters, student_row, 
 from tests.integration.web import ana
 from tests.integration.web.browsing import SIZES, no_sideways_scroll, serve, shot
 from tests.integration.web.conftest import PASSWORD, add_user, module_hub
+from tests.integration.web.signing import sign_in, token
 
 pytestmark = pytest.mark.integration
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -75,20 +76,6 @@ def client(deadlines_hub: Hub) -> Iterator[TestClient]:
     app = create_app(db.engine(deadlines_hub.settings.database), WebSettings(cookie_secure=False))
     with TestClient(app) as c:
         yield c
-
-
-def token(client: TestClient, user: str) -> dict[str, str]:
-    answer = client.post("/api/token", data={"username": user, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
-def sign_in(client: TestClient, user: str) -> None:
-    client.cookies.clear()
-    form = CSRF.search(client.get("/login").text)
-    assert form
-    done = client.post("/login", data={"username": user, "password": PASSWORD, "csrf": form.group(1)})
-    assert done.status_code == 200, done.text
 
 
 def ana_id(client: TestClient) -> str:
