@@ -73,12 +73,7 @@ def counts_json(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode 
 def counts_csv(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode | None = None) -> Response:
     only = scope(user, state)
     found = counts.child_count(conn, _period(period))
-    name = f"child-count-{period}{'-' + only if only else ''}.csv"
-    return Response(
-        counts_export.csv_text(found, only),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _attachment(counts_export.csv_text(found, only), "text/csv", period, only, "csv")
 
 
 @api_router.get(
@@ -91,12 +86,12 @@ def counts_csv(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode |
 def counts_pdf(conn: Conn, user: ApiUser, period: PeriodText, state: StateCode | None = None) -> Response:
     only = scope(user, state)
     found = counts.child_count(conn, _period(period))
-    name = f"child-count-{period}{'-' + only if only else ''}.pdf"
-    return Response(
-        counts_export.pdf_bytes(found, only, date.today()),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _attachment(counts_export.pdf_bytes(found, only, date.today()), "application/pdf", period, only, "pdf")
+
+
+def _attachment(body: str | bytes, media_type: str, period: str, only: str | None, ext: str) -> Response:
+    name = f"child-count-{period}{'-' + only if only else ''}.{ext}"
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @api_router.get(
