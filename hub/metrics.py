@@ -77,6 +77,7 @@ class StateCollector(Collector):
             _outbox(g, conn)
             _requests(g, conn, now)
             _corrections(g, conn, now)
+            _notices_owed(g, conn, now)
         self._kafka_figures(g, states, now)
         yield from g.families.values()
         yield applied
@@ -130,6 +131,15 @@ def _corrections(g: _Gauges, conn: Connection, now: datetime) -> None:
         for standing, n in (("open", c.open), ("due_soon", c.due_soon), ("overdue", c.overdue)):
             g.set("corrections", "Parts of parents' correction requests the state has not decided: all, due "
                   "within a working day, overdue", n, state=st, standing=standing)  # fmt: skip
+
+
+def _notices_owed(g: _Gauges, conn: Connection, now: datetime) -> None:
+    """By the ``change_of_residence`` time frame and the state's calendar, beside ``notices_overdue``
+    (hours since the notice, MSIX_NOTICE_ACK_DUE_HOURS), which stays as it was."""
+    for st, c in deadline_counts.notice_counts(conn, now).items():
+        for standing, n in (("open", c.open), ("due_soon", c.due_soon), ("overdue", c.overdue)):
+            g.set("notices_owed", "Move notices to the state it has not acknowledged: all, due within a working "
+                  "day, overdue (change_of_residence time frame)", n, state=st, standing=standing)  # fmt: skip
 
 
 class _Gauges:

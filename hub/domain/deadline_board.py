@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.domain.deadlines import Calendar, standing
+from hub.domain.deadlines import Calendar, Obligation, due_at, standing
 
 # Age of an open worklist item in working days: [0, 2), [2, 5), [5, 10), 10 and more.
 AGE_BUCKETS = ("<2", "2-5", "5-10", ">10")
@@ -20,6 +20,8 @@ _BOUNDS = ((2, "<2"), (5, "2-5"), (10, "5-10"))
 # What a child needs in a state's record beyond what the connector already refuses to go without:
 # the qualifying arrival date (eligibility, the child count) and an enrollment (Category 1).
 MEP_ELEMENTS = ("qad", "enrollment")
+_URGENCY = {"open": 0, "due_soon": 1, "overdue": 2}
+_SEARCH_DAYS = 3660  # how far from today a cut-off is looked for: ten years, far beyond any time frame
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,41 @@ class Tally:
     open: int = 0
     due_soon: int = 0
     overdue: int = 0
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """For an obligation that starts when something arrives: at a given moment, what arrived before
+    ``due_soon`` is due soon or overdue, what arrived before ``overdue`` is overdue, the rest is open.
+    The later a thing arrives the later it is due, so two moments split every arrival: a database
+    can count by them in one pass, with no due date worked out per row."""
+
+    due_soon: datetime
+    overdue: datetime
+
+
+def cutoffs(calendar: Calendar, obligation: Obligation, now: datetime) -> Cutoffs:
+    """The two moments, by ``standing`` itself on the state's local days around ``now``."""
+    return Cutoffs(_first_day_below(calendar, obligation, now, 1), _first_day_below(calendar, obligation, now, 2))
+
+
+def _urgency(calendar: Calendar, obligation: Obligation, day: date, now: datetime) -> int:
+    arrived = calendar.end_of(day - timedelta(days=1))  # the local midnight ``day`` begins with
+    return _URGENCY[standing(calendar, due_at(calendar, obligation, arrived), None, now)]
+
+
+def _first_day_below(calendar: Calendar, obligation: Obligation, now: datetime, urgency: int) -> datetime:
+    """The start of the first local day whose arrivals are less urgent than ``urgency`` at ``now``:
+    urgency only falls as the day of arrival moves later, so walk from today towards it."""
+    day = calendar.local_date(now)
+    below = _urgency(calendar, obligation, day, now) < urgency
+    for _ in range(_SEARCH_DAYS):
+        if below and _urgency(calendar, obligation, day - timedelta(days=1), now) >= urgency:
+            break
+        if not below and _urgency(calendar, obligation, day, now) < urgency:
+            break
+        day += timedelta(days=-1 if below else 1)
+    return calendar.end_of(day - timedelta(days=1))
 
 
 def tally(

@@ -3,7 +3,7 @@ form offers (hub.domain.asking), on the shipped calendars with the clock passed 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -81,3 +81,56 @@ def test_the_form_offers_the_childs_other_states_first_and_never_ones_own() -> N
     childs, rest = asking.states_to_ask(record, "FL", ("AL", "CA", "FL", "TX", "WY"))
     assert (childs, rest) == (["CA", "TX"], ["AL", "WY"])
     assert set(asking.KIND_LABELS) == set(KINDS)
+
+
+# --- move notices: the two cut-offs a database counts by ---------------------------------------------
+
+NOTICE = "change_of_residence"  # 10 working days after the notice arrives (federal.toml)
+
+
+def midnight(day: date, calendar: deadlines.Calendar = TX) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=deadlines.ZoneInfo(calendar.timezone))
+
+
+@pytest.mark.parametrize(
+    ("state", "now", "due_soon", "overdue"),
+    [
+        # Monday March 23, 2026: a notice of Friday March 6 (or the weekend after) was due by the end of
+        # Friday March 20, one of Monday 9 is due today and one of Tuesday 10 tomorrow (due soon); one
+        # of Wednesday 11 is due Wednesday 25 (open).
+        ("TX", date(2026, 3, 23), date(2026, 3, 11), date(2026, 3, 9)),
+        ("CA", date(2026, 3, 23), date(2026, 3, 11), date(2026, 3, 9)),  # the same days, California's midnights
+        # Monday November 30: Veterans Day (11th) and Texas's Thanksgiving Thursday and Friday do not
+        # count. One of the 11th was due Wednesday 25; one of the 12th is due today; of Friday 13 to
+        # Sunday 15, tomorrow; of Monday 16, Wednesday December 2 (open).
+        ("TX", date(2026, 11, 30), date(2026, 11, 16), date(2026, 11, 12)),
+        # Sunday March 22: the notices due Friday 20 are overdue as on Monday; due soon is only the one
+        # due Monday (its last working day has not come, but the one before it has), not Tuesday's.
+        ("TX", date(2026, 3, 22), date(2026, 3, 10), date(2026, 3, 9)),
+    ],
+)
+def test_notice_cutoffs_split_arrivals_by_their_standing(state: str, now: date, due_soon: date, overdue: date) -> None:
+    calendar = calendars.calendar_for(state)
+    found = deadline_board.cutoffs(calendar, calendars.obligation_for(state, NOTICE), noon(now, calendar))
+    assert found == deadline_board.Cutoffs(midnight(due_soon, calendar), midnight(overdue, calendar))
+
+
+@pytest.mark.parametrize("state", ["TX", "CA", "NM"])  # NM: the federal calendar
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 3, 23, 17, 0, tzinfo=UTC),
+        datetime(2026, 3, 9, 4, 59, tzinfo=UTC),  # just before midnight in Texas, DST week
+        datetime(2026, 11, 28, 12, 0, tzinfo=UTC),  # a holiday weekend
+        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),  # New Year's Eve, the turn of a year
+    ],
+)
+def test_a_notice_before_a_cutoff_has_the_standing_it_would_have_one_by_one(state: str, now: datetime) -> None:
+    """The counting rule of the store agrees with ``standing`` for arrivals every 5 hours over 40 days."""
+    calendar, owed = calendars.calendar_for(state), calendars.obligation_for(state, NOTICE)
+    cut = deadline_board.cutoffs(calendar, owed, now)
+    for hours in range(0, 40 * 24, 5):
+        made = now - timedelta(hours=hours)
+        expected = deadlines.standing(calendar, deadlines.due_at(calendar, owed, made), None, now)
+        counted = "overdue" if made < cut.overdue else "due_soon" if made < cut.due_soon else "open"
+        assert counted == expected, (state, now, made)

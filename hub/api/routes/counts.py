@@ -120,7 +120,7 @@ def updated(conn: Conn, user: ApiUser) -> list[dict[str, Any]]:
     "/counts/deadlines",
     dependencies=guard.API,
     responses=guard.answers(401, 403),
-    summary="Per state: data requests and parents' correction parts open, due soon, overdue",
+    summary="Per state: data requests, parents' correction parts and move notices open, due soon, overdue",
 )
 def deadlines_json(conn: Conn, user: ApiUser, state: StateCode | None = None) -> list[dict[str, Any]]:
     return deadlines.national(conn, now(), scope(user, state))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,16 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import insert, select
 
-from hub import requests
+from hub import calendars, requests
 from hub.api.app import create_app
+from hub.api.routes import counts as counts_routes
+from hub.api.routes import dashboard as dashboard_routes
 from hub.config import WebSettings
+from hub.domain import deadline_board, deadlines
 from hub.metrics import render as metrics
 from hub.store import corrections, db, reads
 from hub.store.identity_tables import worklist_item
+from hub.store.tables import move_notice
 from hub.store.web_tables import audit_log
 from tests.integration.conftest import Hub
 from tests.integration.submissions import enrollment_row, letters, student_row, submission
@@ -164,6 +168,7 @@ def test_overdue_items_show_on_the_owing_states_dashboard_and_in_metrics(
         "state": "TX",
         "requests": panel["owes"]["requests"],
         "corrections": panel["owes"]["corrections"],
+        "notices": panel["owes"]["notices"],
     } in national
     before = metrics(deadlines_hub.settings, clock=lambda: ASKED_AT + timedelta(hours=1)).decode()
     assert 'msix_state_corrections{standing="overdue",state="TX"} 0.0' in before
@@ -189,7 +194,7 @@ def test_reports_are_suppressed_and_the_federal_office_sees_counts_only(deadline
     published = [v for col in (*aging["cells"].values(), *missing["cells"].values()) for v in col.values()]
     assert not [v for v in published if v is not None and 0 < v < 10]
     national = client.get("/api/counts/deadlines", headers=fed).json()
-    assert national and all(set(row) == {"state", "requests", "corrections"} for row in national)
+    assert national and all(set(row) == {"state", "requests", "corrections", "notices"} for row in national)
     for path, params in (("/api/requests", {"state": "TX"}), ("/api/states/TX/dashboard", {})):
         assert client.get(path, params=params, headers=fed).status_code == 403, path
     sign_in(client, "ofelia")
@@ -203,11 +208,83 @@ def test_reports_are_suppressed_and_the_federal_office_sees_counts_only(deadline
     assert client.get("/api/counts/worklist-aging", params={"state": "CA"}, headers=tomas).status_code == 403
 
 
+# --- move notices under change_of_residence ---------------------------------------------------------
+
+
+def _texas_arrival(hub: Hub) -> tuple[str, datetime]:
+    """DL-CA-1, enrolled in California since September, enrolls in Texas: an arrival notice to Texas,
+    made by the worker now. The Texan record has its arrival date and enrollment (nothing missing)."""
+    child = student_row("DL-TXN-1", letters(81), letters(5) + "ca", "Vela", "2013-02-11", qad="2026-10-15")
+    folder = submission(hub.root, "dl-tx-arrival", "TX", "2026-10-21T10:00:00Z", students=[child],
+                        enrollments=[enrollment_row("DL-TXN-1", "DL-TXN-E1", "2026-10-20")])  # fmt: skip
+    hub.msix("publish", "--state", "TX", "--format", "mde", str(folder))
+    hub.msix("worker", "--until-idle")
+    with db.engine(hub.settings.database).connect() as conn:
+        m = move_notice
+        rows = conn.execute(select(m.c.notice_id, m.c.created_at).where(m.c.to_state == "TX")).all()
+    assert len(rows) == 1, rows  # Texas's only notice: the counts below are this notice's
+    return rows[0].notice_id, rows[0].created_at
+
+
+ITEM = {"notice_id", "from_state", "kind", "due_at", "due_day", "standing"}
+
+
+def _owed_gauge(text: str, standing: str) -> str | None:
+    found = re.search(rf'msix_state_notices_owed{{standing="{standing}",state="TX"}} (\S+)', text)
+    return found.group(1) if found else None
+
+
+def test_a_move_notice_is_open_then_due_soon_then_overdue_until_acknowledged(
+    deadlines_hub: Hub, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notice_id, made = _texas_arrival(deadlines_hub)
+    texas = calendars.calendar_for("TX")
+    due = deadlines.due_at(texas, calendars.obligation_for("TX", "change_of_residence"), made)
+    last = deadline_board.last_day(texas, due).isoformat()
+    assert texas.working_days_between(texas.local_date(made), date.fromisoformat(last)) == 10
+    tomas = token(client, "tomas")
+    sign_in(client, "tomas")
+    moments = (
+        (made + timedelta(minutes=1), {"open": 1, "due_soon": 0, "overdue": 0}),
+        (due - timedelta(hours=1), {"open": 1, "due_soon": 1, "overdue": 0}),  # its last day
+        (due + timedelta(hours=1), {"open": 1, "due_soon": 0, "overdue": 1}),
+    )
+    for moment, counts in moments:
+        for routes in (dashboard_routes, counts_routes):  # the web app's clock, injected
+            monkeypatch.setattr(routes, "now", lambda m=moment: m)
+        owes = client.get("/api/states/TX/dashboard", headers=tomas).json()["deadlines"]["owes"]
+        assert owes["notices"] == counts and owes["notices_more"] == 0, moment
+        listed = [(n["notice_id"], n["from_state"], n["due_day"], n["standing"]) for n in owes["notices_pressing"]]
+        standing = next((k for k in ("overdue", "due_soon") if counts[k]), None)
+        assert listed == ([(notice_id, "CA", last, standing)] if standing else []), moment
+        assert all(set(n) == ITEM for n in owes["notices_pressing"])  # ids only, no child's name
+        page = client.get("/dashboard/TX").text
+        assert "Move notices to act on" in page and (f"notice {notice_id[:8]}" in page) == bool(standing)
+        shown = metrics(deadlines_hub.settings, clock=lambda m=moment: m).decode()
+        assert [_owed_gauge(shown, k) for k in counts] == [f"{float(n)}" for n in counts.values()], moment
+        national = client.get("/api/counts/deadlines", params={"state": "TX"}, headers=tomas).json()
+        assert national[0]["notices"] == counts
+    # Texas acknowledges it (the receipt the state sends on movenotice.TX.acks): it no longer counts.
+    deadlines_hub.msix("states", "add", "TX")
+    creds = deadlines_hub.root / "TX.properties"
+    deadlines_hub.msix("states", "credentials", "TX", "--output", str(creds))
+    deadlines_hub.msix("notices", "ack", notice_id, "--state", "TX", "--by", "tomas", "--credentials", str(creds))
+    deadlines_hub.msix("worker", "--until-idle")
+    owes = client.get("/api/states/TX/dashboard", headers=tomas).json()["deadlines"]["owes"]
+    assert owes["notices"] == {"open": 0, "due_soon": 0, "overdue": 0} and owes["notices_pressing"] == []
+    shown = metrics(deadlines_hub.settings, clock=lambda: due + timedelta(hours=1)).decode()
+    assert _owed_gauge(shown, "overdue") is None and 'msix_state_notices_overdue{state="TX"} 0.0' in shown
+
+
 # --- in a real browser ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def server(deadlines_hub: Hub) -> Iterator[str]:
+    with db.engine(deadlines_hub.settings.database).begin() as conn:  # a notice Texas let go overdue
+        row = {"notice_id": "dl-old-notice", "msix_id": _ana_master(conn), "kind": "arrival", "from_state": "NM",
+               "to_state": "TX", "created_at": datetime.now(UTC) - timedelta(days=30)}  # fmt: skip
+        conn.execute(insert(move_notice).values(row))
     yield from serve(deadlines_hub)
 
 
@@ -255,6 +332,10 @@ def test_the_form_the_requests_page_and_the_deadlines_panel(browser: Browser, se
     panel = page.locator("section.deadlines-panel")
     expect(panel.get_by_role("heading", name="Deadlines")).to_be_visible()
     expect(panel.get_by_role("region", name="Due soon and overdue")).to_contain_text("overdue")
+    expect(panel.get_by_role("link", name="Move notices to act on")).to_be_visible()
+    notices = panel.get_by_role("region", name="Move notices due soon or overdue")
+    expect(notices.locator("tr.overdue")).to_contain_text("notice dl-old-n")
+    on_screen(page, notices.locator(".standing").first)
     no_sideways_scroll(page)
     on_screen(page, panel.get_by_role("region", name="Due soon and overdue").locator(".standing").first)
     shot(page, size, "deadlines-panel")
