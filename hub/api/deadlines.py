@@ -48,7 +48,7 @@ def panel(conn: Connection, state: str, now: datetime) -> dict[str, Any]:
     and overdue items, soonest due first; its notices apart, the first ``NOTICES_LISTED`` of them."""
     asked = requests.counts(conn, now).get(state, requests.Counts())
     parts = deadline_counts.correction_counts(conn, now).get(state, Tally())
-    notices = deadline_counts.notice_counts(conn, now).get(state, Tally())
+    notices = deadline_counts.notice_counts(conn, now, only=state).get(state, Tally())
     listed = [_notice(n, state) for n in deadline_counts.pressing_notices(conn, state, now)]
     received = [r for r in requests.listed(conn, state, now, "received") if not r["answered_at"]]
     pressing = [_item(r, "from_state") for r in received if r["overdue"] or r["due_soon"]]
