@@ -281,10 +281,11 @@ def test_a_move_notice_is_open_then_due_soon_then_overdue_until_acknowledged(
 
 @pytest.fixture(scope="module")
 def server(deadlines_hub: Hub) -> Iterator[str]:
-    with db.engine(deadlines_hub.settings.database).begin() as conn:  # a notice Texas let go overdue
-        row = {"notice_id": "dl-old-notice", "msix_id": _ana_master(conn), "kind": "arrival", "from_state": "NM",
-               "to_state": "TX", "created_at": datetime.now(UTC) - timedelta(days=30)}  # fmt: skip
-        conn.execute(insert(move_notice).values(row))
+    with db.engine(deadlines_hub.settings.database).begin() as conn:  # 22 notices Texas let go overdue
+        child, long_ago = _ana_master(conn), datetime.now(UTC) - timedelta(days=30)
+        rows = [{"notice_id": f"dl-old-{n:02d}", "msix_id": child, "kind": "arrival", "from_state": "NM",
+                 "to_state": "TX", "created_at": long_ago + timedelta(minutes=n)} for n in range(22)]  # fmt: skip
+        conn.execute(insert(move_notice), rows)
     yield from serve(deadlines_hub)
 
 
@@ -334,7 +335,9 @@ def test_the_form_the_requests_page_and_the_deadlines_panel(browser: Browser, se
     expect(panel.get_by_role("region", name="Due soon and overdue")).to_contain_text("overdue")
     expect(panel.get_by_role("link", name="Move notices to act on")).to_be_visible()
     notices = panel.get_by_role("region", name="Move notices due soon or overdue")
-    expect(notices.locator("tr.overdue")).to_contain_text("notice dl-old-n")
+    expect(notices.locator("tr.overdue")).to_have_count(20)  # the first 20, oldest first, then how many more
+    expect(notices.locator("tr.overdue").first).to_contain_text("notice dl-old-0")
+    expect(panel).to_contain_text("and 2 more move notices due soon or overdue")
     on_screen(page, notices.locator(".standing").first)
     no_sideways_scroll(page)
     on_screen(page, panel.get_by_role("region", name="Due soon and overdue").locator(".standing").first)
