@@ -102,6 +102,10 @@ def run(
 
         report(f"merged {applied:,} events in {merge_s:.1f} s; measuring latency at a steady pace")
         p50, p99, paced_rows, latency_log = _latency(settings, work, iter(paced), rate=merge_rate / 2)
+        if profile is not None:  # the raw material of the profile and the plot, kept with them
+            for n, text in enumerate(merge_logs):
+                (profile / f"merge-{n}.log").write_text(text)
+            (profile / "latency.log").write_text(latency_log)
         if plot is not None:
             from hub.bench import plot as drawing
 

@@ -17,8 +17,10 @@ from xml.sax.saxutils import escape
 Point = tuple[float, float]
 
 WIDTH, PANEL_H, MARGIN_L, MARGIN_R, MARGIN_T, GAP = 760, 250, 80, 30, 40, 90
-# Merge rate per window of this many seconds: a batch takes a fraction of one, a window holds several.
+# The merge rate per window of at least this many seconds, and about POINTS windows a run: a
+# window must hold several batches of 5,000, or the rate jumps by a batch's worth between windows.
 WINDOW_S = 2.0
+POINTS = 40
 
 
 def _batches(log: str) -> list[dict[str, object]]:
@@ -37,11 +39,12 @@ def merge_points(logs: Sequence[str]) -> list[Point]:
     if not batches:
         return []
     start = float(batches[0]["t"])  # type: ignore[arg-type]
+    width = max(WINDOW_S, (float(batches[-1]["t"]) - start) / POINTS)  # type: ignore[arg-type]
     points: list[Point] = []
     children, applied, window = 0, 0, 1
     for b in batches:
-        while float(b["t"]) - start > window * WINDOW_S:  # type: ignore[arg-type]
-            points.append((children, applied / WINDOW_S))
+        while float(b["t"]) - start > window * width:  # type: ignore[arg-type]
+            points.append((children, applied / width))
             applied, window = 0, window + 1
         applied += int(b["applied"])  # type: ignore[call-overload]
         children += int(b["new_children"])  # type: ignore[call-overload]

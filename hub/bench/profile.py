@@ -123,6 +123,10 @@ def read_stacks(text: str) -> Counter[str]:
     return stacks
 
 
+# Frames every thread has at its root: near 100% inclusive, they would crowd out the table.
+_PLUMBING = ("threading.", "thread.", "<frozen runpy>", "supervisor.")
+
+
 def functions(stacks: Counter[str], limit: int = 25) -> list[tuple[str, float, float]]:
     """(function, inclusive share, self share) of the samples, the largest inclusive first."""
     total = sum(stacks.values()) or 1
@@ -133,7 +137,7 @@ def functions(stacks: Counter[str], limit: int = 25) -> list[tuple[str, float, f
         for name in set(frames):
             inclusive[name] += count
         own[frames[-1]] += count
-    ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])
+    ranked = sorted((kv for kv in inclusive.items() if not kv[0].startswith(_PLUMBING)), key=lambda kv: -kv[1])
     return [(name, n / total, own[name] / total) for name, n in ranked[:limit]]
 
 
