@@ -23,7 +23,7 @@ def test_an_unexpected_error_is_one_line_without_its_values(
         raise RuntimeError('value "José Ramírez" is out of range: "José"\nDETAIL: more')
 
     monkeypatch.setattr(app, "app", broken)
-    monkeypatch.setattr(app, "_register_optional", lambda: None)
+    monkeypatch.setattr(app, "register", lambda _: None)
     with pytest.raises(SystemExit) as exited:
         app.main()
     assert exited.value.code == 1
