@@ -18,7 +18,7 @@ import structlog
 import schemas
 from consumers.decoding import DeadLetter, Parked, held_rows
 from hub.domain import apply, linking, rejections
-from hub.domain.identity import Matcher, facts_from_fields
+from hub.domain.identity import Candidate, IdentityFacts, Matcher, facts_from_fields
 from hub.domain.records import Event
 from hub.errors import DatabaseRefused
 from hub.store.batch.port import BatchStore, BatchUnit, IdAllocator, OutboxRow
@@ -170,18 +170,57 @@ def _link(
     allocate: IdAllocator,
     now: datetime,
 ) -> linking.Links:
+    """Link the batch's students to children, matching before the identity locks are taken.
+
+    A batch's new identities are matched against the candidates read without a lock; then the locks
+    are taken, and only the identities under a lock key another unit committed under since are
+    looked at again. Their candidates are read again, and if one that is new could change a decision
+    (``Matcher.bears_on``; most are other children), the batch is linked again with them: what the
+    lock promises (two reports of one child linked at the same moment make one child) holds, and
+    the lock is held from here to the commit only, not while the batch is matched.
+    """
     keys = {(e.state, e.state_student_id) for e in events}
     known = unit.known_students(keys)
-    blocking: set[str] = set()
-    locks: set[str] = set()
+    incoming: dict[IdentityFacts, list[str]] = {}  # each new identity's lock keys
     for e in events:
         if e.family == "student" and (e.state, e.state_student_id) not in known:
             facts = facts_from_fields(e.state, e.state_student_id, e.fields)
-            blocking.update(matcher.blocking_keys(facts))
-            locks.update(matcher.lock_keys(facts))
-    unit.lock_identities(sorted(locks))
-    found = unit.candidates(sorted(blocking))
+            incoming[facts] = matcher.lock_keys(facts)
+    locks = sorted({k for lock_keys in incoming.values() for k in lock_keys})
+    before = unit.identity_versions(locks)
+    found = unit.candidates(sorted({k for facts in incoming for k in matcher.blocking_keys(facts)}))
+    links = linking.link(events, known, _copy(found), matcher, allocate, now)
+    after = unit.lock_identities(locks)
+    moved = {k for k in locks if after.get(k, 0) != before.get(k, 0)}
+    again = [facts for facts, lock_keys in incoming.items() if moved.intersection(lock_keys)]
+    if not again:
+        return links
+    fresh = _fresh(found, unit.candidates(sorted({k for facts in again for k in matcher.blocking_keys(facts)})))
+    if not any(
+        matcher.bears_on(facts, c) for facts in again for k in matcher.blocking_keys(facts) for c in fresh.get(k, ())
+    ):
+        return links
+    log.info("linking again: another worker linked a candidate meanwhile", identities=len(again))
+    for key, added in fresh.items():
+        found[key] = added + found.get(key, [])  # first: ``decide`` keeps the first version of an identity
     return linking.link(events, known, found, matcher, allocate, now)
+
+
+def _copy(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+    """For ``linking.link``, which adds the batch's own identities to the lists it is given."""
+    return {key: list(candidates) for key, candidates in found.items()}
+
+
+def _fresh(found: dict[str, list[Candidate]], again: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+    """The candidates read ``again`` that were not ``found`` under the same key: identities another
+    unit linked, or whose facts it changed, in between."""
+    fresh: dict[str, list[Candidate]] = {}
+    for key, candidates in again.items():
+        before = set(found.get(key, ()))
+        added = [c for c in candidates if c not in before]
+        if added:
+            fresh[key] = added
+    return fresh
 
 
 def _apply(unit: BatchUnit, events: Sequence[Event], links: linking.Links, now: datetime) -> apply.Applied:

@@ -167,6 +167,20 @@ class BatchStoreContract:
             assert [c.facts.state for c in unit.candidates([old])[old]] == ["MI"]  # Texas left the old key
             assert unit.candidates([new]) == {new: [Candidate(child, pedro)]}
 
+    def test_a_lock_keys_version_moves_only_when_a_unit_that_locked_it_commits(self, store: BatchStore) -> None:
+        with store.unit() as unit:
+            assert unit.identity_versions(["L|a", "L|b"]) == {}
+            assert unit.lock_identities(["L|a"]) == {"L|a": 0}
+            assert unit.lock_identities([]) == {} and unit.identity_versions([]) == {}
+        with pytest.raises(Boom), store.unit() as unit:
+            assert unit.lock_identities(["L|b", "L|a", "L|a"]) == {"L|a": 1, "L|b": 0}
+            raise Boom
+        with store.unit() as unit:
+            assert unit.identity_versions(["L|a", "L|b"]) == {"L|a": 1}
+            assert unit.lock_identities(["L|a", "x" * 5000]) == {"L|a": 1, "x" * 5000: 0}  # any key fits
+        with store.unit() as unit:
+            assert unit.identity_versions(["L|a", "L|b", "x" * 5000]) == {"L|a": 2, "x" * 5000: 1}
+
     def test_serials_are_never_given_twice(self, store: BatchStore) -> None:
         with store.unit() as unit:
             first = unit.draw_serials(3)

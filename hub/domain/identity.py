@@ -136,6 +136,11 @@ class Matcher(Protocol):
 
     def decide(self, facts: IdentityFacts, candidates: Sequence[Candidate]) -> MatchDecision: ...
 
+    def bears_on(self, facts: IdentityFacts, candidate: Candidate) -> bool:
+        """Whether ``candidate`` could change the decision about ``facts``: one it never could is
+        left out of ``decide`` without changing what it decides."""
+        ...
+
 
 class ExactMatcher:
     """Same normalized first name, first surname, birth date and sex, reported by another state."""
@@ -150,19 +155,20 @@ class ExactMatcher:
         return self.blocking_keys(facts)
 
     def decide(self, facts: IdentityFacts, candidates: Sequence[Candidate]) -> MatchDecision:
-        keys = set(self.blocking_keys(facts))
-        matches = {
-            c.msix_id
-            for c in candidates
-            if c.facts.state != facts.state
-            and keys.intersection(self.blocking_keys(c.facts))
-            and not _different_twins(facts, c.facts)
-        }
+        matches = {c.msix_id for c in candidates if self.bears_on(facts, c)}
         if len(matches) == 1:
             return MatchDecision(matches.pop(), ("first name, first surname, birth date and sex agree",))
         if len(matches) > 1:
             return MatchDecision(None, (f"{len(matches)} children match exactly; not linked",))
         return MatchDecision(None, ("no child matches exactly",))
+
+    def bears_on(self, facts: IdentityFacts, candidate: Candidate) -> bool:
+        c = candidate.facts
+        return (
+            c.state != facts.state
+            and bool(set(self.blocking_keys(facts)).intersection(self.blocking_keys(c)))
+            and not _different_twins(facts, c)
+        )
 
 
 def _different_twins(a: IdentityFacts, b: IdentityFacts) -> bool:

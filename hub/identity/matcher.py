@@ -122,6 +122,13 @@ class ProbabilisticMatcher:
         reasons = (f"near match, for review: {why}", self._version, *top_score.reasons())
         return MatchDecision(None, reasons, top_score.total, near)
 
+    def bears_on(self, facts: IdentityFacts, candidate: Candidate) -> bool:
+        """Another state's identity scoring ``lower`` or more: ``decide`` ranks no other."""
+        if candidate.facts.state == facts.state:
+            return False
+        s = self._scorer.at_least(prepare(facts), prepare(candidate.facts), self.thresholds.lower)
+        return s is not None and s.total >= self.thresholds.lower
+
     def _why_not(self, a: Features, b: Features, top: Score, others: list[tuple[Score, Candidate]]) -> str | None:
         """A rule that forbids linking however high the score, or None."""
         if top.total < self.thresholds.upper:

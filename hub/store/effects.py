@@ -38,20 +38,51 @@ def claim_events(cur: psycopg.Cursor, event_ids: Sequence[str]) -> set[str]:
     return {row[0].hex for row in cur}
 
 
-def lock_identities(cur: psycopg.Cursor, blocking_keys: Sequence[str]) -> None:
-    """Serialize, across workers, the linking of identities that could be the same child.
+def identity_versions(cur: psycopg.Cursor, lock_keys: Sequence[str]) -> dict[str, int]:
+    """Each lock key's version as committed now (0 for a key never locked): read before the
+    candidates, so that ``lock_identities`` can tell which keys another unit linked under since."""
+    if not lock_keys:
+        return {}
+    cur.execute(
+        """SELECT k, v.version FROM unnest(%s::text[]) AS k
+             JOIN identity_lock_version v ON v.lock_hash = hashtext(k)""",
+        (list(lock_keys),),
+    )
+    return dict(cur.fetchall())
+
+
+def lock_identities(cur: psycopg.Cursor, lock_keys: Sequence[str]) -> dict[str, int]:
+    """Serialize, across workers, the linking of identities that could be the same child; returns
+    each key's version as the last unit that held it left it (0 for a key never locked).
 
     Two workers reading two states' topics may meet one child at the same moment; each would find
-    no candidate and create a child of its own. A transaction-scoped advisory lock per blocking key,
-    taken in one global order (so two workers never wait on each other in a cycle), makes the second
-    wait for the first to commit, and then find its child.
+    no candidate and create a child of its own. A transaction-scoped advisory lock per key, taken in
+    one global order (so two workers never wait on each other in a cycle), makes the second wait for
+    the first to commit. The merge matches before it locks (the lock is held for less of the
+    batch); each key's version, bumped here under the lock and committed with the unit, tells the
+    second which of its identities to match again: those under a key whose version moved since it
+    read the candidates (``identity_versions``).
     """
-    if blocking_keys:
-        cur.execute(
-            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(%s::text[]) AS k "
-            "ORDER BY h) AS ordered",
-            (list(blocking_keys),),
-        )
+    if not lock_keys:
+        return {}
+    keys = sorted(set(lock_keys))
+    cur.execute(
+        "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(%s::text[]) AS k "
+        "ORDER BY h) AS ordered",
+        (keys,),
+    )
+    # Under the advisory locks (the same hash): no other unit bumps these rows now, so the upsert
+    # waits on no one; it runs once the locks are granted, and reads what their last holder committed.
+    cur.execute(
+        """WITH bumped AS (
+               INSERT INTO identity_lock_version AS v (lock_hash, version)
+               SELECT DISTINCT hashtext(k), 1 FROM unnest(%s::text[]) AS k
+               ON CONFLICT (lock_hash) DO UPDATE SET version = v.version + 1
+               RETURNING lock_hash, version - 1 AS seen)
+           SELECT k, b.seen FROM unnest(%s::text[]) AS k JOIN bumped b ON b.lock_hash = hashtext(k)""",
+        (keys, keys),
+    )
+    return dict(cur.fetchall())
 
 
 def draw_serials(cur: psycopg.Cursor, count: int) -> list[int]:

@@ -3,18 +3,28 @@ its own, copied from the migrated template the ``hub`` fixture copies (no topics
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
 
+from consumers.merge_batch import process_splitting
 from hub.config import Settings
-from hub.store.batch.port import HeldRow, OutboxRow
+from hub.domain.identity import ExactMatcher
+from hub.domain.records import Event
+from hub.identity.matcher import ProbabilisticMatcher
+from hub.store.batch.port import HeldRow, IdAllocator, OutboxRow
 from hub.store.batch.postgres import PostgresBatchStore
 from infra.local import postgres
+from producers.topics import Topics
 from tests.integration.conftest import TEMPLATE_DB
 from tests.store_contract import BatchStoreContract
+from tests.unit.factories import T2, student
 
 
 @pytest.fixture
@@ -45,3 +55,63 @@ class TestPostgresBatchStore(BatchStoreContract):
                      FROM parked_event ORDER BY 1, 2, 3"""
             ).fetchall()
         return [(*r[:4], bytes(r[4]), bytes(r[5]), *r[6:]) for r in rows]
+
+
+class _Racing:
+    """A worker's store whose unit, once it has read its candidates, waits for the other worker's
+    to have read theirs: both match before either takes the identity locks."""
+
+    def __init__(self, conn: psycopg.Connection, barrier: threading.Barrier) -> None:
+        self._store, self._barrier = PostgresBatchStore(conn), barrier
+
+    @contextmanager
+    def unit(self) -> Iterator[Any]:
+        with self._store.unit() as unit:
+            yield _AfterCandidates(unit, self._barrier)
+
+
+class _AfterCandidates:
+    def __init__(self, unit: Any, barrier: threading.Barrier) -> None:
+        self._unit, self._barrier, self._waited = unit, barrier, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._unit, name)
+
+    def candidates(self, blocking_keys: Any) -> Any:
+        found = self._unit.candidates(blocking_keys)
+        # A merge that locked before it read would wait here in vain: the barrier breaks, and the lock
+        # serializes the two (the test then fails on ``barrier.broken``: the race did not happen).
+        if not self._waited:  # the first read only: the second look, under the lock, goes on
+            self._waited = True
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self._barrier.wait(timeout=10)
+        return found
+
+
+@pytest.mark.parametrize("matcher", [ExactMatcher(), ProbabilisticMatcher()], ids=["exact", "probabilistic"])
+def test_one_child_reported_by_two_states_at_the_same_moment_is_one_child(database_url: str, matcher: Any) -> None:
+    """Two workers, each with one state's first report of a child, both read their candidates (and
+    find none) before either commits: the second to take the lock sees the first's child."""
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker(event: Event) -> None:
+        try:
+            with psycopg.connect(database_url, autocommit=False) as conn:
+                where = [(Topics().records(event.state), 0, 0)]
+                process_splitting(_Racing(conn, barrier), [event], where, "g", Topics(), matcher, IdAllocator(), T2)
+        except BaseException as exc:  # handed to the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(student(s, f"{s}-1"),)) for s in ("TX", "MI")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and not barrier.broken, errors
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM child").fetchone() == (1,)
+        rows = conn.execute("SELECT state, msix_id FROM state_identity ORDER BY state").fetchall()
+        kinds = sorted(r[0] for r in conn.execute("SELECT kind FROM identity_event"))
+    assert [r[0] for r in rows] == ["MI", "TX"] and rows[0][1] == rows[1][1]
+    assert kinds == ["created", "linked"]

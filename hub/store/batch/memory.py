@@ -3,7 +3,8 @@ the merge without a database.
 
 A unit works on a copy of the tables and replaces them when it ends without an error; a unit that
 raises leaves them as they were. Units run one at a time (a lock held for the whole unit), which is
-stronger than the database's row and advisory locks, so ``lock_identities`` has nothing to add.
+stronger than the database's row and advisory locks, so ``lock_identities`` only moves the keys'
+versions (which then never move between a unit's read and its lock).
 Serials, like a PostgreSQL sequence, are never given back.
 
 Values round-trip as the database's do (fields through JSON: decimals come back as floats, dates as
@@ -54,6 +55,7 @@ class Tables:
     held: dict[tuple[str, int, int], HeldRow] = field(default_factory=dict)  # position -> row
     outbox: list[OutboxRow] = field(default_factory=list)
     offsets: dict[tuple[str, str, int], int] = field(default_factory=dict)  # (group, topic, partition)
+    lock_versions: dict[str, int] = field(default_factory=dict)  # identity lock key -> version
 
     def copy(self) -> Tables:
         """A copy a unit may change: containers copied, values (frozen) shared."""
@@ -69,6 +71,7 @@ class Tables:
             dict(self.held),
             list(self.outbox),
             dict(self.offsets),
+            dict(self.lock_versions),
         )
 
 
@@ -108,8 +111,15 @@ class MemoryUnit:
     def known_students(self, keys: Iterable[StudentKey]) -> dict[StudentKey, str]:
         return {k: self._t.identities[k][0] for k in keys if k in self._t.identities}
 
-    def lock_identities(self, lock_keys: Sequence[str]) -> None:
-        """Nothing to do: units run one at a time."""
+    def identity_versions(self, lock_keys: Sequence[str]) -> dict[str, int]:
+        return {k: self._t.lock_versions[k] for k in lock_keys if k in self._t.lock_versions}
+
+    def lock_identities(self, lock_keys: Sequence[str]) -> dict[str, int]:
+        """Units run one at a time: nothing to wait for, only the versions to move."""
+        before = {k: self._t.lock_versions.get(k, 0) for k in lock_keys}
+        for key, version in before.items():
+            self._t.lock_versions[key] = version + 1
+        return before
 
     def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
         keys_of: dict[StudentKey, list[str]] = {}

@@ -45,8 +45,14 @@ class BatchUnit(Protocol):
         """The child (MSIX id) of each of these students the store knows."""
         ...
 
-    def lock_identities(self, lock_keys: Sequence[str]) -> None:
-        """Until the unit ends, serialize with other units linking identities under these keys."""
+    def identity_versions(self, lock_keys: Sequence[str]) -> dict[str, int]:
+        """Each lock key's version as committed now (a key never locked: absent, version 0)."""
+        ...
+
+    def lock_identities(self, lock_keys: Sequence[str]) -> dict[str, int]:
+        """Until the unit ends, serialize with other units linking identities under these keys; returns
+        each key's version as the last unit that held it committed it (0 if none did). The unit's commit
+        moves the version of each key it locked: a unit that read a version before will see it moved."""
         ...
 
     def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:

@@ -55,8 +55,11 @@ class PostgresUnit:
     def known_students(self, keys: Iterable[StudentKey]) -> dict[StudentKey, str]:
         return snapshot.known_students(self._cur, keys)
 
-    def lock_identities(self, lock_keys: Sequence[str]) -> None:
-        effects.lock_identities(self._cur, lock_keys)
+    def identity_versions(self, lock_keys: Sequence[str]) -> dict[str, int]:
+        return effects.identity_versions(self._cur, lock_keys)
+
+    def lock_identities(self, lock_keys: Sequence[str]) -> dict[str, int]:
+        return effects.lock_identities(self._cur, lock_keys)
 
     def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
         return identity_match.candidates(self._cur, blocking_keys)
