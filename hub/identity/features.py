@@ -119,9 +119,11 @@ def prepare(facts: IdentityFacts) -> Features:
 
 
 # Kept apart from ``prepare``: only an incoming identity needs its keys (a worker asks for them
-# three times in a batch), never the tens of candidates it is compared with; the keys took 40% of
-# preparing an identity (16 of 40 µs) and most of a prepared identity's memory.
-@lru_cache(maxsize=65536)
+# several times in a batch, never again after), never the tens of candidates it is compared with;
+# the keys took 40% of preparing an identity (16 of 40 µs) and most of a prepared identity's memory.
+# Sized for a batch's identities (5,000 events brought about 500 new ones in the benchmark): 65,536 held
+# about 100 MB of keys and their facts, the most of a worker's RSS above its 80 MB of code.
+@lru_cache(maxsize=16384)
 def keys(facts: IdentityFacts) -> tuple[str, ...]:
     """The identity's blocking keys (``matcher``)."""
     f = prepare(facts)
