@@ -2,11 +2,11 @@
 
 On a database of its own: N children (one state identity each, from the synthetic families, with
 the noise model's defects) are loaded with their blocking rows by COPY, the way the worker leaves
-them. Then identities arrive one at a time (half are other states' reports of stored children, half
-are new children), and each is timed from its facts to its decision, through the worker's own code:
-the candidate search in PostgreSQL (``identity_match.candidates``: one query, the keys as one array
-parameter, index look-ups only), then the matcher's decision. Each look-up runs in its own transaction, as a
-worker's batch of one would.
+them (``hub.bench.stored``). Then identities arrive one at a time (half are other states' reports of
+stored children, half are new children), and each is timed from its facts to its decision, through
+the worker's own code: the candidate search in PostgreSQL (``identity_match.candidates``: one query,
+the keys as one array parameter, index look-ups only), then the matcher's decision. Each look-up
+runs in its own transaction, as a worker's batch of one would.
 """
 
 from __future__ import annotations
@@ -15,23 +15,27 @@ import gc
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import psycopg
 
 from hub.bench.stolen import cpu_ticks, stolen_percent
+from hub.bench.stored import children as _stored
+from hub.bench.stored import load, reports
 from hub.config import Settings
-from hub.domain.identity import FACT_COLUMNS, IdentityFacts, fact_values, facts_from_fields
-from hub.domain.msix_id import from_serial
+from hub.domain.identity import IdentityFacts, facts_from_fields
 from hub.identity.features import keys, prepare
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.store import db, identity_match
-from hub.synthetic.identities import STATES, families, report
+from hub.synthetic.identities import families, report
 from hub.synthetic.people import Child, Family
 from infra.local import postgres
 
 Report = Callable[[str], None]
+# The stored children's MSIX ids start here: the sequence's own first value. Nothing draws from it
+# in this benchmark (no worker runs), so they need not stay out of its way.
+FIRST_SERIAL = 10_000_000_000
 
 
 @dataclass
@@ -51,20 +55,6 @@ class SpeedFigures:
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
-
-
-def _stored(seed: int, count: int) -> Iterator[tuple[IdentityFacts, int, Family, Child]]:
-    """(facts, child key, family, child) for ``count`` children, one report each."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, nothing secret
-    made = 0
-    for fam in families(seed, count):
-        for child in fam.children:
-            state = rng.choice(STATES)
-            r = report(rng, fam, child, state, f"{state}{child.key:09d}")
-            yield facts_from_fields(r.state, r.state_student_id, r.fields), child.key, fam, child
-            made += 1
-            if made == count:
-                return
 
 
 def run(
@@ -87,7 +77,7 @@ def run(
         with psycopg.connect(settings.libpq_url, autocommit=False) as conn:
             if not database:
                 started = time.perf_counter()
-                blocks = _load(conn, _stored(seed, stored), matcher, log)
+                blocks = load(conn, reports(seed, stored), matcher, log, FIRST_SERIAL).blocks
                 load_s = time.perf_counter() - started
                 log(f"loaded {stored:,} children and {blocks:,} blocking rows in {load_s:.0f} s into {name}")
             incoming = _incoming(seed, sample, lookups, rng)
@@ -120,61 +110,6 @@ def _drop(base: Settings, name: str, log: Report) -> None:
         postgres.drop_database(base, name)
     except Exception as exc:  # autovacuum may still be at work on it: keep the figures, say so
         log(f"could not drop database {name} ({exc}); drop it later, or time against it with --database")
-
-
-def _load(
-    conn: psycopg.Connection,
-    rows: Iterator[tuple[IdentityFacts, int, Family, Child]],
-    matcher: ProbabilisticMatcher,
-    log: Report,
-) -> int:
-    blocks = 0
-    cols = ", ".join(("state", "state_student_id", "msix_id", *FACT_COLUMNS))
-    with conn.cursor() as cur:
-        # The index is built once at the end: faster than keeping it up to date row by row.
-        cur.execute("ALTER TABLE identity_block DROP CONSTRAINT identity_block_pkey")
-        cur.execute("DROP INDEX identity_block_student")
-        facts_rows: list[tuple[object, ...]] = []
-        block_rows: list[tuple[str, str, str]] = []
-        children: list[tuple[str]] = []
-        for n, (facts, _key, _fam, _child) in enumerate(rows, start=1):
-            msix = from_serial(10_000_000_000 + n)
-            children.append((msix,))
-            facts_rows.append((facts.state, facts.state_student_id, msix, *fact_values(facts)))
-            for k in matcher.blocking_keys(facts):
-                block_rows.append((k, facts.state, facts.state_student_id))
-            if len(children) == 50_000:
-                blocks += _flush(cur, cols, children, facts_rows, block_rows)
-                log(f"  {n:,} children")
-        blocks += _flush(cur, cols, children, facts_rows, block_rows)
-        cur.execute("ALTER TABLE identity_block ADD PRIMARY KEY (block_key, state, state_student_id)")
-        cur.execute("CREATE INDEX identity_block_student ON identity_block (state, state_student_id)")
-        cur.execute("ANALYZE")
-    conn.commit()
-    return blocks
-
-
-def _flush(
-    cur: psycopg.Cursor,
-    cols: str,
-    children: list[tuple[str]],
-    facts_rows: list[tuple[object, ...]],
-    block_rows: list[tuple[str, str, str]],
-) -> int:
-    with cur.copy("COPY child (msix_id) FROM STDIN") as copy:
-        for row in children:
-            copy.write_row(row)
-    with cur.copy(f"COPY state_identity ({cols}) FROM STDIN") as copy:
-        for facts_row in facts_rows:
-            copy.write_row(facts_row)
-    with cur.copy("COPY identity_block (block_key, state, state_student_id) FROM STDIN") as copy:
-        for block_row in block_rows:
-            copy.write_row(block_row)
-    count = len(block_rows)
-    children.clear()
-    facts_rows.clear()
-    block_rows.clear()
-    return count
 
 
 def _incoming(seed: int, sample: list[tuple[Family, Child]], lookups: int, rng: random.Random) -> list[IdentityFacts]:

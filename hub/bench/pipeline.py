@@ -2,6 +2,9 @@
 
 In one run, on its own database and topics (nothing of a real deployment is touched):
 
+0. with ``stored``, N children (and their student and enrollment records) copied into the empty
+   store first, as the worker would have left them (``hub.bench.stored``; not timed), so that the
+   merge runs against a store of that size, not only against what the run itself merges;
 1. generate N events over ten states (not timed: the states' systems do that);
 2. publish them with the MDE connector (read, validate, encode, send): publish events/s;
 3. run ``msix worker --until-idle`` over the backlog, as W processes of one consumer group (as a
@@ -10,7 +13,7 @@ In one run, on its own database and topics (nothing of a real deployment is touc
 4. end-to-end latency at a steady pace: a fresh tenth of the data is published at half the
    measured merge rate while a worker runs, and the worker reports the time from each message's
    Kafka timestamp to the commit of its effects (p50, p99);
-5. the ceiling: the same records written by one raw PostgreSQL COPY into an empty copy of the table.
+5. the ceiling: the run's records written by one raw PostgreSQL COPY into an empty copy of the table.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ Report = Callable[[str], None]
 class PipelineFigures:
     events: int
     states: int
+    stored_children: int
+    """Children loaded into the store before the run (``--stored``), not counting its own."""
     publish_events_per_s: float
     merge_events_per_s: float
     merge_seconds: float
@@ -74,18 +79,21 @@ def run(
     workers: int = 1,
     profile: Path | None = None,
     plot: Path | None = None,
+    stored: int = 0,
 ) -> PipelineFigures:
     """The figures; with ``profile``, where the merge's time goes (``hub.bench.profile``) written
-    there; with ``plot``, the merge rate and the latency over the run drawn there (``hub.bench.plot``)."""
+    there; with ``plot``, the merge rate and the latency over the run drawn there (``hub.bench.plot``);
+    with ``stored``, against a store already holding that many children."""
     from hub.synthetic import BENCHMARK_STATES, write_events
 
     run_id = f"bench{int(time.time())}"
     settings = _isolated(base, run_id)
     work = Path(tempfile.mkdtemp(prefix="msix-bench-"))
     try:
-        report(f"generating {events:,} events over {len(BENCHMARK_STATES)} states")
         # Two school years that have ended: a connector refuses a submission dated in the future.
         year = last_finished_school_year(datetime.now(UTC).date())
+        loaded_at = _load_stored(settings, stored, seed, year - 2, report) if stored else None
+        report(f"generating {events:,} events over {len(BENCHMARK_STATES)} states")
         load = write_events(
             events, work / "load", BENCHMARK_STATES, seed, workers=2, bad_row_rate=0.01, school_year_start=year - 1
         )
@@ -113,10 +121,11 @@ def run(
             report(f"plot written to {plot}")
 
         report("writing the same records with one raw COPY (the ceiling)")
-        copy_rate = _copy_ceiling(settings)
+        copy_rate = _copy_ceiling(settings, since=loaded_at)
         return PipelineFigures(
             events=published,
             states=len(BENCHMARK_STATES),
+            stored_children=stored,
             publish_events_per_s=published / publish_s,
             merge_events_per_s=merge_rate,
             merge_seconds=merge_s,
@@ -145,6 +154,34 @@ def _isolated(base: Settings, run_id: str) -> Settings:
     )
     db.migrate(settings.database)
     return settings
+
+
+def _load_stored(settings: Settings, count: int, seed: int, year: int, report: Report) -> datetime:
+    """Copy ``count`` children into the run's store, their records of the school year starting in
+    ``year`` (before the run's own, which then never overwrite them); returns the load's time, which
+    the run's own records are written after."""
+    from hub.bench import stored
+    from hub.identity.matcher import ProbabilisticMatcher
+
+    report(f"loading {count:,} stored children")
+    started = time.perf_counter()
+    # Blocking keys do not depend on the thresholds or the model's weights: the default matcher's
+    # are the worker's.
+    with psycopg.connect(settings.database.libpq_url, autocommit=False) as conn:
+        loaded = stored.load(
+            conn,
+            stored.reports(seed, count),
+            ProbabilisticMatcher(),
+            report,
+            stored.PIPELINE_FIRST_SERIAL,
+            stored.Records(seed, year),
+        )
+    took = time.perf_counter() - started
+    report(
+        f"loaded {loaded.children:,} children, {loaded.blocks:,} blocking rows and {loaded.records:,} records"
+        f" in {took:.1f} s ({loaded.children / took:,.0f} children/s)"
+    )
+    return loaded.at
 
 
 def _publish_all(kafka: KafkaSettings, folders: Iterator[Path], pace: float | None = None) -> tuple[int, float]:
@@ -250,14 +287,19 @@ def _latency(
     return float(found.group(1).replace(",", "")), float(found.group(2).replace(",", "")), rows, log
 
 
-def _copy_ceiling(settings: Settings) -> float:
+def _copy_ceiling(settings: Settings, since: datetime | None = None) -> float:
+    """``since``: only the records written after it, the run's own (not the stored children's)."""
     with psycopg.connect(settings.database.libpq_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT state, state_student_id, family, record_key, fields::text, source_ts, event_id FROM record")
+        cols = "state, state_student_id, family, record_key, fields, source_ts, event_id"
+        select = "SELECT state, state_student_id, family, record_key, fields::text, source_ts, event_id FROM record"
+        if since is None:
+            cur.execute(select)
+        else:
+            cur.execute(select + " WHERE updated_at > %s", (since,))
         rows = cur.fetchall()
         cur.execute("CREATE TABLE record_copy (LIKE record INCLUDING ALL)")
         conn.commit()
         started = time.perf_counter()
-        cols = "state, state_student_id, family, record_key, fields, source_ts, event_id"
         with cur.copy(f"COPY record_copy ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

@@ -52,16 +52,26 @@ def pipeline(
         None, "--profile", help="Write where the merge's time goes here: py-spy per worker, steps, top SQL."
     ),
     plot: Path | None = typer.Option(None, "--plot", help="Draw merge rate and latency over the run (SVG)."),
+    stored: int = typer.Option(
+        0,
+        "--stored",
+        min=0,
+        help="Children (with a student and an enrollment record each) copied into the store before the run,"
+        " so the merge runs against a store of that size; the load is not timed.",
+    ),
 ) -> None:
     """Publish and merge N events over ten states; print events/s, latency, RSS and the COPY ceiling."""
     from hub.bench import pipeline as bench
 
     s = _up()
     db.migrate(s.database)
-    figures = bench.run(s, events, seed, _say, workers, profile=profile, plot=plot)
+    figures = bench.run(s, events, seed, _say, workers, profile=profile, plot=plot, stored=stored)
     if profile is not None:
         console.print((profile / "summary.md").read_text())
-    table = Table("measure", "value", title=f"pipeline, {figures.events:,} events over {figures.states} states")
+    title = f"pipeline, {figures.events:,} events over {figures.states} states"
+    if figures.stored_children:
+        title += f", {figures.stored_children:,} stored children"
+    table = Table("measure", "value", title=title)
     table.add_row("publish (validate, encode, send)", f"{figures.publish_events_per_s:,.0f} events/s")
     processes = "1 worker" if workers == 1 else f"{workers} worker processes"
     table.add_row(f"merge ({processes}, until idle)", f"{figures.merge_events_per_s:,.0f} events/s")
