@@ -413,16 +413,17 @@ def drop_database(settings: Settings, name: str) -> None:
     """Drop database ``name`` if it exists, ending its sessions first.
 
     An autovacuum worker runs as the cluster's superuser, whose sessions our role may not end: after
-    a large write the drop can meet one, so that refusal is retried for up to ten seconds.
+    a large write the drop can meet one, so that refusal is retried for up to a minute (a benchmark's
+    database of millions of rows kept one busy for more than ten seconds).
     """
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     with _maintenance(settings) as conn:
-        for attempt in range(40):
+        for attempt in range(240):
             try:
                 conn.execute(drop)
                 return
             except errors.InsufficientPrivilege as exc:
-                if attempt == 39:
+                if attempt == 239:
                     raise InfraError(f"cannot drop database {name}: {exc}") from exc
                 time.sleep(0.25)
             except psycopg.Error as exc:
