@@ -117,7 +117,7 @@ def run(
         if plot is not None:
             from hub.bench import plot as drawing
 
-            drawing.write(plot, drawing.merge_points(merge_logs), drawing.latency_points(latency_log), workers)
+            drawing.write(plot, drawing.merge_points(merge_logs, stored), drawing.latency_points(latency_log), workers)
             report(f"plot written to {plot}")
 
         report("writing the same records with one raw COPY (the ceiling)")

@@ -33,15 +33,16 @@ def _batches(log: str) -> list[dict[str, object]]:
     return rows
 
 
-def merge_points(logs: Sequence[str]) -> list[Point]:
-    """(children stored, events/s) per window of the merge, every worker's batches together."""
+def merge_points(logs: Sequence[str], stored: int = 0) -> list[Point]:
+    """(children stored, events/s) per window of the merge, every worker's batches together;
+    ``stored``: the children in the store before the run (``--stored``)."""
     batches = sorted((b for log in logs for b in _batches(log)), key=lambda b: float(b["t"]))  # type: ignore[arg-type]
     if not batches:
         return []
     start = float(batches[0]["t"])  # type: ignore[arg-type]
     width = max(WINDOW_S, (float(batches[-1]["t"]) - start) / POINTS)  # type: ignore[arg-type]
     points: list[Point] = []
-    children, applied, window = 0, 0, 1
+    children, applied, window = stored, 0, 1
     for b in batches:
         while float(b["t"]) - start > window * width:  # type: ignore[arg-type]
             points.append((children, applied / width))

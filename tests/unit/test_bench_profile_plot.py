@@ -37,6 +37,7 @@ def test_merge_points_are_the_rate_per_window_against_children_stored() -> None:
     points = plot.merge_points(logs)
     # First window (2 s): the two batches at 0 and 0.5 s, 200 children; the third closes no window.
     assert points == [(200, 1000.0)]
+    assert plot.merge_points(logs, stored=1_000_000) == [(1_000_200, 1000.0)]  # a store loaded first (--stored)
 
 
 def test_batch_latency_is_median_p99_and_worst() -> None:
