@@ -96,7 +96,7 @@ def test_postgres_config_follows_the_url(tmp_path: Path) -> None:
     assert conf["listen_addresses"] == "127.0.0.1"
     assert conf["unix_socket_directories"] == str(postgres.data_dir(s))
     assert conf["fsync"] == "on"
-    assert conf["shared_buffers"] == "256MB"
+    assert conf["shared_buffers"] == "2GB"
     assert conf["max_connections"] == "100"
     assert "port = '35433'" in postgres.render_conf(postgres.server_config(s))
 
