@@ -175,9 +175,10 @@ def _link(
     A batch's new identities are matched against the candidates read without a lock; then the locks
     are taken, and only the identities under a lock key another unit committed under since are
     looked at again. Their candidates are read again, and if one that is new could change a decision
-    (``Matcher.bears_on``; most are other children), the batch is linked again with them: what the
-    lock promises (two reports of one child linked at the same moment make one child) holds, and
-    the lock is held from here to the commit only, not while the batch is matched.
+    (``Matcher.bears_on``; most are other children), the batch is linked again with them from the
+    first student it bears on (the placements before it are kept): what the lock promises (two
+    reports of one child linked at the same moment make one child) holds, and the lock is held from
+    here to the commit only, not while the batch is matched.
     """
     keys = {(e.state, e.state_student_id) for e in events}
     known = unit.known_students(keys)
@@ -196,14 +197,22 @@ def _link(
     if not again:
         return links
     fresh = _fresh(found, unit.candidates(sorted({k for facts in again for k in matcher.blocking_keys(facts)})))
-    if not any(
-        matcher.bears_on(facts, c) for facts in again for k in matcher.blocking_keys(facts) for c in fresh.get(k, ())
-    ):
+    changed = {  # every new identity of the batch, not only those under a moved key: all see ``fresh``
+        (facts.state, facts.state_student_id)
+        for facts in incoming
+        if any(matcher.bears_on(facts, c) for k in matcher.blocking_keys(facts) for c in fresh.get(k, ()))
+    }
+    if not changed:
         return links
-    log.info("linking again: another worker linked a candidate meanwhile", identities=len(again))
+    # Linked again from the first student a new candidate bears on: a placement before it saw the
+    # same candidates and the same earlier students of the batch, so it is reused as it was.
+    first = next(n for n, e in enumerate(events) if (e.state, e.state_student_id) in changed)
+    earlier = {(e.state, e.state_student_id) for e in events[:first]}
+    log.info("linking again: another worker linked a candidate meanwhile", identities=len(changed))
     for key, added in fresh.items():
         found[key] = added + found.get(key, [])  # first: ``decide`` keeps the first version of an identity
-    return linking.link(events, known, found, matcher, allocate, now)
+    reuse = {key: placement for key, placement in links.placed.items() if key in earlier}
+    return linking.link(events, known, found, matcher, allocate, now, reuse)
 
 
 def _copy(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:

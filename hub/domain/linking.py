@@ -51,6 +51,11 @@ class Links:
     new_keys: set[StudentKey] = field(default_factory=set)
     changes: list[IdentityChange] = field(default_factory=list)
     near: list[NearMatchItem] = field(default_factory=list)
+    # Each student placed by this call, in event order: (MSIX id, change kind, decision).
+    placed: dict[StudentKey, Placement] = field(default_factory=dict)
+
+
+Placement = tuple[str, str, MatchDecision]
 
 
 def link(
@@ -60,8 +65,12 @@ def link(
     matcher: Matcher,
     allocate: Callable[[], str],
     now: datetime,
+    reuse: dict[StudentKey, Placement] | None = None,
 ) -> Links:
+    """``reuse``: placements an earlier call made that hold again as they were (the merge links a
+    batch again from its first student whose candidates changed: the ones before are reused)."""
     links = Links(by_student=dict(known))
+    reuse = reuse or {}
     for event in events:
         key = (event.state, event.state_student_id)
         facts = facts_from_fields(*key, event.fields) if event.family == "student" and event.action != "D" else None
@@ -69,7 +78,9 @@ def link(
             links.facts[key] = facts
         if key in links.by_student:
             continue
-        msix_id, change_kind, decision = _place(facts, candidates, matcher, allocate)
+        placement = reuse.get(key) or _place(facts, candidates, matcher, allocate)
+        links.placed[key] = placement
+        msix_id, change_kind, decision = placement
         reason = "; ".join(decision.reasons)
         if change_kind == "created":
             links.new_children.append(msix_id)

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
+from confluent_kafka import KafkaError, KafkaException
 
 import schemas
 from consumers import idle
@@ -35,12 +36,27 @@ def student(state: str, i: int) -> dict:
     }
 
 
+_COORDINATOR_NOT_READY = {
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+}
+
+
 def wait_for_members(hub: Hub, count: int) -> None:
     admin = admin_client(hub.settings.kafka)
     group = hub.settings.kafka.topic_prefix + GROUP
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        described = admin.describe_consumer_groups([group])[group].result()
+        try:
+            described = admin.describe_consumer_groups([group])[group].result()
+        except KafkaException as exc:
+            # A broker that has just started may not have loaded the group's coordinator yet
+            # (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS): asked again, as a client would.
+            if exc.args[0].code() not in _COORDINATOR_NOT_READY and not exc.args[0].retriable():
+                raise
+            time.sleep(0.2)
+            continue
         if len([m for m in described.members if m.assignment.topic_partitions]) == count:
             return
         time.sleep(0.2)

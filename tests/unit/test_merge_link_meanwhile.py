@@ -17,7 +17,7 @@ from structlog.testing import capture_logs
 
 from consumers import merge_batch
 from hub.domain import linking
-from hub.domain.identity import ExactMatcher, Matcher, facts_from_fields
+from hub.domain.identity import Candidate, ExactMatcher, Matcher, facts_from_fields
 from hub.domain.records import Event
 from hub.identity.matcher import ProbabilisticMatcher
 from hub.store.batch.memory import MemoryBatchStore, MemoryUnit
@@ -99,3 +99,28 @@ def test_without_the_other_worker_no_second_look() -> None:
     logs += run(store, [student("TX", "T1")], matcher)
     assert len(store.committed.children) == 1
     assert not [e for e in logs if e["event"].startswith("linking again")]
+
+
+def test_linking_again_keeps_the_placements_before_the_first_changed_student() -> None:
+    matcher = ProbabilisticMatcher()
+    florida = student("FL", "F2", first_name="Guadalupe", last_name_1="Torres", last_name_2="Vega", sex="F")
+    texas = student("TX", "T1")
+    serials = iter(range(1, 100))
+    allocate = lambda: f"id{next(serials)}"  # noqa: E731
+    first = linking.link([florida, texas], {}, {}, matcher, allocate, T2)
+    assert first.by_student == {("FL", "F2"): "id1", ("TX", "T1"): "id2"}  # two new children
+    # Michigan's report of the Texas child, committed meanwhile: Texas is placed again, Florida kept.
+    michigan = facts_from_fields("MI", "M1", student("MI", "M1").fields)
+    found = {k: [Candidate("mi-child", michigan)] for k in matcher.blocking_keys(michigan)}
+    again = linking.link([florida, texas], {}, found, matcher, allocate, T2, {("FL", "F2"): first.placed[("FL", "F2")]})
+    assert again.by_student == {("FL", "F2"): "id1", ("TX", "T1"): "mi-child"}
+    assert again.new_children == ["id1"] and [c.kind for c in again.changes] == ["created", "linked"]
+
+
+def test_a_student_placed_before_the_changed_one_keeps_its_child() -> None:
+    store, matcher = MemoryBatchStore(), ProbabilisticMatcher()
+    florida = student("FL", "F2", first_name="Guadalupe", last_name_1="Torres", last_name_2="Vega", sex="F")
+    run(Meanwhile(store, student("MI", "M1"), matcher), [florida, student("TX", "T1")], matcher)
+    identities = store.committed.identities
+    assert identities[("TX", "T1")][0] == identities[("MI", "M1")][0] != identities[("FL", "F2")][0]
+    assert store.committed.children == {identities[("MI", "M1")][0], identities[("FL", "F2")][0]}
