@@ -190,7 +190,7 @@ def load(
 ) -> Loaded:
     """Copy the children into the store in one transaction, committed; child ``n`` (from 1) gets
     the MSIX id ``from_serial(first_serial + n)``."""
-    counts = [0, 0, 0]  # children, blocking rows, records: each round's rows are dropped once copied
+    counts = (0, 0, 0)  # children, blocking rows, records: each round's rows are dropped once copied
     with conn.cursor() as cur:
         cur.execute("SELECT now()")
         at = _one(cur)
@@ -201,10 +201,10 @@ def load(
             made = records.rows(r, fam, child) if records is not None else []
             chunk.add(from_serial(first_serial + n), facts, matcher.blocking_keys(facts), made)
             if len(chunk.children) == CHUNK:
-                _add(counts, _flush(cur, chunk))
+                counts = _sum(counts, _flush(cur, chunk))
                 chunk = Chunk()
                 log(f"  {n:,} children")
-        _add(counts, _flush(cur, chunk))
+        counts = _sum(counts, _flush(cur, chunk))
         for stmt in restore:
             cur.execute(stmt)
         cur.execute("ANALYZE")
@@ -218,9 +218,8 @@ def _one(cur: psycopg.Cursor) -> Any:
     return row[0]
 
 
-def _add(counts: list[int], more: tuple[int, int, int]) -> None:
-    for i, m in enumerate(more):
-        counts[i] += m
+def _sum(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2]
 
 
 def _drop_indexes(cur: psycopg.Cursor, table: str) -> list[str]:
