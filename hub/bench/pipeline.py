@@ -5,7 +5,8 @@ In one run, on its own database and topics (nothing of a real deployment is touc
 0. with ``stored``, N children (and their student and enrollment records) copied into the empty
    store first, as the worker would have left them (``hub.bench.stored``; not timed), so that the
    merge runs against a store of that size, not only against what the run itself merges;
-1. generate N events over ten states (not timed: the states' systems do that);
+1. generate N events over the benchmark's ten states, or the first ``states`` of the 46 national
+   ones (``hub.synthetic.benchmark.NATIONAL_STATES``; not timed: the states' systems do that);
 2. publish them with the MDE connector (read, validate, encode, send): publish events/s;
 3. run ``msix worker --until-idle`` over the backlog, as W processes of one consumer group (as a
    deployment scales out; W = 1 is one process): merge events/s, counted from the workers' start to
@@ -40,6 +41,7 @@ from connectors.publish import publish_mde
 from consumers import idle
 from hub.config import KafkaSettings, Settings
 from hub.store import db
+from hub.synthetic.benchmark import BENCHMARK_STATES
 from infra.local import postgres
 from producers.admin import apply_topics
 from producers.producer import Producer
@@ -80,11 +82,12 @@ def run(
     profile: Path | None = None,
     plot: Path | None = None,
     stored: int = 0,
+    states: tuple[str, ...] = BENCHMARK_STATES,
 ) -> PipelineFigures:
     """The figures; with ``profile``, where the merge's time goes (``hub.bench.profile``) written
     there; with ``plot``, the merge rate and the latency over the run drawn there (``hub.bench.plot``);
-    with ``stored``, against a store already holding that many children."""
-    from hub.synthetic import BENCHMARK_STATES, write_events
+    with ``stored``, against a store already holding that many children; the events over ``states``."""
+    from hub.synthetic import write_events
 
     run_id = f"bench{int(time.time())}"
     settings = _isolated(base, run_id)
@@ -93,13 +96,13 @@ def run(
         # Two school years that have ended: a connector refuses a submission dated in the future.
         year = last_finished_school_year(datetime.now(UTC).date())
         loaded_at = _load_stored(settings, stored, seed, year - 2, report) if stored else None
-        report(f"generating {events:,} events over {len(BENCHMARK_STATES)} states")
+        report(f"generating {events:,} events over {len(states)} states")
         load = write_events(
-            events, work / "load", BENCHMARK_STATES, seed, workers=2, bad_row_rate=0.01, school_year_start=year - 1
+            events, work / "load", states, seed, workers=2, bad_row_rate=0.01, school_year_start=year - 1
         )
         # The same children's next school year: updates, new enrollments and moves, not a replay.
-        paced = write_events(max(events // 10, 1000), work / "paced", BENCHMARK_STATES, seed, school_year_start=year)
-        apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(BENCHMARK_STATES))
+        paced = write_events(max(events // 10, 1000), work / "paced", states, seed, school_year_start=year)
+        apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(states))
 
         report("publishing")
         published, publish_s = _publish_all(settings.kafka, iter(load))
@@ -124,7 +127,7 @@ def run(
         copy_rate = _copy_ceiling(settings, since=loaded_at)
         return PipelineFigures(
             events=published,
-            states=len(BENCHMARK_STATES),
+            states=len(states),
             stored_children=stored,
             publish_events_per_s=published / publish_s,
             merge_events_per_s=merge_rate,

@@ -59,13 +59,25 @@ def pipeline(
         help="Children (with a student and an enrollment record each) copied into the store before the run,"
         " so the merge runs against a store of that size; the load is not timed.",
     ),
+    states: int = typer.Option(
+        10,
+        "--states",
+        min=1,
+        max=46,
+        help="How many states the events come from: the first N of the 46 national ones, the"
+        " benchmark's ten first (10, the default, is the benchmark's states exactly; 46 the national run).",
+    ),
 ) -> None:
-    """Publish and merge N events over ten states; print events/s, latency, RSS and the COPY ceiling."""
+    """Publish and merge N events over ten states (or --states); print events/s, latency, RSS and the
+    COPY ceiling."""
     from hub.bench import pipeline as bench
+    from hub.synthetic.benchmark import NATIONAL_STATES
 
     s = _up()
     db.migrate(s.database)
-    figures = bench.run(s, events, seed, _say, workers, profile=profile, plot=plot, stored=stored)
+    figures = bench.run(
+        s, events, seed, _say, workers, profile=profile, plot=plot, stored=stored, states=NATIONAL_STATES[:states]
+    )
     if profile is not None:
         console.print((profile / "summary.md").read_text())
     title = f"pipeline, {figures.events:,} events over {figures.states} states"

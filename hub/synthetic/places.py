@@ -14,6 +14,10 @@ from functools import cache
 STATE_FIPS: dict[str, str] = {
     "TX": "48", "CA": "06", "FL": "12", "WA": "53", "MI": "26", "NC": "37", "OR": "41", "GA": "13",
     "ID": "16", "NY": "36", "AZ": "04", "OH": "39", "PA": "42", "MN": "27", "CO": "08",
+    "AL": "01", "AK": "02", "AR": "05", "CT": "09", "DE": "10", "IL": "17", "IN": "18", "IA": "19",
+    "KS": "20", "KY": "21", "LA": "22", "ME": "23", "MD": "24", "MA": "25", "MS": "28", "MO": "29",
+    "MT": "30", "NE": "31", "NV": "32", "NJ": "34", "NM": "35", "ND": "38", "OK": "40", "SC": "45",
+    "SD": "46", "TN": "47", "UT": "49", "VT": "50", "VA": "51", "WI": "55", "WY": "56",
 }
 
 # Towns on the migrant streams, with their school district: (city, district name).
@@ -104,6 +108,145 @@ CITIES: dict[str, tuple[tuple[str, str], ...]] = {
         ("Greeley", "Greeley-Evans School District 6"), ("Fort Morgan", "Fort Morgan School District"),
         ("Alamosa", "Alamosa School District"), ("Center", "Center Consolidated Schools"),
     ),
+    # The other states with a Migrant Education Program (see NATIONAL_STATES in benchmark.py), each
+    # with towns where migrant families work: orchards, packing sheds, meat and poultry plants, fishing.
+    "AL": (
+        ("Albertville", "Albertville City Schools"), ("Boaz", "Boaz City Schools"),
+        ("Collinsville", "DeKalb County Schools"), ("Foley", "Baldwin County Public Schools"),
+        ("Russellville", "Russellville City Schools"),
+    ),
+    "AK": (
+        ("Dillingham", "Dillingham City School District"), ("Naknek", "Bristol Bay Borough School District"),
+        ("Kodiak", "Kodiak Island Borough School District"), ("Bethel", "Lower Kuskokwim School District"),
+        ("Cordova", "Cordova City School District"),
+    ),
+    "AR": (
+        ("Springdale", "Springdale School District"), ("Rogers", "Rogers Public Schools"),
+        ("De Queen", "De Queen School District"), ("Hope", "Hope School District"),
+        ("Dumas", "Dumas School District"),
+    ),
+    "CT": (
+        ("Windham", "Windham Public Schools"), ("New Britain", "Consolidated School District of New Britain"),
+        ("Danbury", "Danbury Public Schools"), ("Norwalk", "Norwalk Public Schools"),
+    ),
+    "DE": (
+        ("Georgetown", "Indian River School District"), ("Seaford", "Seaford School District"),
+        ("Milford", "Milford School District"), ("Bridgeville", "Woodbridge School District"),
+    ),
+    "IL": (
+        ("Rochelle", "Rochelle Community Consolidated School District 231"),
+        ("Kankakee", "Kankakee School District 111"), ("Cobden", "Cobden Unit School District 17"),
+        ("Mendota", "Mendota Community Consolidated School District 289"),
+        ("Beardstown", "Beardstown Community Unit School District 15"),
+    ),
+    "IN": (
+        ("Plymouth", "Plymouth Community School Corporation"), ("Goshen", "Goshen Community Schools"),
+        ("Logansport", "Logansport Community School Corporation"),
+        ("Vincennes", "Vincennes Community School Corporation"), ("Frankfort", "Community Schools of Frankfort"),
+    ),
+    "IA": (
+        ("Muscatine", "Muscatine Community School District"),
+        ("Columbus Junction", "Columbus Community School District"),
+        ("West Liberty", "West Liberty Community School District"),
+        ("Storm Lake", "Storm Lake Community School District"), ("Denison", "Denison Community School District"),
+    ),
+    "KS": (
+        ("Garden City", "Garden City USD 457"), ("Dodge City", "Dodge City USD 443"),
+        ("Liberal", "Liberal USD 480"), ("Ulysses", "Ulysses USD 214"), ("Emporia", "Emporia USD 253"),
+    ),
+    "KY": (
+        ("Shelbyville", "Shelby County Public Schools"), ("Mayfield", "Mayfield Independent Schools"),
+        ("Lexington", "Fayette County Public Schools"), ("Bowling Green", "Warren County Public Schools"),
+    ),
+    "LA": (
+        ("Hammond", "Tangipahoa Parish School System"), ("New Iberia", "Iberia Parish School District"),
+        ("Thibodaux", "Lafourche Parish School District"), ("Crowley", "Acadia Parish School District"),
+    ),
+    "ME": (
+        ("Milbridge", "MSAD 37"), ("Cherryfield", "MSAD 37"), ("Presque Isle", "MSAD 1"),
+        ("Caribou", "RSU 39"),
+    ),
+    "MD": (
+        ("Salisbury", "Wicomico County Public Schools"), ("Princess Anne", "Somerset County Public Schools"),
+        ("Cambridge", "Dorchester County Public Schools"), ("Easton", "Talbot County Public Schools"),
+        ("Hagerstown", "Washington County Public Schools"),
+    ),
+    "MA": (
+        ("Holyoke", "Holyoke Public Schools"), ("Springfield", "Springfield Public Schools"),
+        ("New Bedford", "New Bedford Public Schools"), ("Fitchburg", "Fitchburg Public Schools"),
+    ),
+    "MS": (
+        ("Forest", "Forest Municipal School District"), ("Morton", "Scott County School District"),
+        ("Carthage", "Leake County School District"), ("Canton", "Canton Public School District"),
+    ),
+    "MO": (
+        ("Noel", "McDonald County R-I School District"), ("Carthage", "Carthage R-IX School District"),
+        ("Monett", "Monett R-I School District"), ("Milan", "Milan C-2 School District"),
+        ("Kennett", "Kennett School District 39"),
+    ),
+    "MT": (
+        ("Billings", "Billings Public Schools"), ("Sidney", "Sidney Public Schools"),
+        ("Hardin", "Hardin Public Schools"), ("Polson", "Polson School District"),
+    ),
+    "NE": (
+        ("Lexington", "Lexington Public Schools"), ("Schuyler", "Schuyler Community Schools"),
+        ("Grand Island", "Grand Island Public Schools"), ("Scottsbluff", "Scottsbluff Public Schools"),
+        ("Madison", "Madison Public Schools"),
+    ),
+    "NV": (
+        ("Fallon", "Churchill County School District"), ("Winnemucca", "Humboldt County School District"),
+        ("Yerington", "Lyon County School District"), ("Lovelock", "Pershing County School District"),
+    ),
+    "NJ": (
+        ("Bridgeton", "Bridgeton Public Schools"), ("Vineland", "Vineland Public Schools"),
+        ("Hammonton", "Hammonton Public Schools"), ("Salem", "Salem City School District"),
+    ),
+    "NM": (
+        ("Deming", "Deming Public Schools"), ("Hatch", "Hatch Valley Public Schools"),
+        ("Las Cruces", "Las Cruces Public Schools"), ("Anthony", "Gadsden Independent School District"),
+        ("Portales", "Portales Municipal Schools"),
+    ),
+    "ND": (
+        ("Grafton", "Grafton Public School District"), ("Grand Forks", "Grand Forks Public Schools"),
+        ("Hillsboro", "Hillsboro Public School District"), ("Wahpeton", "Wahpeton Public Schools"),
+    ),
+    "OK": (
+        ("Guymon", "Guymon Public Schools"), ("Hooker", "Hooker Public Schools"),
+        ("Altus", "Altus Public Schools"), ("Stilwell", "Stilwell Public Schools"),
+    ),
+    "SC": (
+        ("Saluda", "Saluda County School District"), ("Johnston", "Edgefield County School District"),
+        ("Beaufort", "Beaufort County School District"), ("Walterboro", "Colleton County School District"),
+        ("Inman", "Spartanburg County School District 1"),
+    ),
+    "SD": (
+        ("Huron", "Huron School District 2-2"), ("Sioux Falls", "Sioux Falls School District 49-5"),
+        ("Aberdeen", "Aberdeen School District 6-1"),
+    ),
+    "TN": (
+        ("Shelbyville", "Bedford County Schools"), ("Morristown", "Hamblen County Schools"),
+        ("Crossville", "Cumberland County Schools"), ("Sparta", "White County Schools"),
+    ),
+    "UT": (
+        ("Brigham City", "Box Elder School District"), ("Hyrum", "Cache County School District"),
+        ("Delta", "Millard School District"), ("Nephi", "Juab School District"),
+    ),
+    "VT": (
+        ("Middlebury", "Addison Central School District"), ("Swanton", "Missisquoi Valley School District"),
+        ("St. Albans", "Maple Run Unified School District"),
+    ),
+    "VA": (
+        ("Parksley", "Accomack County Public Schools"), ("Exmore", "Northampton County Public Schools"),
+        ("Winchester", "Winchester Public Schools"), ("Harrisonburg", "Harrisonburg City Public Schools"),
+    ),
+    "WI": (
+        ("Plainfield", "Tri-County Area School District"), ("Wautoma", "Wautoma Area School District"),
+        ("Sturgeon Bay", "Sturgeon Bay School District"), ("Beaver Dam", "Beaver Dam Unified School District"),
+    ),
+    "WY": (
+        ("Worland", "Washakie County School District 1"), ("Powell", "Park County School District 1"),
+        ("Lovell", "Big Horn County School District 2"), ("Torrington", "Goshen County School District 1"),
+    ),
 }
 
 _PATRONS: tuple[str, ...] = (
@@ -113,7 +256,16 @@ _PATRONS: tuple[str, ...] = (
 )
 # fmt: on
 
-SUPPORTED_STATES: tuple[str, ...] = tuple(CITIES)
+PRIOR_MOVE_STATES: tuple[str, ...] = tuple(CITIES)[:15]
+"""The fifteen states the synthetic world had before the national ones: a family that stays in one
+state all year came from one of them the year before (``stays._prior_move``). Kept at fifteen, so
+that the worlds drawn over those states stay exactly what they were."""
+
+SUPPORTED_STATES: tuple[str, ...] = PRIOR_MOVE_STATES
+"""The states a world can be drawn over. Still the fifteen: ``stays._prior_move`` draws a state from
+this tuple, so widening it (to ``tuple(CITIES)``, every state with towns) would change the worlds of
+the fifteen; it is widened in the same change that has ``_prior_move`` draw from ``PRIOR_MOVE_STATES``
+(and that gives the new states their tests and student ids, in ``curriculum`` and ``people``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,10 +76,63 @@ STREAMS: tuple[Stream, ...] = (
     Stream("tx-intra", "TX", 3, (_school("TX", end=(2, 6)), _school("TX", (2, 11), new_city=True))),
     Stream("fl-intra", "FL", 3, (_school("FL", end=(12, 12)), _school("FL", (1, 6), new_city=True))),
     Stream("wa-intra", "WA", 2, (_school("WA", end=(3, 6)), _school("WA", (3, 11), new_city=True))),
+    # The national streams. Each one has a leg in a state outside the fifteen above, so that the
+    # worlds of those fifteen (the benchmark's ten, the demo's six) never draw one: streams_for keeps
+    # a stream only when every leg's state is in the world. Weights are small beside the streams
+    # above: in a national world the big home bases still send most families.
+    # Midwest stream, from the Rio Grande valley: meat and vegetables in the Plains, corn, tomatoes,
+    # cucumbers and cherries around the Great Lakes, sugar beets in the Red River valley and Wyoming.
+    Stream("tx-ia", "TX", 2, (_school("TX", end=(4, 30)), _school("IA", (5, 7)), _summer("IA"))),
+    Stream("tx-ne", "TX", 2, (_school("TX", end=(4, 25)), _school("NE", (5, 2)), _summer("NE"))),
+    Stream("tx-ks", "TX", 2, (_school("TX", end=(3, 13)), _school("KS", (3, 20)), _summer("KS"))),
+    Stream("tx-ok", "TX", 1, (_school("TX", end=(1, 16)), _school("OK", (1, 23)), _summer("OK", optional=True))),
+    Stream("tx-il", "TX", 2, (_school("TX", end=(5, 8)), _school("IL", (5, 15)), _summer("IL"))),
+    Stream("tx-in", "TX", 1.5, (_school("TX", end=(5, 1)), _school("IN", (5, 8)), _summer("IN"))),
+    Stream("tx-wi", "TX", 2, (_school("TX", end=(5, 8)), _school("WI", (5, 15)), _summer("WI"))),
+    Stream("tx-nd", "TX", 1, (_school("TX", end=(4, 24)), _school("ND", (5, 1)), _summer("ND"))),
+    Stream("tx-sd", "TX", 1, (_school("TX", end=(4, 24)), _school("SD", (5, 1)), _summer("SD"))),
+    Stream("tx-wy", "TX", 1, (_school("TX", end=(4, 24)), _school("WY", (5, 1)), _summer("WY"))),
+    # Midwest and mid-South: poultry and meat plants, tobacco and nurseries.
+    Stream("tx-ar", "TX", 1.5, (_school("TX", end=(12, 12)), _school("AR", (1, 6)), _summer("AR", optional=True))),
+    Stream("tx-mo", "TX", 1, (_school("TX", end=(3, 6)), _school("MO", (3, 13)), _summer("MO"))),
+    Stream("tx-tn-ky", "TX", 1, (_school("TX", end=(3, 27)), _school("TN", (4, 3)), _summer("KY"))),
+    Stream("tx-la-tx", "TX", 1, (_school("TX", end=(10, 3)), _school("LA", (10, 10), (12, 19)),
+                                 _school("TX", (1, 6)))),
+    Stream("tx-ms", "TX", 1, (_school("TX", end=(2, 13)), _school("MS", (2, 20)), _summer("MS", optional=True))),
+    # The chile and onion harvest of southern New Mexico, wintering in Texas.
+    Stream("nm-tx-nm", "TX", 1.5, (_school("NM", end=(10, 31)), _school("TX", (11, 7), (4, 10)),
+                                   _school("NM", (4, 17)), _summer("NM"))),
+    # West: from California and Arizona to Nevada, Utah and Montana; the Pacific Northwest to the
+    # Alaska canneries; Alaska's own fishing families.
+    Stream("ca-nv", "CA", 1.5, (_school("CA", end=(3, 31)), _school("NV", (4, 7)), _summer("NV"))),
+    Stream("ca-ut", "CA", 1.5, (_school("CA", end=(4, 30)), _school("UT", (5, 7)), _summer("UT"))),
+    Stream("az-ut", "AZ", 1, (_school("AZ", end=(4, 24)), _school("UT", (5, 1)), _summer("UT"))),
+    Stream("ca-mt", "CA", 1, (_school("CA", end=(5, 29)), _summer("MT"))),
+    Stream("wa-mt", "WA", 1, (_school("WA", end=(5, 22)), _school("MT", (5, 29)), _summer("MT"))),
+    Stream("wa-ak", "WA", 1, (_school("WA", end=(5, 29)), _summer("AK"))),
+    Stream("ak-intra", "AK", 1, (_school("AK", end=(3, 20)), _school("AK", (3, 27), new_city=True))),
+    # East Coast stream, Florida north: Georgia and the Carolinas, Virginia's Eastern Shore and
+    # Maryland, Delaware and South Jersey, Connecticut valley tobacco, Maine blueberries and
+    # potatoes; Alabama, Mississippi and Vermont dairy for families who settle.
+    Stream("fl-ga-sc", "FL", 2, (_school("FL", end=(3, 20)), _school("GA", (3, 27), (5, 8)),
+                                 _school("SC", (5, 15)), _summer("SC"))),
+    Stream("fl-sc-nc", "FL", 1.5, (_school("FL", end=(4, 24)), _school("SC", (5, 1)), _summer("NC"))),
+    Stream("fl-va-md", "FL", 1.5, (_school("FL", end=(5, 8)), _school("VA", (5, 15)), _summer("MD"))),
+    Stream("nc-va", "NC", 1, (_school("NC", end=(5, 29)), _summer("VA"))),
+    Stream("fl-de", "FL", 1, (_school("FL", end=(5, 15)), _school("DE", (5, 22)), _summer("DE"))),
+    Stream("fl-nj", "FL", 1.5, (_school("FL", end=(5, 22)), _school("NJ", (5, 29)), _summer("NJ"))),
+    Stream("fl-pa-nj", "FL", 1, (_school("FL", end=(4, 30)), _school("PA", (5, 7)), _summer("NJ"))),
+    Stream("fl-ct", "FL", 1, (_school("FL", end=(5, 22)), _summer("CT"))),
+    Stream("fl-ma", "FL", 1, (_school("FL", end=(5, 22)), _summer("MA"))),
+    Stream("fl-ny-me", "FL", 1, (_school("FL", end=(5, 8)), _school("NY", (5, 15)), _summer("ME"))),
+    Stream("fl-me", "FL", 1, (_school("FL", end=(5, 28)), _summer("ME"))),
+    Stream("fl-al", "FL", 1, (_school("FL", end=(1, 30)), _school("AL", (2, 6)), _summer("AL", optional=True))),
+    Stream("ny-vt", "NY", 1, (_school("NY", end=(12, 19)), _school("VT", (1, 5)), _summer("VT", optional=True))),
 )
 # fmt: on
 
-_STAYER_WEIGHT = {"TX": 6.0, "CA": 6.0, "FL": 4.0, "WA": 2.0}
+# The national states (after the first fifteen) have smaller programs: fewer families stay all year.
+_STAYER_WEIGHT = {"TX": 6.0, "CA": 6.0, "FL": 4.0, "WA": 2.0, **dict.fromkeys(tuple(CITIES)[15:], 1.0), "AK": 2.0}
 
 
 def streams_for(states: tuple[str, ...]) -> tuple[Stream, ...]:
