@@ -180,5 +180,166 @@ TESTS: dict[str, TestSuite] = {
         "ACCESS for ELLs",
         ("Did Not Yet Meet", "Partially Met", "Approached", "Met", "Exceeded"), _WIDA, (650, 850),
     ),
+    # The other MEP states (hub.synthetic.benchmark.NATIONAL_STATES).
+    "AL": TestSuite(
+        "ACAP Grade {g} Mathematics", "ACAP Grade {g} English Language Arts", "ELA", "ACAP Grade {g} Science",
+        "ACCESS for ELLs", _LEVELS4, _WIDA, (300, 800),
+    ),
+    "AK": TestSuite(
+        "AK STAR Grade {g} Mathematics", "AK STAR Grade {g} English Language Arts", "ELA",
+        "Alaska Science Assessment Grade {g}", "ACCESS for ELLs",
+        ("Needs Support", "Approaching Proficient", "Proficient", "Advanced"), _WIDA, (1000, 1999),
+    ),
+    "AR": TestSuite(
+        "ATLAS Grade {g} Mathematics", "ATLAS Grade {g} ELA", "ELA", "ATLAS Grade {g} Science", "ELPA21",
+        _LEVELS4, ("Emerging", "Progressing", "Proficient"), (300, 600),
+    ),
+    "CT": TestSuite(
+        "Smarter Balanced Mathematics Grade {g}", "Smarter Balanced ELA Grade {g}", "ELA",
+        "NGSS Science Assessment Grade {g}", "LAS Links",
+        ("Not Met", "Approaching", "Met", "Exceeded"), ("Beginning", "Early Intermediate", "Intermediate",
+        "Proficient", "Above Proficient"), (2100, 2800),
+    ),
+    "DE": TestSuite(
+        "DeSSA Smarter Mathematics Grade {g}", "DeSSA Smarter ELA Grade {g}", "ELA", "DeSSA Science Grade {g}",
+        "ACCESS for ELLs", _LEVELS4, _WIDA, (2100, 2800),
+    ),
+    "IL": TestSuite(
+        "IAR Mathematics Grade {g}", "IAR English Language Arts Grade {g}", "ELA", "ISA Science Grade {g}",
+        "ACCESS for ELLs",
+        ("Did Not Yet Meet", "Partially Met", "Approached", "Met", "Exceeded"), _WIDA, (650, 850),
+    ),
+    "IN": TestSuite(
+        "ILEARN Grade {g} Mathematics", "ILEARN Grade {g} English/Language Arts", "ELA",
+        "ILEARN Grade {g} Science", "WIDA ACCESS for ELLs",
+        ("Below Proficiency", "Approaching Proficiency", "At Proficiency", "Above Proficiency"), _WIDA,
+        (5000, 7000), (("Biology", "ILEARN Biology", "SCI"),),
+    ),
+    "IA": TestSuite(
+        "ISASP Grade {g} Mathematics", "ISASP Grade {g} English Language Arts", "ELA", "ISASP Grade {g} Science",
+        "ELPA21", ("Not Yet Proficient", "Proficient", "Advanced"), ("Emerging", "Progressing", "Proficient"),
+        (300, 800),
+    ),
+    "KS": TestSuite(
+        "KAP Grade {g} Mathematics", "KAP Grade {g} English Language Arts", "ELA", "KAP Grade {g} Science",
+        "KELPA", _LEVELS4, ("Level 1", "Level 2", "Level 3", "Level 4"), (220, 380),
+    ),
+    "KY": TestSuite(
+        "KSA Grade {g} Mathematics", "KSA Grade {g} Reading", "READ", "KSA Grade {g} Science", "ACCESS for ELLs",
+        ("Novice", "Apprentice", "Proficient", "Distinguished"), _WIDA, (100, 300),
+    ),
+    "LA": TestSuite(
+        "LEAP 2025 Grade {g} Mathematics", "LEAP 2025 Grade {g} ELA", "ELA", "LEAP 2025 Grade {g} Science",
+        "ELPT", ("Unsatisfactory", "Approaching Basic", "Basic", "Mastery", "Advanced"),
+        ("Emerging", "Progressing", "Proficient"), (650, 850),
+        (("Algebra I", "LEAP 2025 Algebra I", "MATH"), ("Biology", "LEAP 2025 Biology", "SCI"),
+         ("English I", "LEAP 2025 English I", "ELA")),
+    ),
+    "ME": TestSuite(
+        "Maine Through Year Assessment Grade {g} Mathematics", "Maine Through Year Assessment Grade {g} Reading",
+        "READ", "Maine Science Assessment Grade {g}", "ACCESS for ELLs",
+        ("Well Below State Expectations", "Below State Expectations", "At State Expectations",
+         "Above State Expectations"), _WIDA, (100, 300),
+    ),
+    "MD": TestSuite(
+        "MCAP Grade {g} Mathematics", "MCAP Grade {g} English Language Arts", "ELA", "MISA Grade {g} Science",
+        "ACCESS for ELLs", _LEVELS4, _WIDA, (650, 850),
+        (("Algebra I", "MCAP Algebra I", "MATH"), ("English II", "MCAP English 10", "ELA")),
+    ),
+    "MA": TestSuite(
+        "MCAS Grade {g} Mathematics", "MCAS Grade {g} English Language Arts", "ELA",
+        "MCAS Grade {g} Science and Technology/Engineering", "ACCESS for ELLs",
+        ("Not Meeting Expectations", "Partially Meeting Expectations", "Meeting Expectations",
+         "Exceeding Expectations"), _WIDA, (440, 560),
+    ),
+    "MS": TestSuite(
+        "MAAP Grade {g} Mathematics", "MAAP Grade {g} English Language Arts", "ELA", "MAAP Grade {g} Science",
+        "LAS Links", ("Minimal", "Basic", "Pass", "Proficient", "Advanced"),
+        ("Beginning", "Early Intermediate", "Intermediate", "Proficient", "Above Proficient"), (100, 199),
+        (("Algebra I", "MAAP Algebra I", "MATH"), ("Biology", "MAAP Biology", "SCI"),
+         ("U.S. History", "MAAP U.S. History", "SS")),
+    ),
+    "MO": TestSuite(
+        "MAP Grade {g} Mathematics", "MAP Grade {g} English Language Arts", "ELA", "MAP Grade {g} Science",
+        "ACCESS for ELLs", ("Below Basic", "Basic", "Proficient", "Advanced"), _WIDA, (200, 800),
+        (("Algebra I", "MAP Algebra I EOC", "MATH"), ("Biology", "MAP Biology EOC", "SCI")),
+    ),
+    "MT": TestSuite(
+        "MAST Mathematics Grade {g}", "MAST English Language Arts Grade {g}", "ELA", "MSA Science Grade {g}",
+        "ACCESS for ELLs", ("Novice", "Nearing Proficient", "Proficient", "Advanced"), _WIDA, (2100, 2800),
+    ),
+    "NE": TestSuite(
+        "NSCAS Grade {g} Mathematics", "NSCAS Grade {g} English Language Arts", "ELA", "NSCAS Grade {g} Science",
+        "ELPA21", ("Developing", "On Track", "Advanced"), ("Emerging", "Progressing", "Proficient"),
+        (2000, 2800),
+    ),
+    "NV": TestSuite(
+        "SBAC Mathematics Grade {g}", "SBAC ELA Grade {g}", "ELA", "Nevada Science Grade {g}", "WIDA ACCESS for ELLs",
+        ("Emergent/Developing", "Approaches Standard", "Meets Standard", "Exceeds Standard"), _WIDA,
+        (2100, 2800),
+    ),
+    "NJ": TestSuite(
+        "NJSLA Mathematics Grade {g}", "NJSLA English Language Arts Grade {g}", "ELA", "NJSLA Science Grade {g}",
+        "ACCESS for ELLs",
+        ("Not Yet Meeting Expectations", "Partially Meeting Expectations", "Approaching Expectations",
+         "Meeting Expectations", "Exceeding Expectations"), _WIDA, (650, 850),
+        (("Algebra I", "NJSLA Algebra I", "MATH"),),
+    ),
+    "NM": TestSuite(
+        "NM-MSSA Grade {g} Mathematics", "NM-MSSA Grade {g} Reading", "READ", "NM-ASR Grade {g} Science",
+        "ACCESS for ELLs", ("Novice", "Nearing Proficiency", "Proficient", "Advanced"), _WIDA, (1000, 1999),
+    ),
+    "ND": TestSuite(
+        "NDSA Grade {g} Mathematics", "NDSA Grade {g} English Language Arts", "ELA", "NDSA Grade {g} Science",
+        "ACCESS for ELLs", ("Novice", "Partially Proficient", "Proficient", "Advanced"), _WIDA, (500, 900),
+    ),
+    "OK": TestSuite(
+        "OSTP Grade {g} Mathematics", "OSTP Grade {g} English Language Arts", "ELA", "OSTP Grade {g} Science",
+        "ACCESS for ELLs", ("Below Basic", "Basic", "Proficient", "Advanced"), _WIDA, (200, 399),
+    ),
+    "SC": TestSuite(
+        "SC READY Grade {g} Mathematics", "SC READY Grade {g} English Language Arts", "ELA",
+        "SCPASS Grade {g} Science", "ACCESS for ELLs",
+        ("Does Not Meet Expectations", "Approaches Expectations", "Meets Expectations",
+         "Exceeds Expectations"), _WIDA, (300, 900),
+        (("Algebra I", "SC EOCEP Algebra 1", "MATH"), ("Biology", "SC EOCEP Biology 1", "SCI"),
+         ("English II", "SC EOCEP English 2", "ELA"), ("U.S. History", "SC EOCEP U.S. History", "SS")),
+    ),
+    "SD": TestSuite(
+        "SD-ESA Mathematics Grade {g}", "SD-ESA ELA Grade {g}", "ELA", "SD-SA Science Grade {g}",
+        "ACCESS for ELLs", _LEVELS4, _WIDA, (2100, 2800),
+    ),
+    "TN": TestSuite(
+        "TCAP Grade {g} Mathematics", "TCAP Grade {g} English Language Arts", "ELA", "TCAP Grade {g} Science",
+        "WIDA ACCESS for ELLs", ("Below", "Approaching", "Met Expectations", "Exceeded Expectations"), _WIDA,
+        (200, 450),
+        (("Algebra I", "TCAP Algebra I EOC", "MATH"), ("Biology", "TCAP Biology EOC", "SCI"),
+         ("English II", "TCAP English II EOC", "ELA"), ("U.S. History", "TCAP U.S. History EOC", "SS")),
+    ),
+    "UT": TestSuite(
+        "RISE Grade {g} Mathematics", "RISE Grade {g} English Language Arts", "ELA", "RISE Grade {g} Science",
+        "WIDA ACCESS for ELLs", ("Below Proficient", "Approaching Proficient", "Proficient", "Highly Proficient"),
+        _WIDA, (100, 300),
+    ),
+    "VT": TestSuite(
+        "VTCAP Mathematics Grade {g}", "VTCAP ELA Grade {g}", "ELA", "VTCAP Science Grade {g}", "ACCESS for ELLs",
+        _LEVELS4, _WIDA, (2100, 2800),
+    ),
+    "VA": TestSuite(
+        "SOL Grade {g} Mathematics", "SOL Grade {g} Reading", "READ", "SOL Grade {g} Science", "ACCESS for ELLs",
+        ("Fail/Below Basic", "Fail/Basic", "Pass/Proficient", "Pass/Advanced"), _WIDA, (0, 600),
+        (("Algebra I", "SOL Algebra I EOC", "MATH"), ("Biology", "SOL Biology EOC", "SCI"),
+         ("English III", "SOL EOC Reading", "ELA")),
+    ),
+    "WI": TestSuite(
+        "Wisconsin Forward Exam Grade {g} Mathematics", "Wisconsin Forward Exam Grade {g} ELA", "ELA",
+        "Wisconsin Forward Exam Grade {g} Science", "ACCESS for ELLs",
+        ("Developing", "Approaching", "Meeting", "Advanced"), _WIDA, (400, 800),
+    ),
+    "WY": TestSuite(
+        "WY-TOPP Grade {g} Mathematics", "WY-TOPP Grade {g} English Language Arts", "ELA",
+        "WY-TOPP Grade {g} Science", "ACCESS for ELLs", ("Below Basic", "Basic", "Proficient", "Advanced"),
+        _WIDA, (200, 900),
+    ),
 }
 # fmt: on

@@ -261,11 +261,8 @@ PRIOR_MOVE_STATES: tuple[str, ...] = tuple(CITIES)[:15]
 state all year came from one of them the year before (``stays._prior_move``). Kept at fifteen, so
 that the worlds drawn over those states stay exactly what they were."""
 
-SUPPORTED_STATES: tuple[str, ...] = PRIOR_MOVE_STATES
-"""The states a world can be drawn over. Still the fifteen: ``stays._prior_move`` draws a state from
-this tuple, so widening it (to ``tuple(CITIES)``, every state with towns) would change the worlds of
-the fifteen; it is widened in the same change that has ``_prior_move`` draw from ``PRIOR_MOVE_STATES``
-(and that gives the new states their tests and student ids, in ``curriculum`` and ``people``)."""
+SUPPORTED_STATES: tuple[str, ...] = tuple(CITIES)
+"""The states a world can be drawn over: every state with towns."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from datetime import date
 from hub.synthetic.calendars import CALENDARS, next_submission, on
 from hub.synthetic.draws import DAY, between, days_between
 from hub.synthetic.people import Child, Family
-from hub.synthetic.places import CITIES, SUPPORTED_STATES, School, school_for
+from hub.synthetic.places import CITIES, PRIOR_MOVE_STATES, School, school_for
 from hub.synthetic.streams import Leg, move_kinds
 
 COMMENTS: tuple[str, ...] = (
@@ -142,7 +142,7 @@ def _prior_move(rng: random.Random, legs: list[Leg], year: int) -> tuple[date, t
         came = date(year - 1, between(rng, 9, 11), between(rng, 1, 28))
         return came, (others[-1].city, others[-1].state, "US")
     came = date(year - between(rng, 0, 2), between(rng, 1, 7), between(rng, 1, 28))
-    state = rng.choice(SUPPORTED_STATES)
+    state = rng.choice(PRIOR_MOVE_STATES)
     return came, (rng.choice(CITIES[state])[0], state, "US")
 
 
