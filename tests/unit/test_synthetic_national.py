@@ -17,22 +17,13 @@ from hub.cli import bench_cmds
 from hub.synthetic import BENCHMARK_STATES, DEFAULT_STATES, SubmissionRows, build_world, events_for, submissions
 from hub.synthetic.benchmark import NATIONAL_STATES
 from hub.synthetic.calendars import CALENDARS, on
-from hub.synthetic.places import CITIES, PRIOR_MOVE_STATES, STATE_FIPS, SUPPORTED_STATES, school_for
+from hub.synthetic.places import CITIES, PRIOR_MOVE_STATES, STATE_FIPS, school_for
 from hub.synthetic.streams import STREAMS, streams_for
 
 # Digests of the rows, taken on 5edf91e, before the national states were added.
 BENCHMARK_20K = (20_197, "466eaf415f9408c64082437b3af919df359f150ef0a05e0f6767197d60dc1b75")
 DEMO_300 = (4_790, "b7786ea989b492857304941995ba26573c456fe71004e219282c15fd530a9d47")
 BENCHMARK_BAD_5K = (5_944, "50eacc5ce3f21ed33d169e00b6e0ecef1a2b58c9739d0580f43858dbff874adb")
-
-# The 46-state world needs, outside the files of this change, each new state's tests (curriculum.TESTS)
-# and student ids (people._ID_FORMATS), and SUPPORTED_STATES widened to every state with towns
-# once stays._prior_move draws from PRIOR_MOVE_STATES. Until then a world cannot be built over them.
-national_world = pytest.mark.xfail(
-    set(SUPPORTED_STATES) != set(NATIONAL_STATES),
-    reason="the national states need curriculum.TESTS, people._ID_FORMATS and stays._prior_move",
-    strict=True,
-)
 
 
 def _digest(subs: Iterable[SubmissionRows]) -> tuple[int, str]:
@@ -116,7 +107,6 @@ def test_streams_fit_their_states_school_years() -> None:
                 assert on(2025, cal.start) < on(2025, leg.end) <= on(2025, cal.end), stream.name
 
 
-@national_world
 def test_a_small_national_world_has_children_in_every_state() -> None:
     world = build_world(5, 3000, NATIONAL_STATES, 2025)
     reported = {state for ids in world.truth.identities.values() for state in ids}
@@ -125,7 +115,6 @@ def test_a_small_national_world_has_children_in_every_state() -> None:
     assert 12 <= rows / 3000 <= 20  # about sixteen events a child, as in the benchmark's ten
 
 
-@national_world
 def test_the_national_stream_comes_from_all_46_states() -> None:
     subs = list(events_for(20_000, NATIONAL_STATES, seed=1))
     states = {sub.state for sub in subs}
