@@ -24,6 +24,7 @@ from hub.domain.moves import Notice
 from hub.domain.records import Event
 from hub.errors import DatabaseRefused
 from hub.store.batch.port import BatchStore, HeldRow, IdAllocator, OutboxRow
+from hub.store.identity_match import CROWDED, PER_KEY
 from tests.unit.factories import T0, T1, T2, eid, enrollment, event, student
 
 MATCHER = ExactMatcher()
@@ -153,6 +154,16 @@ class BatchStoreContract:
             key = MATCHER.blocking_keys(facts)[0]
             assert unit.candidates([key, "no such key"]) == {key: [Candidate(texas, facts)]}
             assert unit.candidates([]) == {}
+
+    def test_a_key_gives_at_most_per_key_identities_and_a_crowded_one_none(self, store: BatchStore) -> None:
+        facts = facts_from_fields("TX", "T0", student().fields)
+        key = MATCHER.blocking_keys(facts)[0]
+        link_and_write(store, [student("TX", f"T{n}") for n in range(CROWDED)])
+        with store.unit() as unit:
+            assert len(unit.candidates([key])[key]) == PER_KEY
+        link_and_write(store, [student("TX", "T-crowd")])
+        with store.unit() as unit:
+            assert unit.candidates([key]) == {}  # crowded: the first PER_KEY of them would be a lottery
 
     def test_another_state_links_to_the_child_and_new_facts_replace_the_keys(self, store: BatchStore) -> None:
         child = link_and_write(store, [student("TX", "T1")]).by_student[("TX", "T1")]

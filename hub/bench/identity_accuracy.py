@@ -3,8 +3,9 @@
 A linkage set is two files of identity reports with known truth: ``stored`` (what the hub holds,
 one record per child) and ``incoming`` (a second state's reports, some of the same children). Each
 incoming record is decided against the stored ones exactly as the pipeline decides it: candidates
-from the same blocking keys (at most ``PER_KEY`` per key, as the database query returns them), then
-link, near match (worklist) or new child. Automatic links are scored against the truth:
+from the same blocking keys (at most ``PER_KEY`` a key, none from a key more than ``CROWDED`` share,
+as the database query returns them), then link, near match (worklist) or new child.
+Automatic links are scored against the truth:
 
 - precision: the share of automatic links that join the right child;
 - recall: the share of incoming records whose child is stored that were linked to it automatically;
@@ -24,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.bench import identity_misses as misses
 from hub.domain.identity import Candidate, IdentityFacts, facts_from_fields
@@ -35,7 +36,9 @@ from hub.identity.model import FIELDS, PRIOR, Field, Model, levels
 from hub.identity.training import Decided, train
 from hub.identity.twins import first_name_rule, lookalike_share
 
-PER_KEY = 10  # as hub.store.identity_match
+PER_KEY = 10
+CROWDED = 20  # as hub.store.identity_match
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +112,8 @@ def run_matcher(
     entity_of = {r.uid: r.entity for r in stored}
     for r in stored:
         for key in matcher.blocking_keys(r.facts):
-            block = index.setdefault(key, [])
-            if len(block) < PER_KEY:
-                block.append(Candidate(r.uid, r.facts))
+            index.setdefault(key, []).append(Candidate(r.uid, r.facts))
+    _drop_crowded(index)
     fig = Figures(label, len(incoming), _true_matches(stored, incoming))
     stored_entities = set(entity_of.values())
     missed: Counter[str] = Counter()
@@ -136,6 +138,16 @@ def run_matcher(
     return fig
 
 
+def _drop_crowded(index: dict[str, list[T]]) -> None:
+    """A key shared by more than ``CROWDED`` stored identities finds none of them, the others their
+    first ``PER_KEY``, as in PostgreSQL."""
+    for key, block in list(index.items()):
+        if len(block) > CROWDED:
+            del index[key]
+        else:
+            del block[PER_KEY:]
+
+
 def fitted_fields(
     stored: Sequence[Record], incoming: Sequence[Record], seed: int = 1, random_pairs: int = 200_000
 ) -> tuple[Field, ...]:
@@ -147,9 +159,8 @@ def fitted_fields(
     index: dict[str, list[Record]] = {}
     for r in stored:
         for key in matcher.blocking_keys(r.facts):
-            block = index.setdefault(key, [])
-            if len(block) < PER_KEY:
-                block.append(r)
+            index.setdefault(key, []).append(r)
+    _drop_crowded(index)
     pairs = []
     for r in incoming:
         a = prepare(r.facts)

@@ -1,7 +1,8 @@
 """What a fit learns from, gathered from identities (pure: the store or a benchmark passes them in).
 
 - candidate pairs: each identity against those of other sources it shares a blocking key with (at
-  most ``per_key`` a key, as the store's look-up); their levels go to EM;
+  most ``per_key`` a key, none from a key more than ``crowded`` share, as the store's look-up);
+  their levels go to EM;
 - labels, known without a person: a pair of which one is of a multiple birth and the first names
   are not one name is two children (twins); a data admin's decisions come as ``decided`` pairs;
 - random pairs for u;
@@ -22,6 +23,7 @@ from hub.identity.matcher import SAME_NAME
 from hub.identity.model import PRIOR, Model, levels
 
 PER_KEY = 10
+CROWDED = 20  # as hub.store.identity_match
 RANDOM_PAIRS = 200_000
 
 
@@ -35,18 +37,19 @@ class Decided:
 
 
 def candidate_pairs(
-    identities: Sequence[IdentityFacts], per_key: int = PER_KEY, same_source: bool = False
+    identities: Sequence[IdentityFacts], per_key: int = PER_KEY, same_source: bool = False, crowded: int = CROWDED
 ) -> list[tuple[int, int]]:
     """Index pairs (i < j) of identities of two sources (of one, with ``same_source``) that share a
     blocking key."""
     blocks: dict[str, list[int]] = {}
     for i, facts in enumerate(identities):
         for key in keys(facts):
-            block = blocks.setdefault(key, [])
-            if len(block) < per_key:
-                block.append(i)
+            blocks.setdefault(key, []).append(i)
     pairs: set[tuple[int, int]] = set()
     for block in blocks.values():
+        if len(block) > crowded:  # a crowded key finds none (``hub.store.identity_match``)
+            continue
+        block = block[:per_key]
         for x, i in enumerate(block):
             for j in block[x + 1 :]:
                 if (identities[i].state == identities[j].state) == same_source:

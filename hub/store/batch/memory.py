@@ -34,7 +34,7 @@ from hub.domain.moves import Notice
 from hub.domain.records import fields_from_json, to_json
 from hub.errors import DatabaseRefused
 from hub.store.batch.port import BatchStore, HeldRow, Offsets, OutboxRow
-from hub.store.identity_match import PER_KEY
+from hub.store.identity_match import CROWDED, PER_KEY
 
 BTREE_LIMIT = 2704  # bytes: PostgreSQL's largest B-tree entry on 8 kB pages
 _NO_FACTS = IdentityFacts("", "", "", "", "", None, "", False)
@@ -124,7 +124,10 @@ class MemoryUnit:
     def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
         keys_of: dict[StudentKey, list[str]] = {}
         for key in blocking_keys:
-            for student in sorted(self._t.blocks.get(key, ()))[:PER_KEY]:
+            shared = self._t.blocks.get(key, ())
+            if len(shared) > CROWDED:  # a crowded key finds none, as in PostgreSQL
+                continue
+            for student in sorted(shared)[:PER_KEY]:
                 keys_of.setdefault(student, []).append(key)
         found: dict[str, list[Candidate]] = {}
         for student, keys in keys_of.items():
