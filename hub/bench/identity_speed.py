@@ -24,7 +24,8 @@ from hub.bench.stolen import cpu_ticks, stolen_percent
 from hub.bench.stored import children as _stored
 from hub.bench.stored import load, reports
 from hub.config import Settings
-from hub.domain.identity import IdentityFacts, facts_from_fields
+from hub.domain.identity import IdentityFacts, MatchDecision, facts_from_fields
+from hub.domain.msix_id import from_serial
 from hub.identity.features import keys, prepare
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.store import db, identity_match
@@ -50,6 +51,12 @@ class SpeedFigures:
     mean_candidates: float
     linked: int
     near: int
+    correct_links: int
+    """Links of a stored child's report to that child's own MSIX id."""
+    wrong_links: int
+    """Links to another child: a new child linked to a stored one, or a report to a sibling or namesake."""
+    returning: int
+    """Look-ups that were a stored child's report: the correct links there could have been."""
     stolen_percent: float | None
     """CPU time the hypervisor gave to others while the look-ups were timed (``hub.bench.stolen``)."""
 
@@ -82,7 +89,7 @@ def run(
                 log(f"loaded {stored:,} children and {blocks:,} blocking rows in {load_s:.0f} s into {name}")
             incoming = _incoming(seed, sample, lookups, rng)
             ticks = cpu_ticks()
-            times, candidates, linked, near = _time(conn, incoming, matcher)
+            times, candidates, decided = _time(conn, incoming, matcher)
             stolen = stolen_percent(ticks, cpu_ticks())
     finally:
         if keep and not database:
@@ -90,6 +97,11 @@ def run(
         elif not database:
             _drop(base, name, log)
     times.sort()
+    # Child n of the load (from 1) is from_serial(FIRST_SERIAL + n); the sample is the first
+    # children loaded, in load order, and the rest of the look-ups are children never stored.
+    expected = [from_serial(FIRST_SERIAL + n) for n in range(1, len(sample[: lookups // 2]) + 1)]
+    linked_to = [d.msix_id for d in decided]
+    correct = sum(got == want for got, want in zip(linked_to, expected, strict=False))
     return SpeedFigures(
         stored=stored,
         block_rows=blocks,
@@ -99,8 +111,11 @@ def run(
         p99_ms=round(times[int(len(times) * 0.99) - 1], 2),
         max_ms=round(times[-1], 2),
         mean_candidates=round(statistics.fmean(candidates), 1),
-        linked=linked,
-        near=near,
+        linked=sum(m is not None for m in linked_to),
+        near=sum(bool(d.near) for d in decided),
+        correct_links=correct,
+        wrong_links=sum(m is not None for m in linked_to) - correct,
+        returning=len(expected),
         stolen_percent=stolen,
     )
 
@@ -129,14 +144,14 @@ def _incoming(seed: int, sample: list[tuple[Family, Child]], lookups: int, rng: 
 
 def _time(
     conn: psycopg.Connection, incoming: list[IdentityFacts], matcher: ProbabilisticMatcher
-) -> tuple[list[float], list[int], int, int]:
+) -> tuple[list[float], list[int], list[MatchDecision]]:
     prepare.cache_clear()  # nothing computed during the load is reused: each look-up starts cold
     keys.cache_clear()
     gc.collect()  # as the worker does before its first batch (``consumers.merge_worker``)
     gc.freeze()
     times: list[float] = []
     candidates: list[int] = []
-    linked = near = 0
+    decided: list[MatchDecision] = []
     # Each look-up is its one statement, as in the worker, whose batch transaction is already open
     # when it looks for candidates: no BEGIN and COMMIT round trips of its own (they added two
     # round trips, 0.2-0.3 ms, to each look-up).
@@ -150,6 +165,5 @@ def _time(
             decision = matcher.decide(facts, list(unique.values()))
             times.append((time.perf_counter() - started) * 1000)
             candidates.append(len(unique))
-            linked += decision.msix_id is not None
-            near += bool(decision.near)
-    return times, candidates, linked, near
+            decided.append(decision)
+    return times, candidates, decided

@@ -294,6 +294,10 @@ def identity_speed(
     table.add_row("p50 / p99 / max", f"{figures.p50_ms} / {figures.p99_ms} / {figures.max_ms} ms")
     table.add_row("candidates per look-up (mean)", f"{figures.mean_candidates}")
     table.add_row("linked / near matches", f"{figures.linked:,} / {figures.near:,}")
+    table.add_row(
+        "links right / wrong (of returning children)",
+        f"{figures.correct_links:,} / {figures.wrong_links:,} (of {figures.returning:,})",
+    )
     table.add_row("CPU time stolen by the hypervisor", _percent(figures.stolen_percent))
     Console().print(table)
     print(json.dumps(figures.as_dict()))
