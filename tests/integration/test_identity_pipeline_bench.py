@@ -39,3 +39,14 @@ def test_pairwise_scoring_counts_pairs_not_records() -> None:
     merged = {k: "ONE" for k in links}  # every child of every family under one id
     worst = identity_pipeline.pairwise(stored, incoming, merged)
     assert worst["recall"] == 1.0 and worst["precision"] < 0.05 and worst["false_pairs"] > 0
+
+
+def test_the_speed_bench_scores_its_links_against_the_truth(hub: Hub) -> None:
+    """``msix bench identity-speed`` on a small store: half the look-ups are stored children
+    reported again (their own MSIX id is right), half are children never stored (any link is wrong)."""
+    from hub.bench import identity_speed
+
+    figures = identity_speed.run(hub.settings, stored=3000, lookups=200, seed=3, log=lambda _: None)
+    assert figures.returning == 100 and figures.lookups == 200
+    assert figures.correct_links + figures.wrong_links == figures.linked
+    assert figures.correct_links >= 85 and figures.wrong_links <= 5
