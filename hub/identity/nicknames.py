@@ -8,7 +8,7 @@ forms (Alex). Names are normalized (upper case, no accents).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 # given name -> its nicknames and other-language forms
 # fmt: off
@@ -117,7 +117,9 @@ def _build() -> dict[str, frozenset[str]]:
 _GIVEN_OF = _build()
 
 
-@cache
+# Bounded: the names come from the states' records, typos and all, so a worker that runs for months
+# would otherwise keep every first name it ever compared.
+@lru_cache(maxsize=65536)
 def given_names(name: str) -> frozenset[str]:
     """The given names ``name`` may stand for: itself, and the names it is a nickname of."""
     return _GIVEN_OF.get(name, frozenset()) | {name}
