@@ -12,8 +12,8 @@ In one run, on its own database and topics (nothing of a real deployment is touc
    deployment scales out; W = 1 is one process): merge events/s, counted from the workers' start to
    the last one's exit, and the largest peak RSS of any one worker, sampled ten times a second;
 4. end-to-end latency at a steady pace: a fresh tenth of the data is published at half the
-   measured merge rate (held every 50 messages) while a worker runs, and the worker reports the time from each message's
-   Kafka timestamp to the commit of its effects (p50, p99);
+   measured merge rate (held every 50 messages) while a worker runs, and the worker reports the
+   time from each message's Kafka timestamp to the commit of its effects (p50, p99);
 5. the ceiling: the run's records written by one raw PostgreSQL COPY into an empty copy of the table.
 """
 
@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 import psycopg
@@ -217,8 +218,8 @@ class _Paced(Producer):
 
     _STEP = 50  # 50 messages: 10 ms at 5,000 a second
 
-    def __init__(self, kafka: KafkaSettings, pace: float) -> None:
-        super().__init__(kafka)
+    def __init__(self, kafka: KafkaSettings, pace: float, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(kafka, extra)
         self._pace = pace
         self._sent = 0
         self._started: float | None = None
