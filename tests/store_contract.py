@@ -23,8 +23,8 @@ from hub.domain.merge import Stored
 from hub.domain.moves import Notice
 from hub.domain.records import Event
 from hub.errors import DatabaseRefused
+from hub.identity.features import CROWDED, PER_KEY
 from hub.store.batch.port import BatchStore, HeldRow, IdAllocator, OutboxRow
-from hub.store.identity_match import CROWDED, PER_KEY
 from tests.unit.factories import T0, T1, T2, eid, enrollment, event, student
 
 MATCHER = ExactMatcher()

@@ -29,15 +29,13 @@ from typing import Any, TypeVar
 
 from hub.bench import identity_misses as misses
 from hub.domain.identity import Candidate, IdentityFacts, facts_from_fields
-from hub.identity.features import prepare
+from hub.identity.features import CROWDED, PER_KEY, prepare
 from hub.identity.fit import fit
 from hub.identity.matcher import ProbabilisticMatcher, Thresholds
 from hub.identity.model import FIELDS, PRIOR, Field, Model, levels
 from hub.identity.training import Decided, train
 from hub.identity.twins import first_name_rule, lookalike_share
 
-PER_KEY = 10
-CROWDED = 20  # as hub.store.identity_match
 T = TypeVar("T")
 
 

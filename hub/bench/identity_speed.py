@@ -102,6 +102,7 @@ def run(
     expected = [from_serial(FIRST_SERIAL + n) for n in range(1, len(sample[: lookups // 2]) + 1)]
     linked_to = [d.msix_id for d in decided]
     correct = sum(got == want for got, want in zip(linked_to, expected, strict=False))
+    linked = sum(m is not None for m in linked_to)
     return SpeedFigures(
         stored=stored,
         block_rows=blocks,
@@ -111,10 +112,10 @@ def run(
         p99_ms=round(times[int(len(times) * 0.99) - 1], 2),
         max_ms=round(times[-1], 2),
         mean_candidates=round(statistics.fmean(candidates), 1),
-        linked=sum(m is not None for m in linked_to),
+        linked=linked,
         near=sum(bool(d.near) for d in decided),
         correct_links=correct,
-        wrong_links=sum(m is not None for m in linked_to) - correct,
+        wrong_links=linked - correct,
         returning=len(expected),
         stolen_percent=stolen,
     )

@@ -17,13 +17,11 @@ from dataclasses import dataclass
 
 from hub.domain.identity import IdentityFacts
 from hub.identity import tf, twins
-from hub.identity.features import keys, prepare
+from hub.identity.features import CROWDED, PER_KEY, keys, prepare
 from hub.identity.fit import Label, Vector, fit_sessions
 from hub.identity.matcher import SAME_NAME
 from hub.identity.model import PRIOR, Model, levels
 
-PER_KEY = 10
-CROWDED = 20  # as hub.store.identity_match
 RANDOM_PAIRS = 200_000
 
 

@@ -14,18 +14,7 @@ import psycopg
 
 from hub.domain.identity import FACT_COLUMNS, Candidate, IdentityFacts, Matcher
 from hub.domain.linking import Links, StudentKey
-
-# A look-up takes at most PER_KEY identities from each blocking key, and none from a key more than
-# CROWDED identities share. Such a key (a birth date and sex, a birthplace and a name, a common name
-# in one birth year, once the store holds a million children) is near useless for finding a child:
-# the first PER_KEY of hundreds are a lottery, yet each costs a row fetched, sent and scored, and the
-# identity's narrower keys still find it. Only the crowded key's index entries are read, never its
-# identities' rows. Measured (`msix bench identity-speed`, 1,000,000 children, the same 2,000
-# look-ups): candidates per look-up 65.1 with the cap alone, 31.8 with CROWDED 20, 19.6 with 10;
-# links right / wrong 948 / 70, 947 / 70, 944 / 63. In memory (`msix bench identity`, synthetic
-# seed 7), CROWDED 20 kept the same decisions, where 10 lost 0.1% of true pairs to blocking.
-PER_KEY = 10
-CROWDED = 20
+from hub.identity.features import CROWDED, PER_KEY
 
 _FACTS = ", ".join(f"si.{c}" for c in FACT_COLUMNS)
 

@@ -33,8 +33,8 @@ from hub.domain.merge import Stored
 from hub.domain.moves import Notice
 from hub.domain.records import fields_from_json, to_json
 from hub.errors import DatabaseRefused
+from hub.identity.features import CROWDED, PER_KEY
 from hub.store.batch.port import BatchStore, HeldRow, Offsets, OutboxRow
-from hub.store.identity_match import CROWDED, PER_KEY
 
 BTREE_LIMIT = 2704  # bytes: PostgreSQL's largest B-tree entry on 8 kB pages
 _NO_FACTS = IdentityFacts("", "", "", "", "", None, "", False)
