@@ -187,6 +187,9 @@ def _link(
         if e.family == "student" and (e.state, e.state_student_id) not in known:
             facts = facts_from_fields(e.state, e.state_student_id, e.fields)
             incoming[facts] = matcher.lock_keys(facts)
+    if incoming:
+        # A link asks more evidence of a report the more children it could be (``crowd_bits``).
+        matcher = matcher.for_store(unit.stored_children())
     locks = sorted({k for lock_keys in incoming.values() for k in lock_keys})
     before = unit.identity_versions(locks)
     found = unit.candidates(sorted({k for facts in incoming for k in matcher.blocking_keys(facts)}))

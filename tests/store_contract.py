@@ -165,6 +165,14 @@ class BatchStoreContract:
         with store.unit() as unit:
             assert unit.candidates([key]) == {}  # crowded: the first PER_KEY of them would be a lottery
 
+    def test_the_stores_size_counts_the_children_its_units_committed(self, store: BatchStore) -> None:
+        with store.unit() as unit:
+            assert unit.stored_children() == 0
+        link_and_write(store, [student("TX", f"T{n}") for n in range(7)])
+        link_and_write(store, [enrollment("FL", "F1")])  # records before the identity: a child too
+        with store.unit() as unit:
+            assert unit.stored_children() == 8
+
     def test_another_state_links_to_the_child_and_new_facts_replace_the_keys(self, store: BatchStore) -> None:
         child = link_and_write(store, [student("TX", "T1")]).by_student[("TX", "T1")]
         michigan = link_and_write(store, [student("MI", "M1")])

@@ -104,10 +104,12 @@ def run_matcher(
     label: str = "hub matcher",
     first_name_rule: bool = True,
 ) -> Figures:
-    matcher = ProbabilisticMatcher(thresholds, fields, first_name_rule)
+    entity_of = {r.uid: r.entity for r in stored}
+    # As the worker decides: the thresholds moved for the store's size (none below 64,000 children).
+    matcher = ProbabilisticMatcher(thresholds, fields, first_name_rule).for_store(len(set(entity_of.values())))
+    thresholds = matcher.thresholds
     started = time.perf_counter()
     index: dict[str, list[Candidate]] = {}
-    entity_of = {r.uid: r.entity for r in stored}
     for r in stored:
         for key in matcher.blocking_keys(r.facts):
             index.setdefault(key, []).append(Candidate(r.uid, r.facts))

@@ -57,6 +57,9 @@ class SpeedFigures:
     """Links to another child: a new child linked to a stored one, or a report to a sibling or namesake."""
     returning: int
     """Look-ups that were a stored child's report: the correct links there could have been."""
+    upper: float
+    lower: float
+    """The thresholds the look-ups were decided with, moved for the store's size (``crowd_bits``)."""
     stolen_percent: float | None
     """CPU time the hypervisor gave to others while the look-ups were timed (``hub.bench.stolen``)."""
 
@@ -71,7 +74,8 @@ def run(
     ``keep``: keep the database this run loads, for such later runs."""
     name = database or f"msix_idspeed{int(time.time())}"
     settings = base.database.with_database(name)
-    matcher = ProbabilisticMatcher(Thresholds(base.identity.upper, base.identity.lower))
+    # As the worker decides in a store of this size (``crowd_bits``): more evidence for a link.
+    matcher = ProbabilisticMatcher(Thresholds(base.identity.upper, base.identity.lower)).for_store(stored)
     rng = random.Random(seed + 1)  # noqa: S311 - synthetic data, nothing secret
     # Stored children that come back from another state: the first ones generated (families are
     # drawn independently, so the first are as good a sample as any).
@@ -117,6 +121,8 @@ def run(
         correct_links=correct,
         wrong_links=linked - correct,
         returning=len(expected),
+        upper=matcher.thresholds.upper,
+        lower=matcher.thresholds.lower,
         stolen_percent=stolen,
     )
 

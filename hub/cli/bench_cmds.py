@@ -293,6 +293,7 @@ def identity_speed(
     table.add_row("look-ups timed", f"{figures.lookups:,}")
     table.add_row("p50 / p99 / max", f"{figures.p50_ms} / {figures.p99_ms} / {figures.max_ms} ms")
     table.add_row("candidates per look-up (mean)", f"{figures.mean_candidates}")
+    table.add_row("link / worklist thresholds (store's size included)", f"{figures.upper:g} / {figures.lower:g}")
     table.add_row("linked / near matches", f"{figures.linked:,} / {figures.near:,}")
     table.add_row(
         "links right / wrong (of returning children)",

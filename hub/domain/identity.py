@@ -141,6 +141,11 @@ class Matcher(Protocol):
         left out of ``decide`` without changing what it decides."""
         ...
 
+    def for_store(self, children: int) -> Matcher:
+        """The matcher that decides in a store holding ``children`` children (a probabilistic one
+        asks more of a link the larger the store: ``hub.identity.matcher.crowd_bits``)."""
+        ...
+
 
 class ExactMatcher:
     """Same normalized first name, first surname, birth date and sex, reported by another state."""
@@ -153,6 +158,9 @@ class ExactMatcher:
 
     def lock_keys(self, facts: IdentityFacts) -> list[str]:
         return self.blocking_keys(facts)
+
+    def for_store(self, children: int) -> ExactMatcher:
+        return self  # exact agreement on four facts, whatever the store's size
 
     def decide(self, facts: IdentityFacts, candidates: Sequence[Candidate]) -> MatchDecision:
         matches = {c.msix_id for c in candidates if self.bears_on(facts, c)}

@@ -34,8 +34,10 @@ state's own word (a data admin can still merge them).
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hub.domain.identity import Candidate, IdentityFacts, MatchDecision, NearMatch
 from hub.identity import compare
@@ -51,10 +53,46 @@ MAX_NEAR = 3
 MARGIN = 6.0
 
 
+# The store's size at which UPPER and LOWER were chosen (the training seed's stored identities,
+# about 63,000). See ``crowd_bits``.
+REFERENCE_STORE = 64_000
+
+
+def crowd_bits(children: int) -> float:
+    """How many bits more a link takes in a store of ``children`` than in the one the thresholds
+    were chosen on: log2(children / REFERENCE_STORE), none below it, to a tenth of a bit.
+
+    The score is a Bayes factor for "this report and that stored child are one child". The chance
+    that a report is of one particular stored child before anything is compared falls as the
+    store grows (one in N), and the chance that some stranger agrees as well as a mistyped
+    report does grows with it: at 1,000,000 stored children about 76 share each birth date and
+    sex, and among them a first name and one surname in common is a coincidence 7 new children in
+    100 met (``msix bench identity-speed``). The thresholds are posterior odds, so they move by the
+    prior's log-odds: twice the children, one bit more, for the link and for the worklist alike.
+    """
+    if children <= REFERENCE_STORE:
+        return 0.0
+    return round(math.log2(children / REFERENCE_STORE), 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     upper: float = UPPER
     lower: float = LOWER
+    crowd: float = 0.0
+    """bits added to both for the store's size (``crowd_bits``); included in ``upper`` and ``lower``"""
+
+    def for_store(self, children: int) -> Thresholds:
+        """These thresholds as chosen, moved for a store of ``children`` (``crowd_bits``)."""
+        crowd = crowd_bits(children)
+        shift = crowd - self.crowd
+        return replace(self, upper=self.upper + shift, lower=self.lower + shift, crowd=crowd)
+
+    def says(self, which: float) -> str:
+        """A threshold as a reason gives it: ``18``, or ``18 (14 + 4.0 for the store's size)``."""
+        if not self.crowd:
+            return f"{which:g}"
+        return f"{which:g} ({which - self.crowd:g} + {self.crowd:g} for the store's size)"
 
 
 class ProbabilisticMatcher:
@@ -72,6 +110,16 @@ class ProbabilisticMatcher:
         # On for the hub's data (children: about 3% are twins). Off only for a source whose own
         # records show no twins' look-alikes (``hub.identity.twins.first_name_rule`` decides).
         self.first_name_rule = self.model.first_name_rule if first_name_rule is None else first_name_rule
+
+    def for_store(self, children: int) -> ProbabilisticMatcher:
+        """This matcher with its thresholds moved for a store of ``children`` (``crowd_bits``):
+        the same model, keys and scorer."""
+        thresholds = self.thresholds.for_store(children)
+        if thresholds == self.thresholds:
+            return self
+        sized = copy.copy(self)
+        sized.thresholds = thresholds
+        return sized
 
     def blocking_keys(self, facts: IdentityFacts) -> list[str]:
         return list(keys(facts))
@@ -102,13 +150,13 @@ class ProbabilisticMatcher:
                 best[c.msix_id] = (s, c)
         ranked = sorted(best.values(), key=lambda sc: (-sc[0].total, sc[1].msix_id))
         if not ranked or ranked[0][0].total < self.thresholds.lower:
-            why = f"no candidate scores {self.thresholds.lower:g} or more ({len(seen)} compared)"
+            why = f"no candidate scores {self.thresholds.says(self.thresholds.lower)} or more ({len(seen)} compared)"
             return MatchDecision(None, (f"new child: {why}", self._version))
         top_score, best_candidate = ranked[0]
         blocked = self._why_not(incoming, prepare(best_candidate.facts), top_score, ranked[1:])
         if top_score.total >= self.thresholds.upper and blocked is None:
             reasons = (
-                f"linked: score {top_score.total:+.1f} ≥ {self.thresholds.upper:g}",
+                f"linked: score {top_score.total:+.1f} ≥ {self.thresholds.says(self.thresholds.upper)}",
                 self._version,
                 *top_score.reasons(),
             )
@@ -118,7 +166,8 @@ class ProbabilisticMatcher:
             for s, c in ranked[:MAX_NEAR]
             if s.total >= self.thresholds.lower
         )
-        why = blocked or f"score {top_score.total:+.1f} between {self.thresholds.lower:g} and {self.thresholds.upper:g}"
+        t = self.thresholds
+        why = blocked or f"score {top_score.total:+.1f} between {t.says(t.lower)} and {t.says(t.upper)}"
         reasons = (f"near match, for review: {why}", self._version, *top_score.reasons())
         return MatchDecision(None, reasons, top_score.total, near)
 

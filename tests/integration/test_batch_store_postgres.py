@@ -115,3 +115,23 @@ def test_one_child_reported_by_two_states_at_the_same_moment_is_one_child(databa
         kinds = sorted(r[0] for r in conn.execute("SELECT kind FROM identity_event"))
     assert [r[0] for r in rows] == ["MI", "TX"] and rows[0][1] == rows[1][1]
     assert kinds == ["created", "linked"]
+
+
+def test_the_stores_size_is_the_planners_estimate_once_analyzed_and_follows_growth(database_url: str) -> None:
+    """Never analyzed: counted. Analyzed: the rows per page of the last ANALYZE times the pages now,
+    so children added since count without another ANALYZE (autovacuum's comes later)."""
+    ids = [f"{n:012d}" for n in range(20_000)]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        with conn.cursor().copy("COPY child (msix_id) FROM STDIN") as copy:
+            for msix_id in ids[:5_000]:
+                copy.write_row((msix_id,))
+        store = PostgresBatchStore(conn)
+        with store.unit() as unit:
+            assert unit.stored_children() == 5_000
+        conn.execute("ANALYZE child")
+        with conn.cursor().copy("COPY child (msix_id) FROM STDIN") as copy:
+            for msix_id in ids[5_000:]:
+                copy.write_row((msix_id,))
+        with store.unit() as unit:
+            assert 18_000 <= unit.stored_children() <= 22_000
+

@@ -8,7 +8,7 @@ import pytest
 from hub.domain.identity import Candidate, facts_from_fields
 from hub.identity import compare
 from hub.identity.features import prepare
-from hub.identity.matcher import ProbabilisticMatcher, Thresholds
+from hub.identity.matcher import REFERENCE_STORE, ProbabilisticMatcher, Thresholds, crowd_bits
 from hub.identity.model import FIELDS, Bounded, score
 from hub.identity.nicknames import canonical, equivalent
 
@@ -280,6 +280,36 @@ def test_same_state_candidates_are_not_compared():
 def test_thresholds_are_settings():
     loose = decide(features("MI", "M1", first_name="Luis"), features(), thresholds=Thresholds(60, 50))
     assert loose.msix_id is None and not loose.near  # nothing reaches 50: a new child
+
+
+def test_a_link_asks_a_bit_more_each_time_the_store_doubles_past_the_reference():
+    assert [crowd_bits(n) for n in (0, 1_000, REFERENCE_STORE)] == [0.0, 0.0, 0.0]
+    assert crowd_bits(2 * REFERENCE_STORE) == 1.0 and crowd_bits(1_000_000) == 4.0
+    t = Thresholds().for_store(1_000_000)
+    assert (t.upper, t.lower, t.crowd) == (18.0, 14.0, 4.0)
+    assert t.for_store(2 * REFERENCE_STORE) == Thresholds().for_store(2 * REFERENCE_STORE)  # from the chosen ones
+    assert t.for_store(10) == Thresholds()
+    m = ProbabilisticMatcher()
+    assert m.for_store(REFERENCE_STORE) is m and m.for_store(1_000_000).thresholds == t
+
+
+def test_a_namesake_with_the_same_birth_date_links_in_a_small_store_and_goes_to_a_person_in_a_large_one():
+    # first name, one surname, birth date and sex: 21.4 bits. At 1,000,000 children about 76 share a
+    # birth date and sex, and one of them with the first name and a surname is no rare stranger.
+    namesake = features("MI", "M1", **{**_BARE, "last_name_2": "Soto"})
+    small = ProbabilisticMatcher().decide(namesake.facts, [Candidate("C0", features().facts)])
+    large = ProbabilisticMatcher().for_store(1_000_000).decide(namesake.facts, [Candidate("C0", features().facts)])
+    assert small.msix_id == "C0" and small.reasons[0].endswith("≥ 14")
+    assert large.msix_id is None and [n.msix_id for n in large.near] == ["C0"]
+    assert "between 14 (10 + 4 for the store's size) and 18 (14 + 4 for the store's size)" in large.reasons[0]
+
+
+_BARE = {"middle_name": "", "birth_city": "", "birth_state": "", "birth_country": ""} | {
+    "parent1_first_name": "",
+    "parent1_last_name": "",
+    "parent2_first_name": "",
+    "parent2_last_name": "",
+}
 
 
 def test_blocking_keys_survive_each_defect():

@@ -137,6 +137,9 @@ class MemoryUnit:
                     found.setdefault(key, []).append(candidate)
         return found
 
+    def stored_children(self) -> int:
+        return len(self._t.children)
+
     def draw_serials(self, count: int) -> list[int]:
         return self._store.draw_serials(count)
 

@@ -59,6 +59,11 @@ class BatchUnit(Protocol):
         """The identities that share a blocking key with the batch, by key."""
         ...
 
+    def stored_children(self) -> int:
+        """About how many children the store holds (an estimate is enough: the matcher reads its
+        logarithm, ``hub.identity.matcher.crowd_bits``)."""
+        ...
+
     def draw_serials(self, count: int) -> list[int]:
         """``count`` unused serials for new MSIX ids (never handed out again, kept or not)."""
         ...

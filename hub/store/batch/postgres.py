@@ -64,6 +64,9 @@ class PostgresUnit:
     def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
         return identity_match.candidates(self._cur, blocking_keys)
 
+    def stored_children(self) -> int:
+        return identity_match.stored_children(self._cur)
+
     def draw_serials(self, count: int) -> list[int]:
         return effects.draw_serials(self._cur, count)
 
