@@ -134,4 +134,3 @@ def test_the_stores_size_is_the_planners_estimate_once_analyzed_and_follows_grow
                 copy.write_row((msix_id,))
         with store.unit() as unit:
             assert 18_000 <= unit.stored_children() <= 22_000
-
