@@ -130,8 +130,12 @@ class IdentitySettings(BaseSettings):
     matcher: Literal["probabilistic", "exact"] = Field(
         default="probabilistic", description="exact: only exact agreement links, no worklist (the old rule)"
     )
-    upper: float = Field(default=14.0, description="at or above: linked automatically")
-    lower: float = Field(default=10.0, description="at or above (and below upper): a near-match worklist item")
+    upper: float = Field(
+        default=14.0, description="at or above: linked automatically (up to 64,000 stored children; more beyond)"
+    )
+    lower: float = Field(
+        default=10.0, description="at or above (and below upper): a near-match worklist item (rises with upper)"
+    )
     escalate_after_hours: float = Field(default=72.0, gt=0, description="an open worklist item escalates after this")
 
 
