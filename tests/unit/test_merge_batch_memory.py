@@ -3,6 +3,8 @@ notices, outbox rows and offsets out; no database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -11,7 +13,8 @@ from consumers import merge_batch
 from consumers.decoding import DeadLetter
 from hub.domain.identity import ExactMatcher
 from hub.domain.records import Event
-from hub.store.batch.memory import MemoryBatchStore
+from hub.identity.matcher import ProbabilisticMatcher
+from hub.store.batch.memory import MemoryBatchStore, MemoryUnit
 from hub.store.batch.port import IdAllocator
 from producers.topics import Topics
 from tests.store_contract import too_long_for_an_index
@@ -105,3 +108,34 @@ def test_a_stale_event_counts_and_changes_nothing() -> None:
     stale = run(store, [enrollment(ts=T0, action="U", city="Older")])
     assert (stale.events, stale.stale) == (1, 1)
     assert (store.committed.records[enrollment().record_id].fields or {})["facility_city"] == "Newer"
+
+
+class _Holding(MemoryBatchStore):
+    """A store whose units say they hold ``children`` children (a million, without making them)."""
+
+    def __init__(self, children: int) -> None:
+        super().__init__()
+        self.children = children
+
+    @contextmanager
+    def unit(self) -> Iterator[MemoryUnit]:
+        with super().unit() as unit:
+            unit.stored_children = lambda: self.children  # type: ignore[method-assign]
+            yield unit
+
+
+def test_the_batch_is_matched_with_thresholds_for_the_stores_size() -> None:
+    # The first name, one surname, the birth date and sex (21.4 bits): one child in a small store; in
+    # one of a million, one of the namesakes a data admin must tell apart (18 bits to link there).
+    texas, michigan = student("TX", "T1"), student("MI", "M1", last_name_2="Soto")
+    outcomes = []
+    for children in (1_000, 1_000_000):
+        store = _Holding(children)
+        matcher = ProbabilisticMatcher()
+        for batch in ([texas], [michigan]):
+            merge_batch.process_splitting(store, batch, positions(batch), "g", TOPICS, matcher, IdAllocator(), NOW)
+        t = store.committed
+        outcomes.append((t.identities[("MI", "M1")][0] == t.identities[("TX", "T1")][0], bool(t.worklist)))
+    assert outcomes == [(True, False), (False, True)]
+    (item,) = store.committed.worklist.values()
+    assert "(14 + 4 for the store's size)" in item.reasons[0]
