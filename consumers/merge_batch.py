@@ -143,7 +143,7 @@ def process(
         ]
         result.dead_letters = len(dead)
         if new_events:
-            links = _link(unit, new_events, matcher, allocate.bind(unit.draw_serials), now)
+            links = _link(unit, new_events, matcher, allocate.bind(unit.draw_serials), now, result.steps)
             t = result.lap("link", t)
             applied = _apply(unit, new_events, links, now)
             t = result.lap("apply", t)
@@ -169,6 +169,7 @@ def _link(
     matcher: Matcher,
     allocate: IdAllocator,
     now: datetime,
+    steps: dict[str, float] | None = None,
 ) -> linking.Links:
     """Link the batch's students to children, matching before the identity locks are taken.
 
@@ -191,10 +192,15 @@ def _link(
         # A link asks more evidence of a report the more children it could be (``crowd_bits``).
         matcher = matcher.for_store(unit.stored_children())
     locks = sorted({k for lock_keys in incoming.values() for k in lock_keys})
+    # Within the link step, for the batch's log line: reading candidates, deciding, taking the locks.
+    clock = _Clock(steps if steps is not None else {})
     before = unit.identity_versions(locks)
     found = unit.candidates(sorted({k for facts in incoming for k in matcher.blocking_keys(facts)}))
+    clock.lap("link_read")
     links = linking.link(events, known, _copy(found), matcher, allocate, now)
+    clock.lap("link_decide")
     after = unit.lock_identities(locks)
+    clock.lap("link_lock")
     moved = {k for k in locks if after.get(k, 0) != before.get(k, 0)}
     again = [facts for facts, lock_keys in incoming.items() if moved.intersection(lock_keys)]
     if not again:
@@ -216,6 +222,18 @@ def _link(
         found[key] = added + found.get(key, [])  # first: ``decide`` keeps the first version of an identity
     reuse = {key: placement for key, placement in links.placed.items() if key in earlier}
     return linking.link(events, known, found, matcher, allocate, now, reuse)
+
+
+class _Clock:
+    """Milliseconds between laps, added into ``steps`` under each lap's name."""
+
+    def __init__(self, steps: dict[str, float]) -> None:
+        self.steps, self.last = steps, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps[name] = round(self.steps.get(name, 0.0) + (now - self.last) * 1000, 1)
+        self.last = now
 
 
 def _copy(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
