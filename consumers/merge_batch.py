@@ -9,7 +9,7 @@ letters with the database's reason, so one state's bad value never stops every s
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
@@ -195,7 +195,8 @@ def _link(
     # Within the link step, for the batch's log line: reading candidates, deciding, taking the locks.
     clock = _Clock(steps if steps is not None else {})
     before = unit.identity_versions(locks)
-    found = unit.candidates(sorted({k for facts in incoming for k in matcher.blocking_keys(facts)}))
+    asking = _asking(incoming, matcher)
+    found = unit.candidates(sorted(asking), asking)
     clock.lap("link_read")
     links = linking.link(events, known, _copy(found), matcher, allocate, now)
     clock.lap("link_decide")
@@ -205,7 +206,9 @@ def _link(
     again = [facts for facts, lock_keys in incoming.items() if moved.intersection(lock_keys)]
     if not again:
         return links
-    fresh = _fresh(found, unit.candidates(sorted({k for facts in again for k in matcher.blocking_keys(facts)})))
+    # Read as the first time (each key for the same state), so that ``_fresh`` compares like with like.
+    asked_again = {k: asking[k] for facts in again for k in matcher.blocking_keys(facts)}
+    fresh = _fresh(found, unit.candidates(sorted(asked_again), asked_again))
     changed = {  # every new identity of the batch, not only those under a moved key: all see ``fresh``
         (facts.state, facts.state_student_id)
         for facts in incoming
@@ -222,6 +225,16 @@ def _link(
         found[key] = added + found.get(key, [])  # first: ``decide`` keeps the first version of an identity
     reuse = {key: placement for key, placement in links.placed.items() if key in earlier}
     return linking.link(events, known, found, matcher, allocate, now, reuse)
+
+
+def _asking(incoming: Iterable[IdentityFacts], matcher: Matcher) -> dict[str, str]:
+    """Each blocking key of the new identities, and the one state asking for it ("" when several
+    do): a state's own identities are never its candidates, so the store leaves them out."""
+    asking: dict[str, str] = {}
+    for facts in incoming:
+        for key in matcher.blocking_keys(facts):
+            asking[key] = facts.state if asking.get(key, facts.state) == facts.state else ""
+    return asking
 
 
 class _Clock:

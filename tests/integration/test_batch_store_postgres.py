@@ -77,8 +77,8 @@ class _AfterCandidates:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._unit, name)
 
-    def candidates(self, blocking_keys: Any) -> Any:
-        found = self._unit.candidates(blocking_keys)
+    def candidates(self, blocking_keys: Any, asking: Any = None) -> Any:
+        found = self._unit.candidates(blocking_keys, asking)
         # A merge that locked before it read would wait here in vain: the barrier breaks, and the lock
         # serializes the two (the test then fails on ``barrier.broken``: the race did not happen).
         if not self._waited:  # the first read only: the second look, under the lock, goes on

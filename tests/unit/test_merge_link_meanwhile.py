@@ -49,8 +49,8 @@ class _Interleaved:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._unit, name)
 
-    def candidates(self, blocking_keys: list[str]) -> Any:
-        found = self._unit.candidates(blocking_keys)
+    def candidates(self, blocking_keys: list[str], asking: Any = None) -> Any:
+        found = self._unit.candidates(blocking_keys, asking)
         if not self.played:
             self.played = True
             links = linking.link([self._other], {}, {}, self._matcher, IdAllocator().bind(self._unit.draw_serials), T2)

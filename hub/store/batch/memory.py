@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -121,13 +121,17 @@ class MemoryUnit:
             self._t.lock_versions[key] = version + 1
         return before
 
-    def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
+    def candidates(
+        self, blocking_keys: Sequence[str], asking: Mapping[str, str] | None = None
+    ) -> dict[str, list[Candidate]]:
+        asking = asking or {}
         keys_of: dict[StudentKey, list[str]] = {}
         for key in blocking_keys:
             shared = self._t.blocks.get(key, ())
             if len(shared) > CROWDED:  # a crowded key finds none, as in PostgreSQL
                 continue
-            for student in sorted(shared)[:PER_KEY]:
+            others = [s for s in sorted(shared) if s[0] != asking.get(key)]
+            for student in others[:PER_KEY]:
                 keys_of.setdefault(student, []).append(key)
         found: dict[str, list[Candidate]] = {}
         for student, keys in keys_of.items():

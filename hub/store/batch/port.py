@@ -13,7 +13,7 @@ away for now (the worker waits and runs the batch again).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -55,8 +55,13 @@ class BatchUnit(Protocol):
         moves the version of each key it locked: a unit that read a version before will see it moved."""
         ...
 
-    def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
-        """The identities that share a blocking key with the batch, by key."""
+    def candidates(
+        self, blocking_keys: Sequence[str], asking: Mapping[str, str] | None = None
+    ) -> dict[str, list[Candidate]]:
+        """The identities that share a blocking key with the batch, by key: at most ``PER_KEY`` a
+        key, none from a key more than ``CROWDED`` identities share (``hub.identity.features``).
+        ``asking``: the one state a key is asked for (a state's own identities are never its
+        candidates): under that key, only other states' identities, the first ``PER_KEY`` of them."""
         ...
 
     def stored_children(self) -> int:

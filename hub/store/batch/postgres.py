@@ -7,7 +7,7 @@ Driver errors leave a unit as the hub's (``faults``): refused, unavailable or mi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -61,8 +61,10 @@ class PostgresUnit:
     def lock_identities(self, lock_keys: Sequence[str]) -> dict[str, int]:
         return effects.lock_identities(self._cur, lock_keys)
 
-    def candidates(self, blocking_keys: Sequence[str]) -> dict[str, list[Candidate]]:
-        return identity_match.candidates(self._cur, blocking_keys)
+    def candidates(
+        self, blocking_keys: Sequence[str], asking: Mapping[str, str] | None = None
+    ) -> dict[str, list[Candidate]]:
+        return identity_match.candidates(self._cur, blocking_keys, asking)
 
     def stored_children(self) -> int:
         return identity_match.stored_children(self._cur)
