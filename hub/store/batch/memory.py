@@ -130,9 +130,9 @@ class MemoryUnit:
             shared = self._t.blocks.get(key, ())
             if len(shared) > CROWDED:  # a crowded key finds none, as in PostgreSQL
                 continue
-            others = [s for s in sorted(shared) if s[0] != asking.get(key)]
-            for student in others[:PER_KEY]:
-                keys_of.setdefault(student, []).append(key)
+            for student in sorted(shared)[:PER_KEY]:
+                if student[0] != asking.get(key):  # the asking state's own are never its candidates
+                    keys_of.setdefault(student, []).append(key)
         found: dict[str, list[Candidate]] = {}
         for student, keys in keys_of.items():
             if student in self._t.identities:

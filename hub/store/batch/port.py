@@ -61,7 +61,7 @@ class BatchUnit(Protocol):
         """The identities that share a blocking key with the batch, by key: at most ``PER_KEY`` a
         key, none from a key more than ``CROWDED`` identities share (``hub.identity.features``).
         ``asking``: the one state a key is asked for (a state's own identities are never its
-        candidates): under that key, only other states' identities, the first ``PER_KEY`` of them."""
+        candidates): of the key's first ``PER_KEY``, only the other states' identities."""
         ...
 
     def stored_children(self) -> int:
