@@ -28,6 +28,9 @@ Decision, on the best-scoring child (the best of its state identities; ``model.s
   provisional, with a worklist item naming the candidates for a data admin;
 - a new child, below ``lower``.
 
+Both thresholds rise with the store's size, one bit each time it doubles past 64,000 children
+(``crowd_bits``): the more children a report could be, the more evidence a link takes.
+
 Another identity of the same state is never a candidate: a state's two ids are two children by that
 state's own word (a data admin can still merge them).
 """
@@ -89,7 +92,7 @@ class Thresholds:
         return replace(self, upper=self.upper + shift, lower=self.lower + shift, crowd=crowd)
 
     def says(self, which: float) -> str:
-        """A threshold as a reason gives it: ``18``, or ``18 (14 + 4.0 for the store's size)``."""
+        """A threshold as a reason gives it: ``14``, or ``18 (14 + 4 for the store's size)``."""
         if not self.crowd:
             return f"{which:g}"
         return f"{which:g} ({which - self.crowd:g} + {self.crowd:g} for the store's size)"
