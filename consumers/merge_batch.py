@@ -143,7 +143,7 @@ def process(
         ]
         result.dead_letters = len(dead)
         if new_events:
-            links = _link(unit, new_events, matcher, allocate.bind(unit.draw_serials), now, result.steps)
+            links = _link(unit, new_events, matcher, allocate.bind(unit.draw_serials), now, result)
             t = result.lap("link", t)
             applied = _apply(unit, new_events, links, now)
             t = result.lap("apply", t)
@@ -169,7 +169,7 @@ def _link(
     matcher: Matcher,
     allocate: IdAllocator,
     now: datetime,
-    steps: dict[str, float] | None = None,
+    result: BatchResult,
 ) -> linking.Links:
     """Link the batch's students to children, matching before the identity locks are taken.
 
@@ -193,15 +193,15 @@ def _link(
         matcher = matcher.for_store(unit.stored_children())
     locks = sorted({k for lock_keys in incoming.values() for k in lock_keys})
     # Within the link step, for the batch's log line: reading candidates, deciding, taking the locks.
-    clock = _Clock(steps if steps is not None else {})
+    t = time.perf_counter()
     before = unit.identity_versions(locks)
     asking = _asking(incoming, matcher)
     found = unit.candidates(sorted(asking), asking)
-    clock.lap("link_read")
+    t = result.lap("link_read", t)
     links = linking.link(events, known, _copy(found), matcher, allocate, now)
-    clock.lap("link_decide")
+    t = result.lap("link_decide", t)
     after = unit.lock_identities(locks)
-    clock.lap("link_lock")
+    result.lap("link_lock", t)
     moved = {k for k in locks if after.get(k, 0) != before.get(k, 0)}
     again = [facts for facts, lock_keys in incoming.items() if moved.intersection(lock_keys)]
     if not again:
@@ -235,18 +235,6 @@ def _asking(incoming: Iterable[IdentityFacts], matcher: Matcher) -> dict[str, st
         for key in matcher.blocking_keys(facts):
             asking[key] = facts.state if asking.get(key, facts.state) == facts.state else ""
     return asking
-
-
-class _Clock:
-    """Milliseconds between laps, added into ``steps`` under each lap's name."""
-
-    def __init__(self, steps: dict[str, float]) -> None:
-        self.steps, self.last = steps, time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.steps[name] = round(self.steps.get(name, 0.0) + (now - self.last) * 1000, 1)
-        self.last = now
 
 
 def _copy(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
