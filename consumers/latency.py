@@ -28,6 +28,21 @@ class LatencyHistogram:
             self.counts[bucket] = self.counts.get(bucket, 0) + count
         self.total += len(produced_ms)
 
+    def as_json(self) -> dict[str, int]:
+        """The counts by bucket, for a process that merges several workers' histograms."""
+        return {str(bucket): count for bucket, count in self.counts.items()}
+
+    @classmethod
+    def merged(cls, parts: list[dict[str, int]]) -> LatencyHistogram:
+        """One histogram of every message the parts (``as_json``) counted: exact, as the buckets
+        are the same, where averaging each worker's percentiles would not be."""
+        whole = cls()
+        for part in parts:
+            for bucket, count in part.items():
+                whole.counts[int(bucket)] = whole.counts.get(int(bucket), 0) + count
+                whole.total += count
+        return whole
+
     def quantile(self, q: float) -> float | None:
         """The latency in ms below which a share ``q`` of the messages fall (bucket midpoint)."""
         if not self.total:

@@ -12,14 +12,17 @@ In one run, on its own database and topics (nothing of a real deployment is touc
    deployment scales out; W = 1 is one process): merge events/s, counted from the workers' start to
    the last one's exit, and the largest peak RSS of any one worker, sampled ten times a second;
 4. end-to-end latency at a steady pace: a fresh tenth of the data is published at half the
-   measured merge rate (held every 50 messages) while a worker runs, and the worker reports the
-   time from each message's Kafka timestamp to the commit of its effects (p50, p99);
+   measured merge rate (held every 50 messages) while the same W workers run (the deployment whose
+   rate was measured, at half its load), and each reports the time from each message's Kafka
+   timestamp to the commit of its effects; p50 and p99 are of every message, from their histograms
+   merged (one worker at half of two workers' rate would run at its own full load);
 5. the ceiling: the run's records written by one raw PostgreSQL COPY into an empty copy of the table.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -40,6 +43,7 @@ import psycopg
 from connectors.mde.reader import open_submission
 from connectors.publish import publish_mde
 from consumers import idle
+from consumers.latency import LatencyHistogram
 from hub.config import KafkaSettings, Settings
 from hub.errors import InfraError
 from hub.store import db
@@ -114,15 +118,16 @@ def run(
         merge_rate = applied / merge_s
 
         report(f"merged {applied:,} events in {merge_s:.1f} s; measuring latency at a steady pace")
-        p50, p99, paced_rows, latency_log = _latency(settings, work, iter(paced), rate=merge_rate / 2)
+        p50, p99, paced_rows, latency_logs = _latency(settings, work, iter(paced), merge_rate / 2, workers)
         if profile is not None:  # the raw material of the profile and the plot, kept with them
             for n, text in enumerate(merge_logs):
                 (profile / f"merge-{n}.log").write_text(text)
-            (profile / "latency.log").write_text(latency_log)
+            for n, text in enumerate(latency_logs):
+                (profile / f"latency-{n}.log").write_text(text)
         if plot is not None:
             from hub.bench import plot as drawing
 
-            drawing.write(plot, drawing.merge_points(merge_logs, stored), drawing.latency_points(latency_log), workers)
+            drawing.write(plot, drawing.merge_points(merge_logs, stored), drawing.latency_points(latency_logs), workers)
             report(f"plot written to {plot}")
 
         report("writing the same records with one raw COPY (the ceiling)")
@@ -307,20 +312,26 @@ def _applied(log: str) -> int:
 
 
 def _latency(
-    settings: Settings, work: Path, folders: Iterator[Path], rate: float
-) -> tuple[float | None, float | None, int, str]:
-    worker = _Worker.start(settings, work / "latency.log")
+    settings: Settings, work: Path, folders: Iterator[Path], rate: float, count: int
+) -> tuple[float | None, float | None, int, list[str]]:
+    """p50 and p99 of every paced message (the workers' histograms merged), the rows published,
+    and the workers' logs."""
+    files = [work / f"latency-{n}.json" for n in range(count)]
+    workers = [
+        _Worker.start(settings, work / f"latency-{n}.log", "--latency-file", str(files[n])) for n in range(count)
+    ]
     try:
-        time.sleep(3)  # let it join the group, so the first messages do not wait for that
+        time.sleep(3)  # let them join the group, so the first messages do not wait for that
         rows, _ = _publish_all(settings.kafka, folders, pace=rate)
-        idle.wait_caught_up(settings, settings.kafka.topic_prefix + "msix-merge", lambda: worker.proc.poll() is None)
+        idle.wait_caught_up(
+            settings, settings.kafka.topic_prefix + "msix-merge", lambda: all(w.proc.poll() is None for w in workers)
+        )
     finally:
-        worker.proc.send_signal(signal.SIGTERM)
-    log = worker.finish()
-    found = re.search(r"p50 ([\d,]+) ms, p99 ([\d,]+) ms", log)
-    if not found:
-        return None, None, rows, log
-    return float(found.group(1).replace(",", "")), float(found.group(2).replace(",", "")), rows, log
+        for worker in workers:
+            worker.proc.send_signal(signal.SIGTERM)
+    logs = [worker.finish() for worker in workers]
+    histogram = LatencyHistogram.merged([json.loads(f.read_text()) for f in files if f.exists()])
+    return histogram.quantile(0.5), histogram.quantile(0.99), rows, logs
 
 
 def _copy_ceiling(settings: Settings, since: datetime | None = None) -> float:

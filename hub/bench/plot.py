@@ -52,9 +52,12 @@ def merge_points(logs: Sequence[str], stored: int = 0) -> list[Point]:
     return points
 
 
-def latency_points(log: str) -> tuple[list[Point], list[Point]]:
-    """(seconds into the paced run, ms) per batch: its median and its 99th percentile."""
-    batches = [b for b in _batches(log) if "latency_p50_ms" in b]
+def latency_points(logs: Sequence[str]) -> tuple[list[Point], list[Point]]:
+    """(seconds into the paced run, ms) per batch of every worker: its median and its 99th percentile."""
+    batches = sorted(
+        (b for log in logs for b in _batches(log) if "latency_p50_ms" in b),
+        key=lambda b: float(b["t"]),  # type: ignore[arg-type]
+    )
     if not batches:
         return [], []
     start = float(batches[0]["t"])  # type: ignore[arg-type]

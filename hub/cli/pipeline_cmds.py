@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from datetime import datetime
 from enum import StrEnum
@@ -16,7 +17,7 @@ from connectors import publish as shell
 from connectors.edfi import reader as edfi
 from connectors.items import SubmissionSummary
 from connectors.mde import reader as mde
-from consumers import merge_worker
+from consumers import memory, merge_worker
 from consumers import worker as worker_parts
 from hub.cli.common import CREDENTIALS_OPT, settings, state_code
 from hub.config import Settings
@@ -117,6 +118,9 @@ def worker(
     max_poll_interval_ms: int | None = typer.Option(
         None, min=6000, hidden=True, help="Fault injection for tests: a short max.poll.interval.ms."
     ),
+    latency_file: Path | None = typer.Option(
+        None, hidden=True, help="For `msix bench pipeline`: write the latency histogram here (JSON) at exit."
+    ),
 ) -> None:
     """Run the merge worker, the outbox relay, the receipts recorder and the roll-up compaction.
 
@@ -128,6 +132,8 @@ def worker(
         until_idle=until_idle,
         max_poll_interval_ms=max_poll_interval_ms,
     )
+    # Before any thread starts: the threads' malloc arenas are what the cap bounds.
+    memory.cap_malloc_arenas()
     # The hub's own principal (only the ACLs the worker needs), not the operator.
     w = worker_parts.worker(Settings().as_hub(), options)
     # SIGTERM and Ctrl-C: each part finishes what it holds (a batch, a relay flush), then stops;
@@ -144,3 +150,5 @@ def worker(
     p50, p99 = totals.latency.quantile(0.5), totals.latency.quantile(0.99)
     if p50 is not None and p99 is not None:
         console.print(f"latency from publish to commit: p50 {p50:,.0f} ms, p99 {p99:,.0f} ms")
+    if latency_file is not None:
+        latency_file.write_text(json.dumps(totals.latency.as_json()))

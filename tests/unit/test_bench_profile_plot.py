@@ -52,3 +52,16 @@ def test_plot_writes_an_svg_with_two_panels(tmp_path: Path) -> None:
     plot.write(out, [(0, 5000.0), (10_000, 4000.0)], ([(0.0, 300.0)], [(0.0, 700.0)]), workers=2)
     text = out.read_text()
     assert text.startswith("<svg") and text.count("<polyline") == 3 and "children stored" in text
+
+
+def test_latency_points_are_every_workers_batches_in_time_order() -> None:
+    first = _line("2026-01-01T00:00:01Z", 10, 0, latency_p50_ms=100.0, latency_p99_ms=150.0)
+    second = "\n".join(
+        [
+            _line("2026-01-01T00:00:00Z", 10, 0, latency_p50_ms=200.0, latency_p99_ms=250.0),
+            _line("2026-01-01T00:00:02Z", 10, 0, latency_p50_ms=300.0, latency_p99_ms=350.0),
+        ]
+    )
+    p50, p99 = plot.latency_points([first, second])
+    assert p50 == [(0.0, 200.0), (1.0, 100.0), (2.0, 300.0)]
+    assert p99 == [(0.0, 250.0), (1.0, 150.0), (2.0, 350.0)]
