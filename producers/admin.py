@@ -39,6 +39,19 @@ def admin_client(settings: KafkaSettings) -> AdminClient:
     return AdminClient(client_config(settings))
 
 
+def delete_prefixed(settings: KafkaSettings) -> int:
+    """Delete every topic under the settings' prefix (a benchmark run's own); how many there were.
+    Refused without a prefix: that would be every topic of the cluster."""
+    if not settings.topic_prefix:
+        raise ValueError("no topic prefix: refusing to delete every topic")
+    admin = admin_client(settings)
+    names = [t for t in admin.list_topics(timeout=TIMEOUT).topics if t.startswith(settings.topic_prefix)]
+    if names:
+        for future in admin.delete_topics(names, operation_timeout=TIMEOUT).values():
+            future.result()
+    return len(names)
+
+
 def apply_topics(settings: KafkaSettings, specs: Sequence[TopicSpec]) -> ApplyResult:
     """Create what is missing, grow partitions, set every topic's configuration: the spec's and the
     replication rule of this cluster's size (``Durability``: run it with every broker up)."""

@@ -25,7 +25,7 @@ from hub.config import KafkaSettings, Settings
 from hub.errors import InfraError
 from hub.store import db
 from infra.local import pg_secrets, postgres
-from producers.admin import admin_client, apply_topics
+from producers.admin import apply_topics, delete_prefixed
 from producers.producer import Producer
 from producers.topics import Topics
 
@@ -52,11 +52,7 @@ def discard(stack: Settings, settings: Settings) -> None:
     with contextlib.suppress(Exception):
         postgres.drop_database(stack, settings.database.database)
     with contextlib.suppress(Exception):
-        admin = admin_client(settings.kafka)
-        names = [t for t in admin.list_topics(timeout=10).topics if t.startswith(settings.kafka.topic_prefix)]
-        if names:
-            for future in admin.delete_topics(names, operation_timeout=30).values():
-                future.result()
+        delete_prefixed(settings.kafka)
 
 
 @dataclass

@@ -37,7 +37,7 @@ from hub.config import Settings
 from hub.domain.identity import IdentityFacts
 from hub.errors import InfraError
 from infra.local import postgres
-from producers.admin import apply_topics
+from producers.admin import apply_topics, delete_prefixed
 from producers.topics import Topics
 
 FIRST, SECOND = "TX", "CA"
@@ -109,6 +109,7 @@ def _round(
         return figures, fitted
     finally:
         postgres.drop_database(settings, settings.database.database)
+        delete_prefixed(settings.kafka)
 
 
 def _submission(folder: Path, state: str, records: Sequence[Record]) -> Path:

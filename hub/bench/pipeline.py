@@ -1,6 +1,7 @@
 """``msix bench pipeline``: the whole pipeline's speed on synthetic data, measured honestly.
 
-In one run, on its own database and topics (nothing of a real deployment is touched):
+In one run, on its own database and topics (nothing of a real deployment is touched; both are
+dropped at the end):
 
 0. with ``stored``, N children (and their student and enrollment records) copied into the empty
    store first, as the worker would have left them (``hub.bench.stored``; not timed), so that the
@@ -39,6 +40,7 @@ from typing import Any
 
 import psutil
 import psycopg
+from confluent_kafka import KafkaException
 
 from connectors.mde.reader import open_submission
 from connectors.publish import publish_mde
@@ -49,7 +51,7 @@ from hub.errors import InfraError
 from hub.store import db
 from hub.synthetic.benchmark import BENCHMARK_STATES
 from infra.local import postgres
-from producers.admin import apply_topics
+from producers.admin import apply_topics, delete_prefixed
 from producers.producer import Producer
 from producers.topics import Topics
 
@@ -153,13 +155,19 @@ def run(
 
 
 def _drop(settings: Settings, report: Report) -> None:
-    """The run's database dropped; if an autovacuum worker keeps it busy past the wait (after a
-    store of millions), the figures are kept and the leftover named."""
+    """The run's database and topics dropped (a national run leaves gigabytes in each, and a
+    cluster carrying every earlier run's partitions publishes slower); if an autovacuum worker keeps
+    the database busy past the wait (after a store of millions), the figures are kept and the
+    leftover named."""
     name = settings.database.database
     try:
         postgres.drop_database(settings, name)
     except InfraError as exc:
         report(f"could not drop the run's database {name} ({exc}); drop it later")
+    try:
+        delete_prefixed(settings.kafka)
+    except KafkaException as exc:
+        report(f"could not delete the run's topics {settings.kafka.topic_prefix}* ({exc}); delete them later")
 
 
 def _isolated(base: Settings, run_id: str) -> Settings:

@@ -28,7 +28,7 @@ from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
 from hub.store import db
 from infra.local import docker, pg_secrets, postgres
 from producers import acls, principals
-from producers.admin import admin_client, apply_topics
+from producers.admin import admin_client, apply_topics, delete_prefixed
 from producers.topics import Topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,11 +167,8 @@ def hub(stack: Settings, tmp_path: Path) -> Iterator[Hub]:
     apply_topics(settings.kafka, Topics(settings.kafka.topic_prefix).specs(TEST_STATES))
     yield Hub(settings, tmp_path)
     postgres.drop_database(stack, database)
+    delete_prefixed(settings.kafka)
     admin = admin_client(settings.kafka)
-    names = [t for t in admin.list_topics(timeout=10).topics if t.startswith(settings.kafka.topic_prefix)]
-    if names:
-        for future in admin.delete_topics(names, operation_timeout=30).values():
-            future.result()
     if settings.kafka.credentials is not None:
         # The hub's ACLs on this test's topics, and any state principal the test made.
         for principal in acls.delete_under_prefix(admin, settings.kafka.topic_prefix):

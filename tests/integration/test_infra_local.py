@@ -30,6 +30,7 @@ from hub.errors import UserInputError
 from hub.store import db
 from infra.local import Mode, kafka, pg_secrets, postgres, process
 from producers import state_access
+from producers.admin import delete_prefixed
 from producers.client_config import client_config
 
 pytestmark = pytest.mark.integration
@@ -118,6 +119,19 @@ def test_a_topic_can_be_created_written_and_read(settings: Settings) -> None:
         consumer.commit(message=message, asynchronous=False)
     finally:
         consumer.close()
+
+
+def test_a_runs_topics_are_deleted_by_their_prefix_and_no_other(settings: Settings) -> None:
+    run, other = f"run{uuid.uuid4().hex[:10]}.", f"other{uuid.uuid4().hex[:10]}."
+    admin = AdminClient(operator(settings))
+    names = [f"{run}a", f"{run}b", f"{other}a"]
+    for future in admin.create_topics([NewTopic(n, num_partitions=1, replication_factor=1) for n in names]).values():
+        future.result(timeout=30)
+    assert delete_prefixed(settings.as_operator().kafka.model_copy(update={"topic_prefix": run})) == 2
+    left = admin.list_topics(timeout=10).topics
+    assert f"{run}a" not in left and f"{run}b" not in left and f"{other}a" in left
+    with pytest.raises(ValueError, match="no topic prefix"):
+        delete_prefixed(settings.kafka.model_copy(update={"topic_prefix": ""}))
 
 
 def test_auto_topic_creation_is_off(settings: Settings) -> None:
