@@ -1,5 +1,6 @@
 """The fitted model: name frequencies, the household rule, EM with labels, versions as JSON."""
 
+from dataclasses import replace
 from datetime import date
 from itertools import pairwise
 
@@ -11,7 +12,7 @@ from hub.errors import UserInputError
 from hub.identity import tf
 from hub.identity.features import prepare
 from hub.identity.fit import fit
-from hub.identity.model import FIELDS, PRIOR, Bounded, Model, household, score
+from hub.identity.model import FAMILY_FIELDS, FIELDS, PRIOR, Bounded, Model, household, score
 from hub.identity.model_json import from_json, to_json
 from hub.identity.training import Decided, fitted, train
 
@@ -67,6 +68,22 @@ def test_bounded_scoring_with_name_frequencies_matches_the_full_score():
         full = score(a, b, model)
         got = bounded.at_least(a, b, 10.0)
         assert got == full if got is not None else full.total < 10.0
+
+
+def _never(a, b):
+    raise AssertionError("compared a field the household rule had settled")
+
+
+def test_a_brother_is_given_up_on_before_what_the_family_shares_is_compared():
+    # Another first name and another birth date: surnames, parents and birthplace can only count
+    # against (the household rule), so nothing they say can lift the pair; they are not compared.
+    unread = tuple(replace(f, compare=_never) if f.name in FAMILY_FIELDS else f for f in FIELDS)
+    brother = features("MI", "M1", first_name="Luis", birth_date=date(2013, 7, 9))
+    assert score(features(), brother).total < -5.0
+    assert Bounded(unread).at_least(features(), brother, -5.0) is None
+    # The same child's other report reads every field, and scores as ``score`` does.
+    again = features("MI", "M1", first_name="Pepe")
+    assert Bounded().at_least(features(), again, 10.0) == score(features(), again)
 
 
 def test_labels_are_held_at_their_answer():
