@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import confluent_kafka
 import psycopg
+from confluent_kafka import ConsumerGroupState, KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from hub.config import Settings
@@ -72,3 +73,24 @@ def wait_caught_up(settings: Settings, group_id: str, alive: Callable[[], bool],
             if time.monotonic() > deadline:
                 raise InfraError(f"the worker did not catch up within {timeout:.0f} s")
             time.sleep(0.1)
+
+
+# A broker that has just started may not have loaded the group's coordinator yet: asked again.
+_COORDINATOR_NOT_READY = {
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+}
+
+
+def group_assigned(admin: AdminClient, group_id: str, count: int) -> bool:
+    """Whether the group is stable with ``count`` or more members holding partitions: no rebalance
+    under way, and no member still joining."""
+    try:
+        described = admin.describe_consumer_groups([group_id])[group_id].result()
+    except KafkaException as exc:
+        if exc.args[0].code() in _COORDINATOR_NOT_READY or exc.args[0].retriable():
+            return False
+        raise
+    holding = [m for m in described.members if m.assignment.topic_partitions]
+    return described.state == ConsumerGroupState.STABLE and len(holding) >= count

@@ -28,6 +28,7 @@ from pathlib import Path
 import psycopg
 
 import infra.local
+from consumers import idle
 from hub.bench import fault_audit
 from hub.bench.fault_run import Run, WorkerProc, discard, isolated
 from hub.config import DatabaseSettings, HomeSettings, KafkaSettings, Settings
@@ -270,11 +271,7 @@ def _wait_members(run: Run, count: int) -> None:
     admin = admin_client(run.settings.kafka)
     group = run.settings.kafka.topic_prefix + "msix-merge"
 
-    def assigned() -> bool:
-        described = admin.describe_consumer_groups([group])[group].result()
-        return len([m for m in described.members if m.assignment.topic_partitions]) >= count
-
-    run.wait_for(assigned, f"{count} workers in the group", timeout=120)
+    run.wait_for(lambda: idle.group_assigned(admin, group, count), f"{count} workers in the group", timeout=120)
 
 
 def _outbox_rows(settings: Settings) -> int:

@@ -51,7 +51,7 @@ from hub.errors import InfraError
 from hub.store import db
 from hub.synthetic.benchmark import BENCHMARK_STATES
 from infra.local import postgres
-from producers.admin import apply_topics, delete_prefixed
+from producers.admin import admin_client, apply_topics, delete_prefixed
 from producers.producer import Producer
 from producers.topics import Topics
 
@@ -329,7 +329,7 @@ def _latency(
         _Worker.start(settings, work / f"latency-{n}.log", "--latency-file", str(files[n])) for n in range(count)
     ]
     try:
-        time.sleep(3)  # let them join the group, so the first messages do not wait for that
+        _wait_assigned(settings, workers)
         rows, _ = _publish_all(settings.kafka, folders, pace=rate)
         idle.wait_caught_up(
             settings, settings.kafka.topic_prefix + "msix-merge", lambda: all(w.proc.poll() is None for w in workers)
@@ -340,6 +340,22 @@ def _latency(
     logs = [worker.finish() for worker in workers]
     histogram = LatencyHistogram.merged([json.loads(f.read_text()) for f in files if f.exists()])
     return histogram.quantile(0.5), histogram.quantile(0.99), rows, logs
+
+
+def _wait_assigned(settings: Settings, workers: list[_Worker], timeout: float = 120.0) -> None:
+    """Until every worker holds partitions in a stable group. A deployment's workers run long
+    before a message arrives; paced messages published while the workers still start and the
+    group rebalances (each joining member revokes every partition, eager) would measure the
+    start-up, not the merge: it put the first 3 s of the paced run's batches at 0.8-1.2 s."""
+    admin = admin_client(settings.kafka)
+    group = settings.kafka.topic_prefix + "msix-merge"
+    deadline = time.monotonic() + timeout
+    while not idle.group_assigned(admin, group, len(workers)):
+        if any(w.proc.poll() is not None for w in workers):
+            raise InfraError("a latency worker stopped before it joined the group; run `msix worker` to see why")
+        if time.monotonic() > deadline:
+            raise InfraError(f"the latency workers did not all join the group within {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def _copy_ceiling(settings: Settings, since: datetime | None = None) -> float:

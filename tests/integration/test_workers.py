@@ -7,7 +7,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
-from confluent_kafka import KafkaError, KafkaException
 
 import schemas
 from consumers import idle
@@ -36,31 +35,13 @@ def student(state: str, i: int) -> dict:
     }
 
 
-_COORDINATOR_NOT_READY = {
-    KafkaError.NOT_COORDINATOR,
-    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
-    KafkaError.COORDINATOR_NOT_AVAILABLE,
-}
-
-
 def wait_for_members(hub: Hub, count: int) -> None:
     admin = admin_client(hub.settings.kafka)
     group = hub.settings.kafka.topic_prefix + GROUP
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            described = admin.describe_consumer_groups([group])[group].result()
-        except KafkaException as exc:
-            # A broker that has just started may not have loaded the group's coordinator yet
-            # (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS): asked again, as a client would.
-            if exc.args[0].code() not in _COORDINATOR_NOT_READY and not exc.args[0].retriable():
-                raise
-            time.sleep(0.2)
-            continue
-        if len([m for m in described.members if m.assignment.topic_partitions]) == count:
-            return
+    while not idle.group_assigned(admin, group, count):
+        assert time.monotonic() < deadline, f"the workers did not all join {group}"
         time.sleep(0.2)
-    raise AssertionError(f"the workers did not both join {group}")
 
 
 def publish(hub: Hub, children: range) -> None:
