@@ -2,10 +2,13 @@
 
 The worker's loop was: poll, decode, transaction, commit offsets. The transaction waits on
 PostgreSQL most of its time (locks, index writes, the commit's flush), and those waits release the
-GIL: the next batch's poll and decode run in them. Only one batch is ever in the database's hands,
-so the offset protocol is the one it was: a batch's effects, event ids, outbox rows and offsets in
-one transaction; its Kafka offsets committed after that transaction, by the loop, in order; the next
-batch's transaction starts only after the previous one has committed.
+GIL: the next batch's poll and decode run in them. Once the batch in flight has committed, what
+arrived meanwhile joins the next batch (up to its size, without waiting) before that one's
+transaction starts: a message then waits for at most two transactions, not three. Only one batch is
+ever in the database's hands, so the offset protocol is the one it was: a batch's effects, event
+ids, outbox rows and offsets in one transaction; its Kafka offsets committed after that
+transaction, by the loop, in order; the next batch's transaction starts only after the previous one
+has committed.
 
 A rebalance or an outage waits for the batch in flight first (``drain``), so the database's offsets,
 which say where each partition resumes, are never read while a transaction that moves them runs.

@@ -220,6 +220,16 @@ class MergeWorker:
         if batch is not None:
             batch.steps["poll"] = round((batch.started - polled) * 1000, 1)
         self._settle(consumer)  # raises the batch's DatabaseUnavailable: this one is read again
+        # What arrived while the previous batch committed joins this one, up to the batch's size,
+        # without waiting: otherwise it would wait for this batch's transaction and then its own,
+        # three transactions' time at worst instead of two. Under load the batches grow, and a
+        # burst of new children (each 1-3 ms to match) no longer queues behind two slow batches.
+        room = self.options.batch_size - (batch.messages if batch is not None else 0)
+        more = consumer.consume(num_messages=room, timeout=0) if room > 0 else []
+        if self._reposition or self._conn is None:
+            return False  # a rebalance met an outage: this batch is read again once repositioned
+        if more:
+            batch = self._decode(more, batch)
         if batch is not None:
             if batch.positions:
                 conn = self._conn
@@ -227,8 +237,12 @@ class MergeWorker:
             return False
         return self.options.until_idle and self._idle(self._conn)
 
-    def _decode(self, messages: list[confluent_kafka.Message]) -> _Decoded:
-        batch = _Decoded(started=time.perf_counter(), now=self.clock(), messages=len(messages))
+    def _decode(self, messages: list[confluent_kafka.Message], batch: _Decoded | None = None) -> _Decoded:
+        """The messages decoded, as a new batch or added to ``batch``."""
+        started = time.perf_counter()
+        if batch is None:
+            batch = _Decoded(started=started, now=self.clock(), messages=0)
+        batch.messages += len(messages)
         for msg in messages:
             err = msg.error()
             if err is not None:
@@ -242,7 +256,7 @@ class MergeWorker:
             kind, ms = msg.timestamp()
             if kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
                 batch.produced_ms.append(ms)
-        batch.steps["decode"] = round((time.perf_counter() - batch.started) * 1000, 1)
+        batch.steps["decode"] = round(batch.steps.get("decode", 0.0) + (time.perf_counter() - started) * 1000, 1)
         return batch
 
     def _transact(self, conn: psycopg.Connection, batch: _Decoded, allocate: effects.IdAllocator) -> _Done:
