@@ -125,6 +125,9 @@ class MergeWorker:
         # Set when the consumer's positions may differ from the database's (an outage, a rebalance
         # during one): the partitions stay paused until sought to the database's offsets.
         self._reposition = False
+        # Counts the rebalances this worker has seen (assignments and revocations): a batch read
+        # across one is not applied (``_step``).
+        self._rebalances = 0
         self._admin: AdminClient | None = None  # made on the first idle check: no network in __init__
         # The batch whose transaction runs while the next one is polled and decoded (merge_inflight).
         self._inflight: InFlight[_Done] = InFlight()
@@ -169,6 +172,7 @@ class MergeWorker:
         # the effects, so a crash after its commit and before Kafka's loses nothing and repeats
         # nothing. Without the database (an outage), the partitions are taken paused, and sought
         # to its offsets once it is back.
+        self._rebalances += 1
         saved: dict[tuple[str, int], int] | None = None
         self._inflight.drain()  # its transaction moves the offsets read here
         if self._conn is not None and not self._reposition:
@@ -188,6 +192,7 @@ class MergeWorker:
     def _on_revoke(self, c: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
         # The partitions' next owner resumes from the database's offsets: the batch in flight
         # commits them (or fails, leaving them) before the partitions are given up.
+        self._rebalances += 1
         self._inflight.drain()
 
     def _recover(self, consumer: confluent_kafka.Consumer, stop: threading.Event) -> None:
@@ -225,7 +230,14 @@ class MergeWorker:
         # three transactions' time at worst instead of two. Under load the batches grow, and a
         # burst of new children (each 1-3 ms to match) no longer queues behind two slow batches.
         room = self.options.batch_size - (batch.messages if batch is not None else 0)
+        rebalances = self._rebalances
         more = consumer.consume(num_messages=room, timeout=0) if room > 0 else []
+        if self._rebalances != rebalances:
+            # A rebalance in that read: the batch in hand may hold partitions now another worker's,
+            # which resumes them from the database's offsets. Neither it nor what came with it is
+            # applied; every partition held now is sought to the database's offsets, and read again.
+            self._reposition = True
+            return False
         if self._reposition or self._conn is None:
             return False  # a rebalance met an outage: this batch is read again once repositioned
         if more:
