@@ -106,7 +106,11 @@ def _write_blocks(
             """DELETE FROM identity_block b USING batch_updated u
                 WHERE b.state = u.state AND b.state_student_id = u.ssid"""
         )
-    cur.execute("""INSERT INTO identity_block SELECT DISTINCT * FROM batch_identity_block ON CONFLICT DO NOTHING""")
+    # No DISTINCT: DO NOTHING also skips a row repeated within the statement, and the sort cost
+    # more than the repeats it saved (each identity's keys are distinct already). Measured on
+    # `msix bench pipeline --events 1000000 --workers 2`: this statement took 15.3-15.6 s for 1.7
+    # million rows with DISTINCT, 12.8-13.1 s without.
+    cur.execute("""INSERT INTO identity_block SELECT * FROM batch_identity_block ON CONFLICT DO NOTHING""")
 
 
 _CHUNK = f"""SELECT si.state, si.state_student_id, {_FACTS} FROM state_identity si
