@@ -233,13 +233,12 @@ class MergeWorker:
         rebalances = self._rebalances
         more = consumer.consume(num_messages=room, timeout=0) if room > 0 else []
         if self._rebalances != rebalances:
-            # A rebalance in that read: the batch in hand may hold partitions now another worker's,
-            # which resumes them from the database's offsets. Neither it nor what came with it is
-            # applied; every partition held now is sought to the database's offsets, and read again.
+            # A rebalance in that read (with or without an outage): the batch in hand may hold
+            # partitions now another worker's, which resumes them from the database's offsets.
+            # Neither it nor what came with it is applied; every partition held now is sought to
+            # the database's offsets, and read again.
             self._reposition = True
             return False
-        if self._reposition or self._conn is None:
-            return False  # a rebalance met an outage: this batch is read again once repositioned
         if more:
             batch = self._decode(more, batch)
         if batch is not None:

@@ -328,12 +328,11 @@ def _latency(
     workers = [
         _Worker.start(settings, work / f"latency-{n}.log", "--latency-file", str(files[n])) for n in range(count)
     ]
+    group = settings.kafka.topic_prefix + "msix-merge"
     try:
-        _wait_assigned(settings, workers)
+        _wait_assigned(settings, group, workers)
         rows, _ = _publish_all(settings.kafka, folders, pace=rate)
-        idle.wait_caught_up(
-            settings, settings.kafka.topic_prefix + "msix-merge", lambda: all(w.proc.poll() is None for w in workers)
-        )
+        idle.wait_caught_up(settings, group, lambda: all(w.proc.poll() is None for w in workers))
     finally:
         for worker in workers:
             worker.proc.send_signal(signal.SIGTERM)
@@ -342,13 +341,12 @@ def _latency(
     return histogram.quantile(0.5), histogram.quantile(0.99), rows, logs
 
 
-def _wait_assigned(settings: Settings, workers: list[_Worker], timeout: float = 120.0) -> None:
+def _wait_assigned(settings: Settings, group: str, workers: list[_Worker], timeout: float = 120.0) -> None:
     """Until every worker holds partitions in a stable group. A deployment's workers run long
     before a message arrives; paced messages published while the workers still start and the
     group rebalances (each joining member revokes every partition, eager) would measure the
-    start-up, not the merge: it put the first 3 s of the paced run's batches at 0.8-1.2 s."""
+    start-up, not the merge: it put the first 3 s of the paced run's batches at 0.7-1.2 s."""
     admin = admin_client(settings.kafka)
-    group = settings.kafka.topic_prefix + "msix-merge"
     deadline = time.monotonic() + timeout
     while not idle.group_assigned(admin, group, len(workers)):
         if any(w.proc.poll() is not None for w in workers):

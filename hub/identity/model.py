@@ -234,13 +234,14 @@ class Bounded:
         self.model = as_model(model)
         fields = self.fields = self.model.fields
         names = self.model.names
-        # What a level's name frequency may add at most: nothing without a table for its kind.
-        self.lift = tuple({lvl: tf.CAP for lvl, kind in f.tf.items() if kind in self.model.tf.tables} for f in fields)
-        high = [
-            max(w + lift.get(lvl, 0.0) for lvl, w in f.weights.items())
-            for f, lift in zip(fields, self.lift, strict=True)
-        ]
-        low = [min(f.weights.values()) - (tf.CAP if lift else 0.0) for f, lift in zip(fields, self.lift, strict=True)]
+        tables = self.model.tf.tables
+        # Each level's weight at its most, read for every pair: a name's frequency may add up to
+        # CAP bits to a level it adjusts, nothing without a table for that kind of name.
+        self.top = tuple(
+            {lvl: w + (tf.CAP if f.tf.get(lvl) in tables else 0.0) for lvl, w in f.weights.items()} for f in fields
+        )
+        high = [max(top.values()) for top in self.top]
+        low = [min(f.weights.values()) - (tf.CAP if any(k in tables for k in f.tf.values()) else 0.0) for f in fields]
         own = [names.index(n) for n in ("birth date", "first name") if n in names]
         rest = sorted((i for i in range(len(fields)) if i not in own), key=lambda i: low[i] - high[i])
         self.order = (*own, *rest)
@@ -251,24 +252,18 @@ class Bounded:
         held = [0.0 if self.family[i] else high[i] for i in self.order]
         self.best_after = tuple(sum(best[k + 1 :]) for k in range(len(best)))
         self.held_after = tuple(sum(held[k + 1 :]) for k in range(len(best)))
-        # Where the household rule is known: after the birth date and the first name (never, for a
-        # model without both, as ``household`` then never holds).
-        self.known_at = 1 if len(own) == 2 else -1
-        self.date, self.first = (own[0], own[1]) if len(own) == 2 else (-1, -1)
-        # Each level's weight at its most (the name frequency's lift included): read for every pair.
-        self.top = tuple(
-            {lvl: w + lift.get(lvl, 0.0) for lvl, w in f.weights.items()}
-            for f, lift in zip(fields, self.lift, strict=True)
-        )
+        # The birth date's and the first name's places, after which the household rule is known
+        # (None for a model without both: ``household`` then never holds).
+        self.own = (own[0], own[1]) if len(own) == 2 else None
 
     def at_least(self, a: Features, b: Features, floor: float) -> Score | None:
         fields, top, family, order = self.fields, self.top, self.family, self.order
         found = [compare.MISSING] * len(fields)
         running, held, bar = 0.0, False, floor - _SLACK
         start = 0
-        if self.known_at == 1:
+        if self.own is not None:
             # The birth date and the first name, unrolled: most pairs end here.
-            d, f = self.date, self.first
+            d, f = self.own
             date = found[d] = fields[d].compare(a, b)
             first = found[f] = fields[f].compare(a, b)
             running = top[d][date] + top[f][first]

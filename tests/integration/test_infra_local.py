@@ -130,6 +130,8 @@ def test_a_runs_topics_are_deleted_by_their_prefix_and_no_other(settings: Settin
     assert delete_prefixed(settings.as_operator().kafka.model_copy(update={"topic_prefix": run})) == 2
     left = admin.list_topics(timeout=10).topics
     assert f"{run}a" not in left and f"{run}b" not in left and f"{other}a" in left
+    for future in admin.delete_topics([f"{other}a"], operation_timeout=30).values():
+        future.result()
     with pytest.raises(ValueError, match="no topic prefix"):
         delete_prefixed(settings.kafka.model_copy(update={"topic_prefix": ""}))
 
