@@ -5,6 +5,8 @@
   their levels go to EM;
 - labels, known without a person: a pair of which one is of a multiple birth and the first names
   are not one name is two children (twins); a data admin's decisions come as ``decided`` pairs;
+- pairs of one source, two children by that source's word, unless the source is seen to hold
+  duplicates (``holds_duplicates``);
 - random pairs for u;
 - term frequencies of the names.
 """
@@ -20,7 +22,8 @@ from hub.identity import tf, twins
 from hub.identity.features import CROWDED, PER_KEY, keys, prepare
 from hub.identity.fit import Label, Vector, fit_sessions
 from hub.identity.matcher import SAME_NAME
-from hub.identity.model import PRIOR, Model, levels
+from hub.identity.fit import SURNAMES_ALIKE
+from hub.identity.model import CHILD_DATE_SILENT, CHILD_NAME_AGREES, PRIOR, Model, levels
 
 RANDOM_PAIRS = 200_000
 
@@ -53,6 +56,34 @@ def candidate_pairs(
                 if (identities[i].state == identities[j].state) == same_source:
                     pairs.add((i, j) if i < j else (j, i))
     return sorted(pairs)
+
+
+# A source's two identities are two children by its word: brothers, twins, namesakes; what they
+# share teaches the E step what two children look like. A source that holds one child under several
+# ids (a state's districts enrolling one child twice; FEBRL 3's duplicates) would teach the
+# opposite: that agreeing on everything is what two children do. Such a source shows itself: among
+# its own candidate pairs, far more agree on the first name, the birth date and the surnames than
+# namesakes do (0.5% in the synthetic states, 49% of FEBRL 3's file of duplicates). Its pairs are
+# then not taken as two children.
+DUPLICATE_SHARE = 0.1
+DUPLICATES_MIN_PAIRS = 50
+
+
+def looks_like_one_child(vector: Vector, names: tuple[str, ...]) -> bool:
+    at = dict(zip(names, vector, strict=True))
+    return (
+        at.get("first name") in CHILD_NAME_AGREES
+        and at.get("birth date") not in CHILD_DATE_SILENT
+        and at.get("surnames") in SURNAMES_ALIKE
+    )
+
+
+def holds_duplicates(vectors: Sequence[Vector], names: tuple[str, ...]) -> bool:
+    """Whether a source's own candidate pairs (``vectors``) show it holding one child under two ids."""
+    if len(vectors) < DUPLICATES_MIN_PAIRS:
+        return False
+    alike = sum(looks_like_one_child(v, names) for v in vectors)
+    return alike > DUPLICATE_SHARE * len(vectors)
 
 
 def _twins(a: IdentityFacts, b: IdentityFacts, vector: Vector, model: Model) -> bool:
@@ -95,7 +126,11 @@ def fitted(
             unlabelled.append(vector)
     labels += [(levels(prepare(d.a), prepare(d.b), prior), d.same) for d in decided]
     # Two identities of one source are two children by that source's word: brothers, twins, namesakes.
-    others = [levels(feats[i], feats[j], prior) for i, j in candidate_pairs(identities, same_source=True)]
+    own: dict[str, list[Vector]] = {}
+    for i, j in candidate_pairs(identities, same_source=True):
+        own.setdefault(identities[i].state, []).append(levels(feats[i], feats[j], prior))
+    doubtful = sorted(state for state, vectors in own.items() if holds_duplicates(vectors, prior.names))
+    others = [v for state, vectors in own.items() if state not in doubtful for v in vectors]
     rng = random.Random(seed)  # noqa: S311 - sampling, nothing secret
     randoms = [levels(rng.choice(feats), rng.choice(feats), prior) for _ in range(random_pairs if feats else 0)]
     fields = fit_sessions(unlabelled, randoms, prior.fields, labels=labels, non_matches=others)
@@ -104,6 +139,7 @@ def fitted(
         "identities": len(identities),
         "candidate_pairs": len(unlabelled),
         "pairs_of_one_source": len(others),
+        "sources_holding_duplicates": len(doubtful),
         "labels": len(labels),
     }
     return model, seen

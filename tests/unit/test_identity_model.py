@@ -105,6 +105,18 @@ def test_em_from_the_data_does_not_take_siblings_for_matches():
     assert model.first_name_rule  # children: look-alikes in the data
 
 
+def test_a_source_holding_one_child_under_two_ids_is_not_taken_for_two_children():
+    stored, incoming = synthetic(101, 400)
+    facts = [r.facts for r in (*stored, *incoming)]
+    _, honest = fitted(facts, random_pairs=2_000)
+    assert honest["sources_holding_duplicates"] == 0  # siblings and namesakes: not duplicates
+    # One state enrolled each of 60 children twice, under two ids.
+    twice = [replace(f, state="ZZ", state_student_id=f"Z{n}{copy}") for n, f in enumerate(facts[:60]) for copy in "ab"]
+    _, seen = fitted([*facts, *twice], random_pairs=2_000)
+    assert seen["sources_holding_duplicates"] == 1
+    assert seen["pairs_of_one_source"] == honest["pairs_of_one_source"]
+
+
 def test_data_admin_decisions_become_labels():
     a, b = features().facts, features("MI", "M1", first_name="Pepito").facts
     _, seen = fitted([a, b], [Decided(a, b, True)], random_pairs=100)
