@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from hub.domain.identity import IdentityFacts
 from hub.identity import tf, twins
 from hub.identity.features import CROWDED, PER_KEY, keys, prepare
-from hub.identity.fit import Label, Vector, fit_sessions
+from hub.identity.fit import SURNAMES_ALIKE, Label, Vector, fit_sessions
 from hub.identity.matcher import SAME_NAME
-from hub.identity.fit import SURNAMES_ALIKE
 from hub.identity.model import CHILD_DATE_SILENT, CHILD_NAME_AGREES, PRIOR, Model, levels
 
 RANDOM_PAIRS = 200_000
@@ -102,7 +101,8 @@ def train(
 ) -> Model:
     """A model fitted on ``identities`` (EM over their candidate pairs, u over random pairs, the
     names' frequencies) and on a data admin's ``decided`` pairs; the first-name rule as the
-    identities' own look-alikes decide (``hub.identity.twins``)."""
+    identities' own look-alikes decide (``hub.identity.twins``), those of sources holding
+    duplicates left out."""
     return fitted(identities, decided, version, seed, random_pairs, prior)[0]
 
 
@@ -134,7 +134,10 @@ def fitted(
     rng = random.Random(seed)  # noqa: S311 - sampling, nothing secret
     randoms = [levels(rng.choice(feats), rng.choice(feats), prior) for _ in range(random_pairs if feats else 0)]
     fields = fit_sessions(unlabelled, randoms, prior.fields, labels=labels, non_matches=others)
-    model = Model(fields, tf.count(feats), version, twins.first_name_rule(identities))
+    # Look-alikes (``twins``) are read from the same witnesses: a duplicate under another first
+    # name is not a twin.
+    witnesses = [f for f in identities if f.state not in doubtful]
+    model = Model(fields, tf.count(feats), version, twins.first_name_rule(witnesses))
     seen = {
         "identities": len(identities),
         "candidate_pairs": len(unlabelled),

@@ -7,8 +7,9 @@ as the first, a compound name cut to different words, a nickname the table lacks
 cost only where such twins exist.
 
 A source's own records tell: a state reports each child once, so two of its records with the same
-birth date and surnames but different first names are two children born together (or a duplicate
-the state did not catch, which the rule guards against as well). ``lookalike_share`` is the share of
+birth date and surnames but different first names are two children born together. A source
+seen to hold one child under several ids is no such witness (``training.holds_duplicates``): its
+duplicates under another first name would pass for twins. ``lookalike_share`` is the share of
 records that have such a look-alike in the same source; the rule is on where it reaches
 ``TWIN_FLOOR``. School children are about 3% twins, so a state's records show look-alikes at about
 that rate (the benchmark's synthetic states 4.2%: twins, and namesakes born on one day); a register

@@ -15,6 +15,7 @@ from hub.identity.fit import fit
 from hub.identity.model import FAMILY_FIELDS, FIELDS, PRIOR, Bounded, Model, household, score
 from hub.identity.model_json import from_json, to_json
 from hub.identity.training import Decided, fitted, train
+from hub.identity.twins import first_name_rule
 
 CHILD = {
     "first_name": "José",
@@ -115,6 +116,20 @@ def test_a_source_holding_one_child_under_two_ids_is_not_taken_for_two_children(
     _, seen = fitted([*facts, *twice], random_pairs=2_000)
     assert seen["sources_holding_duplicates"] == 1
     assert seen["pairs_of_one_source"] == honest["pairs_of_one_source"]
+
+
+def test_a_duplicate_under_another_first_name_is_not_taken_for_a_twin():
+    stored, _ = synthetic(101, 400)
+    once = [
+        replace(r.facts, state="ZZ", state_student_id=f"Z{n}", multiple_birth=False) for n, r in enumerate(stored[:60])
+    ]
+    # The state's second copies: ten of them under another first name, as a clerk retyped them.
+    again = [replace(f, state_student_id=f"{f.state_student_id}b") for f in once]
+    again[:10] = [replace(f, first_name="Zacarías") for f in again[:10]]
+    assert first_name_rule([*once, *again])  # read as look-alikes, these would be twins
+    model, seen = fitted([*once, *again], random_pairs=2_000)
+    assert seen["sources_holding_duplicates"] == 1
+    assert not model.first_name_rule
 
 
 def test_data_admin_decisions_become_labels():
