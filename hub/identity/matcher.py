@@ -202,12 +202,30 @@ class ProbabilisticMatcher:
 SAME_NAME = frozenset({"exact", "nickname"})
 
 
+# A birth date missing or agreeing only in part, and what else must confirm a link then.
+PARTIAL_DATE = frozenset({"digit", "swapped", compare.MISSING})
+CONFIRMS = {
+    "surnames": frozenset({"both"}),
+    "birthplace": frozenset({"city"}),
+    "parents": frozenset({"name"}),
+    "middle name": frozenset({"agree"}),
+}
+
+
 def _forbidden(a: Features, b: Features, s: Score, first_name_rule: bool = True) -> str | None:
-    first = s.level("first name")
+    at = dict(zip((f.name for f in s.fields), s.levels, strict=True))
+    first = at.get("first name")
     if (a.facts.multiple_birth or b.facts.multiple_birth) and first not in SAME_NAME:
         return "multiple birth, and the first names differ"
     # Twins whose states did not flag the multiple birth look like this: a different first name,
     # and everything else alike.
     if first_name_rule and first == compare.DISAGREE:
         return "the first names differ"
+    # Namesakes: among tens of thousands of children, many share a first name and a surname, and
+    # one of them is often born a digit away (2012 / 2017, the 6th / the 1st). The fields' weights
+    # count those as independent evidence and add up to a link; on the synthetic families 1 in 8
+    # such links was another child (seed 7, 40,000 families). Such a pair links only when a fact
+    # beyond the first name and one surname confirms it; otherwise a person decides.
+    if at.get("birth date") in PARTIAL_DATE and not any(at.get(f) in levels for f, levels in CONFIRMS.items()):
+        return "the birth date is missing or agrees only in part, and no other fact confirms the names"
     return None

@@ -348,3 +348,20 @@ def test_partial_surnames_weigh_against():
 def test_lock_key_is_shared_by_a_day_month_swap():
     m = ProbabilisticMatcher()
     assert m.lock_keys(features().facts) == m.lock_keys(features(birth_date=date(2010, 4, 3)).facts)
+
+
+def test_a_namesake_born_a_digit_away_links_only_when_another_fact_confirms_it():
+    # First name, one surname and a birth date one digit off: what two namesakes born in 2012 and
+    # 2017 show as often as one child with a typo. The thresholds are set low enough for the
+    # scores to pass; the rule, not the score, sends it to a person.
+    bare = {"last_name_2": "", "middle_name": "", "birth_country": "", "birth_state": ""}
+    bare |= {"parent1_first_name": "", "parent1_last_name": "", "parent2_first_name": "", "parent2_last_name": ""}
+    low = Thresholds(8, 4)
+    for born in (date(2010, 3, 5), date(2010, 4, 3), None):
+        alone = decide(features("MI", "M1", **bare, birth_city="", birth_date=born), features(), thresholds=low)
+        assert alone.msix_id is None and alone.near, born
+        assert "no other fact confirms" in alone.reasons[0]
+        confirmed = decide(features("MI", "M1", **bare, birth_date=born), features(), thresholds=low)
+        assert confirmed.msix_id == "C0", (born, confirmed.reasons)  # the birth city agrees
+    exact = decide(features("MI", "M1", **bare, birth_city=""), features(), thresholds=low)
+    assert exact.msix_id == "C0"
