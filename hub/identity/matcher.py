@@ -113,6 +113,7 @@ class ProbabilisticMatcher:
         # On for the hub's data (children: about 3% are twins). Off only for a source whose own
         # records show no twins' look-alikes (``hub.identity.twins.first_name_rule`` decides).
         self.first_name_rule = self.model.first_name_rule if first_name_rule is None else first_name_rule
+        self.dates_firm = dates_firm(self.model)
 
     def for_store(self, children: int) -> ProbabilisticMatcher:
         """This matcher with its thresholds moved for a store of ``children`` (``crowd_bits``):
@@ -185,14 +186,14 @@ class ProbabilisticMatcher:
         """A rule that forbids linking however high the score, or None."""
         if top.total < self.thresholds.upper:
             return None
-        why = _forbidden(a, b, top, self.first_name_rule)
+        why = _forbidden(a, b, top, self.first_name_rule, self.dates_firm)
         if why is not None:
             return why
         # Another child that could be linked too, and not far behind: a person must choose.
         for s, c in others:
             if s.total < max(self.thresholds.upper, top.total - MARGIN):
                 break
-            if _forbidden(a, prepare(c.facts), s, self.first_name_rule) is None:
+            if _forbidden(a, prepare(c.facts), s, self.first_name_rule, self.dates_firm) is None:
                 return "two children score above the threshold"
         return None
 
@@ -212,7 +213,23 @@ CONFIRMS = {
 }
 
 
-def _forbidden(a: Features, b: Features, s: Score, first_name_rule: bool = True) -> str | None:
+# Where the model learned that one child's two reports disagree on the birth date (neither the same,
+# nor day and month swapped, nor a digit off) less often than this, two different birth dates are
+# two children, however alike the names: cousins and namesakes share names, parents' names and
+# birth towns, not a birthday. The synthetic families' fits give 0.0001-0.002; FEBRL's, whose
+# duplicates often carry another date, 0.05-0.06 (the rule stays off there); the hand-set prior
+# 0.015 (off for an empty store).
+FIRM_DATES = 0.01
+
+
+def dates_firm(model: Model) -> bool:
+    date = next((f for f in model.fields if f.name == "birth date"), None)
+    return date is not None and date.levels[compare.DISAGREE][0] < FIRM_DATES
+
+
+def _forbidden(
+    a: Features, b: Features, s: Score, first_name_rule: bool = True, firm_dates: bool = False
+) -> str | None:
     at = dict(zip((f.name for f in s.fields), s.levels, strict=True))
     first = at.get("first name")
     if (a.facts.multiple_birth or b.facts.multiple_birth) and first not in SAME_NAME:
@@ -226,6 +243,8 @@ def _forbidden(a: Features, b: Features, s: Score, first_name_rule: bool = True)
     # count those as independent evidence and add up to a link; on the synthetic families 1 in 8
     # such links was another child (seed 7, 40,000 families). Such a pair links only when a fact
     # beyond the first name and one surname confirms it; otherwise a person decides.
+    if firm_dates and at.get("birth date") == compare.DISAGREE:
+        return "the birth dates differ, and in this store one child's reports almost never do"
     if at.get("birth date") in PARTIAL_DATE and not any(at.get(f) in levels for f, levels in CONFIRMS.items()):
         return "the birth date is missing or agrees only in part, and no other fact confirms the names"
     return None

@@ -9,7 +9,7 @@ from hub.domain.identity import Candidate, facts_from_fields
 from hub.identity import compare
 from hub.identity.features import prepare
 from hub.identity.matcher import REFERENCE_STORE, ProbabilisticMatcher, Thresholds, crowd_bits
-from hub.identity.model import FIELDS, Bounded, score
+from hub.identity.model import FIELDS, Bounded, Model, score
 from hub.identity.nicknames import canonical, equivalent
 
 CHILD = {
@@ -365,3 +365,17 @@ def test_a_namesake_born_a_digit_away_links_only_when_another_fact_confirms_it()
         assert confirmed.msix_id == "C0", (born, confirmed.reasons)  # the birth city agrees
     exact = decide(features("MI", "M1", **bare, birth_city=""), features(), thresholds=low)
     assert exact.msix_id == "C0"
+
+
+def test_a_different_birth_date_is_another_child_where_the_data_says_reports_agree_on_it():
+    # Cousins: the same first name, surnames, parents and birth town, born years apart.
+    cousin = features("MI", "M1", birth_date=date(2014, 9, 21))
+    low = Thresholds(8, 4)
+    lenient = ProbabilisticMatcher(low)  # the prior: one child's reports disagree on the date 1.5%
+    assert not lenient.dates_firm
+    assert lenient.decide(cousin.facts, [Candidate("C0", features().facts)]).msix_id == "C0"
+    levels = dict(FIELDS[2].levels) | {"disagree": (0.001, FIELDS[2].levels["disagree"][1])}
+    firm = ProbabilisticMatcher(low, Model((*FIELDS[:2], FIELDS[2].with_levels(levels), *FIELDS[3:])))
+    assert firm.dates_firm
+    d = firm.decide(cousin.facts, [Candidate("C0", features().facts)])
+    assert d.msix_id is None and d.near and "birth dates differ" in d.reasons[0]
