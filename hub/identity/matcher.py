@@ -16,7 +16,10 @@ noise model leaves at least one key intact:
 - ``X`` the first-name code and the first two surnames' codes in any order, no date (no or a
   mistyped birth date; given name and surname exchanged);
 - ``P`` the first-name code, the first surname's code and a parent's first name, no date: no date
-  and one surname against two (``X`` differs), or ``X`` a crowd of namesakes capped before the child.
+  and one surname against two (``X`` differs), or ``X`` a crowd of namesakes capped before the child;
+- ``Q`` and ``R`` the birth city's first four letters with the first surname's, or the first
+  name's, first two letters, no date: a date and a name both mistyped or replaced, and the city
+  mistyped past its fourth letter.
   (One ``X`` key per surname instead found fewer children on the training seed: crowded blocks.)
 
 Decision, on the best-scoring child (the best of its state identities; ``model.score``):

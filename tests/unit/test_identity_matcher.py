@@ -328,6 +328,10 @@ def test_blocking_keys_survive_each_defect():
         {"birth_date": date(2011, 3, 4), "last_name_2": "", "sex": ""},  # the year mistyped, one surname
         {"birth_date": None, "last_name_2": ""},  # no date, one surname against two
         {"birth_date": None, "first_name": "Ramírez", "last_name_1": "José", "last_name_2": ""},
+        # Another date and first name, the city mistyped past its fourth letter.
+        {"birth_date": date(2012, 8, 19), "first_name": "Pedro", "birth_city": "Apatzingam"},
+        # Another date and surname, the city mistyped.
+        {"birth_date": date(2012, 8, 19), "last_name_1": "Soto", "last_name_2": "", "birth_city": "Apatzingam"},
     ):
         assert base & set(m.blocking_keys(features("MI", "M1", **over).facts)), over
 
