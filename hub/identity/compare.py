@@ -47,7 +47,8 @@ def _among(word: str, words: tuple[str, ...]) -> bool:
 def first_name(a: Features, b: Features) -> str:
     """exact > nickname (Pepe/José, Lupe/Guadalupe) > compound (Juan Carlos / Juan, or a first name
     given as the middle one) > typo (Jaro-Winkler ≥ 0.9 or the same Metaphone code) > swapped (the
-    given name and the surname exchanged) > disagree."""
+    given name and the surname exchanged) > crossed (one's given name is the other's surname) >
+    disagree."""
     if not a.first or not b.first:
         return MISSING
     if a.first == b.first:
@@ -60,7 +61,17 @@ def first_name(a: Features, b: Features) -> str:
         return "typo"
     if names_swapped(a, b):
         return "swapped"
+    if names_crossed(a, b):
+        return "crossed"
     return DISAGREE
+
+
+def names_crossed(a: Features, b: Features) -> bool:
+    """One state's given name is the other's surname, and the other name is not the same: a clerk
+    moved one name to the other field and wrote another (or none) in its place."""
+    if not (a.first and b.first and a.surnames and b.surnames):
+        return False
+    return a.first_words[0] in b.surnames or b.first_words[0] in a.surnames
 
 
 def _nickname_word(wa: tuple[str, ...], wb: tuple[str, ...]) -> bool:

@@ -206,6 +206,10 @@ class ProbabilisticMatcher:
 SAME_NAME = frozenset({"exact", "nickname"})
 
 
+# What the first-name rule reads as another first name: one state's given name written as the
+# other's surname is no agreement on the child's own name.
+OTHER_FIRST_NAME = frozenset({compare.DISAGREE, "crossed"})
+
 # A birth date missing or agreeing only in part, and what else must confirm a link then.
 PARTIAL_DATE = frozenset({"digit", "swapped", compare.MISSING})
 CONFIRMS = {
@@ -239,7 +243,7 @@ def _forbidden(
         return "multiple birth, and the first names differ"
     # Twins whose states did not flag the multiple birth look like this: a different first name,
     # and everything else alike.
-    if first_name_rule and first == compare.DISAGREE:
+    if first_name_rule and first in OTHER_FIRST_NAME:
         return "the first names differ"
     # Namesakes: among tens of thousands of children, many share a first name and a surname, and
     # one of them is often born a digit away (2012 / 2017, the 6th / the 1st). The fields' weights

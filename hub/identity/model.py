@@ -68,7 +68,7 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("first name", compare.first_name, {
         "exact": (0.84, 0.02), "nickname": (0.05, 0.002), "compound": (0.04, 0.004),
-        "typo": (0.05, 0.006), "swapped": (0.005, 0.0005), "disagree": (0.015, 0.9675),
+        "typo": (0.05, 0.006), "swapped": (0.005, 0.0005), "crossed": (0.003, 0.0003), "disagree": (0.012, 0.9672),
     }, {"exact": tf.FIRST}),
     Field("surnames", compare.surnames, {
         "both": (0.55, 0.002), "one": (0.325, 0.03), "swapped": (0.04, 0.0004),

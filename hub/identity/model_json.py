@@ -2,7 +2,8 @@
 
 Only numbers and names: each field's m and u by level, the names' frequencies, whether the
 first-name rule holds, and what the fit saw (counts). The comparisons themselves are code: a
-stored model names its fields, and a field the code no longer has is refused.
+stored model names its fields, and a field or level the code no longer has is refused; a level the
+code gained since the fit takes the prior's m and u.
 """
 
 from __future__ import annotations
@@ -34,7 +35,16 @@ def from_json(data: Mapping[str, Any], version: int) -> Model:
     fields: list[Field] = []
     for f in FIELDS:
         levels = stored.get(f.name)
-        if levels is None or set(levels) != set(f.levels):
+        if levels is None or not set(levels) <= set(f.levels):
             raise UserInputError(f"identity model v{version}: field {f.name!r} differs from the code's")
-        fields.append(f.with_levels({lvl: (float(levels[lvl][0]), float(levels[lvl][1])) for lvl in f.levels}))
+        # A level the code gained since the fit (``crossed``, 2026-12-07) takes the prior's m and u
+        # until the next ``msix identity fit``: a worker upgraded before the refit still starts.
+        fields.append(
+            f.with_levels(
+                {
+                    lvl: (float(levels[lvl][0]), float(levels[lvl][1])) if lvl in levels else f.levels[lvl]
+                    for lvl in f.levels
+                }
+            )
+        )
     return Model(tuple(fields), TermFrequencies.from_json(data["tf"]), version, bool(data["first_name_rule"]))

@@ -54,6 +54,7 @@ def level(field, **over):
         ({"first_name": "Ángel", "middle_name": ""}, "compound"),  # the middle name given as the first
         ({"first_name": ""}, "missing"),
         ({"first_name": "Ramírez", "last_name_1": "José", "last_name_2": "", "middle_name": ""}, "swapped"),
+        ({"first_name": "López"}, "crossed"),  # a surname of the other written as the given name
     ],
 )
 def test_first_name(over, expect):
@@ -212,6 +213,7 @@ def decide(incoming, *stored, thresholds=None):
         ({"first_name": "Pepe"}, "link", "nickname"),
         ({"last_name_2": "", "birth_city": "", "parent1_first_name": "", "parent2_first_name": ""}, "link", "fewer"),
         ({"first_name": "Luis"}, "review", "another first name: never automatic"),
+        ({"first_name": "López"}, "review", "a surname for the first name: another first name too"),
         (
             {"birth_date": date(2010, 3, 5), "last_name_2": "", "middle_name": "", "birth_city": ""}
             | {"birth_country": "", "parent1_first_name": "", "parent2_first_name": ""},

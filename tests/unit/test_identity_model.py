@@ -150,6 +150,15 @@ def test_model_json_round_trip_and_refusals():
     broken = {**data, "fields": {k: v for k, v in data["fields"].items() if k != "parents"}}
     with pytest.raises(UserInputError, match="parents"):
         from_json(broken, 3)
+    unknown = {**data, "fields": {**data["fields"], "sex": {**data["fields"]["sex"], "maybe": [0.1, 0.1]}}}
+    with pytest.raises(UserInputError, match="sex"):
+        from_json(unknown, 3)
+    # A model fitted before the code gained a level still loads, the level at the prior's weights.
+    older = {**data, "fields": {**data["fields"], "first name": dict(data["fields"]["first name"])}}
+    del older["fields"]["first name"]["crossed"]
+    first = from_json(older, 3).fields[0]
+    assert first.levels["crossed"] == PRIOR.fields[0].levels["crossed"]
+    assert first.levels["exact"] == model.fields[0].levels["exact"]
 
 
 def test_a_decision_explained_field_by_field_with_its_model_version():
