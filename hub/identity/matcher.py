@@ -48,6 +48,7 @@ from dataclasses import dataclass, replace
 from hub.domain.identity import Candidate, IdentityFacts, MatchDecision, NearMatch
 from hub.identity import compare
 from hub.identity.features import Features, keys, prepare
+from hub.identity.fit import SURNAMES_ALIKE
 from hub.identity.model import PRIOR, Bounded, Field, Model, Score, as_model
 
 # Defaults chosen on the benchmark's training seed (README, "Identity matching").
@@ -252,6 +253,8 @@ def _forbidden(
     # beyond the first name and one surname confirms it; otherwise a person decides.
     if firm_dates and at.get("birth date") == compare.DISAGREE:
         return "the birth dates differ, and in this store one child's reports almost never do"
-    if at.get("birth date") in PARTIAL_DATE and not any(at.get(f) in levels for f, levels in CONFIRMS.items()):
+    if at.get("birth date") in PARTIAL_DATE and (
+        at.get("surnames") not in SURNAMES_ALIKE or not any(at.get(f) in levels for f, levels in CONFIRMS.items())
+    ):
         return "the birth date is missing or agrees only in part, and no other fact confirms the names"
     return None

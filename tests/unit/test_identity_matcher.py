@@ -371,6 +371,9 @@ def test_a_namesake_born_a_digit_away_links_only_when_another_fact_confirms_it()
         assert confirmed.msix_id == "C0", (born, confirmed.reasons)  # the birth city agrees
     exact = decide(features("MI", "M1", **bare, birth_city=""), features(), thresholds=low)
     assert exact.msix_id == "C0"
+    # A first name and a birth city, no surname and no date: the city confirms no names.
+    nameless = decide(features("MI", "M1", **bare, last_name_1="", birth_date=None), features(), thresholds=low)
+    assert nameless.msix_id is None
 
 
 def test_a_different_birth_date_is_another_child_where_the_data_says_reports_agree_on_it():
