@@ -26,7 +26,10 @@ Decision, on the best-scoring child (the best of its state identities; ``model.s
 
 - link, when the score reaches ``upper``, no other child does, the first names are not different,
   and, for a multiple birth, the first names are the same name (exact, or a nickname of it): twins
-  share surnames, birth date and parents, and their first names are what tells them apart;
+  share surnames, birth date and parents, and their first names are what tells them apart. Also
+  not, where the model says one child's reports almost never disagree on the birth date, when the
+  dates disagree (cousins); nor when the date is missing or agrees only in part and nothing beyond
+  the first name and one surname confirms it (namesakes born a digit apart);
 - near match, between ``lower`` and ``upper`` (or above, when a rule forbids linking): a new child,
   provisional, with a worklist item naming the candidates for a data admin;
 - a new child, below ``lower``.
@@ -246,13 +249,15 @@ def _forbidden(
     # and everything else alike.
     if first_name_rule and first in OTHER_FIRST_NAME:
         return "the first names differ"
+    # Cousins named alike, born years apart (``FIRM_DATES``).
+    if firm_dates and at.get("birth date") == compare.DISAGREE:
+        return "the birth dates differ, and in this store one child's reports almost never do"
     # Namesakes: among tens of thousands of children, many share a first name and a surname, and
     # one of them is often born a digit away (2012 / 2017, the 6th / the 1st). The fields' weights
     # count those as independent evidence and add up to a link; on the synthetic families 1 in 8
-    # such links was another child (seed 7, 40,000 families). Such a pair links only when a fact
-    # beyond the first name and one surname confirms it; otherwise a person decides.
-    if firm_dates and at.get("birth date") == compare.DISAGREE:
-        return "the birth dates differ, and in this store one child's reports almost never do"
+    # such links was another child (seed 7, 40,000 families). Such a pair links only when the
+    # surnames agree and a fact beyond the first name and one surname confirms it; otherwise a
+    # person decides.
     if at.get("birth date") in PARTIAL_DATE and (
         at.get("surnames") not in SURNAMES_ALIKE or not any(at.get(f) in levels for f, levels in CONFIRMS.items())
     ):
