@@ -94,8 +94,11 @@ def test_worker_paused_past_max_poll_interval_then_resumed_loses_and_doubles_not
             w.wait(30)
     logs = [hub.output(w) for w in (paused, other)]
     assert paused.returncode == 0 and other.returncode == 0, logs
-    # The pause cost the worker its place in the group: it was past the limit, and said so.
-    assert "poll interval" in logs[0].lower() or "unknown_member" in logs[0].lower(), logs[0][-3000:]
+    # The pause cost the worker its place in the group: it was past the limit, and said so. Which
+    # limit librdkafka names depends on which it checks first after SIGCONT: the poll interval, the
+    # coordinator's answer (unknown member), or the session its stopped heartbeats let lapse.
+    said = logs[0].lower()
+    assert any(w in said for w in ("poll interval", "unknown_member", "session timed out")), logs[0][-3000:]
     applied = scalar(hub, "SELECT count(*) FROM processed_event")
     assert applied == 2 * children  # nothing lost
     assert sum(fault_audit.applied_in_log(Path(p)) for p in _log_paths(hub)) == applied  # nothing applied twice
