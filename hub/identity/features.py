@@ -154,7 +154,7 @@ def blocking_keys(
     city: str = "",
     initials: tuple[str, str] = ("", ""),
 ) -> tuple[str, ...]:
-    """See ``matcher``: D, E, F, M, N, P, Q, R, S and X keys. ``city``: the birth city's first
+    """See ``matcher``: D, F, M, N, P, Q, R, S, V, W and X keys. ``city``: the birth city's first
     letters (``city_prefix``); ``initials``: the first name's and the first surname's first two."""
     keys: list[str] = []
     first = facts.first_name
@@ -163,8 +163,6 @@ def blocking_keys(
         lo, hi = sorted((d.month, d.day))
         bucket = f"{d.year}-{lo:02d}-{hi:02d}"
         keys.append(f"D|{d.isoformat()}|{facts.sex}")
-        if first:
-            keys.append(f"E|{first}|{d.isoformat()}")
         if first_code:
             keys.append(f"F|{bucket}|{first_code}")
             keys.extend(f"N|{d.year}|{facts.sex}|{first_code}|{c}" for c in codes)
