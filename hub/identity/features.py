@@ -154,7 +154,7 @@ def blocking_keys(
     city: str = "",
     initials: tuple[str, str] = ("", ""),
 ) -> tuple[str, ...]:
-    """See ``matcher``: D, F, M, N, P, Q, R, S, V, W and X keys. ``city``: the birth city's first
+    """See ``matcher``: D, F, M, P, Q, R, S, V, W and X keys. ``city``: the birth city's first
     letters (``city_prefix``); ``initials``: the first name's and the first surname's first two."""
     keys: list[str] = []
     first = facts.first_name
@@ -165,7 +165,6 @@ def blocking_keys(
         keys.append(f"D|{d.isoformat()}|{facts.sex}")
         if first_code:
             keys.append(f"F|{bucket}|{first_code}")
-            keys.extend(f"N|{d.year}|{facts.sex}|{first_code}|{c}" for c in codes)
         keys.extend(f"S|{bucket}|{c}" for c in codes)
         if first_code:
             # Without the year: a typo in the year's digits leaves the month, day and names.
