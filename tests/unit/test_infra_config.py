@@ -98,6 +98,7 @@ def test_postgres_config_follows_the_url(tmp_path: Path) -> None:
     assert conf["fsync"] == "on"
     assert conf["shared_buffers"] == "2GB"
     assert conf["max_connections"] == "100"
+    assert int(conf["max_locks_per_transaction"]) >= 256  # several workers' identity locks fit
     assert "port = '35433'" in postgres.render_conf(postgres.server_config(s))
 
 
