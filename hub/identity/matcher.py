@@ -26,7 +26,7 @@ noise model leaves at least one key intact:
   (``N`` keys, the birth year and sex with the first-name code and a surname's, were dropped on
   2026-12-07: at 1,000,000 children they brought 9 of a look-up's 31.6 candidates and found 1
   returning child in 1,000 that no other key found, in the accuracy sets 0.03-0.05% of the true
-  pairs; without them the merge into a store of 1,000,000 took 13-20% less worker CPU an event
+  pairs; without them the merge into a store of 1,000,000 took 13-21% less worker CPU an event
   (two runs each way). A typo in the day or month is still found by ``X``, ``P``, ``Q``, ``R`` and
   ``W``.)
 
