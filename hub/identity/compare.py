@@ -75,8 +75,9 @@ def names_crossed(a: Features, b: Features) -> bool:
 
 
 def _nickname_word(wa: tuple[str, ...], wb: tuple[str, ...]) -> bool:
-    """José Luis / Pepe: a one-word name that is a nickname of a word of the other."""
-    if min(len(wa), len(wb)) != 1:
+    """José Luis / Pepe: a one-word name that is a nickname of a word of the other. (Two one-word
+    names are the whole names, which ``first_name`` has compared already.)"""
+    if min(len(wa), len(wb)) != 1 or len(wa) == len(wb):
         return False
     return any(x != y and equivalent(x, y) for x in wa for y in wb)
 
@@ -84,7 +85,13 @@ def _nickname_word(wa: tuple[str, ...], wb: tuple[str, ...]) -> bool:
 def _compound(a: Features, b: Features) -> bool:
     """One name is the other with a word left out: Juan Carlos / Juan, María José / José, or a
     first name one state keeps as the middle name (first Juan, middle Carlos / first Juan Carlos)."""
-    return set(a.first_words) <= set(b.first_and_middle) or set(b.first_words) <= set(a.first_and_middle)
+    return _within(a.first_words, b) or _within(b.first_words, a)
+
+
+def _within(words: tuple[str, ...], other: Features) -> bool:
+    """Every word of one first name among the other's first and middle names."""
+    has_middle = bool(other.facts.middle_name)  # most have none: no words to split then
+    return all(w in other.first_words or (has_middle and w in other.middle_words) for w in words)
 
 
 def surnames(a: Features, b: Features) -> str:
@@ -101,9 +108,9 @@ def surnames(a: Features, b: Features) -> str:
         return "swapped"
     if (len(sa) == 1 and sa[0] in sb) or (len(sb) == 1 and sb[0] in sa):
         return "one"
-    if _aligned_typo(sa, sb) or (_aligned_typo(sa[:1], sb[:1]) and min(len(sa), len(sb)) == 1):
+    if _aligned_typo(sa, sb):
         return "typo"
-    if set(sa) & set(sb):
+    if any(w in sb for w in sa):
         return "partial"
     if names_swapped(a, b):
         return "swapped"
@@ -111,9 +118,13 @@ def surnames(a: Features, b: Features) -> str:
 
 
 def _aligned_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
-    if len(sa) != len(sb):
+    """The first surnames alike (the same, or a typo), and, when both have as many, every other one
+    too; one surname against two needs only the first alike."""
+    if not (sa[0] == sb[0] or similar(sa[0], sb[0])):
         return False
-    return all(x == y or similar(x, y) for x, y in zip(sa, sb, strict=True))
+    if min(len(sa), len(sb)) == 1:
+        return True
+    return len(sa) == len(sb) and all(x == y or similar(x, y) for x, y in zip(sa[1:], sb[1:], strict=True))
 
 
 def birth_date(a: Features, b: Features) -> str:

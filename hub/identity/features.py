@@ -77,8 +77,8 @@ class Features:
         """Every surname word in order, particles dropped: last_name_1's words, then last_name_2's."""
 
     @_once
-    def first_and_middle(self) -> tuple[str, ...]:
-        return self.first_words + _words(self.facts.middle_name)
+    def middle_words(self) -> tuple[str, ...]:
+        return _words(self.facts.middle_name)
 
     @_once
     def first_code(self) -> str:
@@ -111,9 +111,10 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def _surnames(facts: IdentityFacts) -> tuple[str, ...]:
-    words = _words(facts.last_name_1) + _words(facts.last_name_2)
-    kept = tuple(w for w in words if w not in PARTICLES)
-    return kept or words
+    words = f"{facts.last_name_1} {facts.last_name_2}".split()
+    if PARTICLES.isdisjoint(words):  # nearly every name: no particle to drop
+        return tuple(words)
+    return tuple(w for w in words if w not in PARTICLES) or tuple(words)
 
 
 @lru_cache(maxsize=65536)

@@ -157,14 +157,18 @@ class ProbabilisticMatcher:
         incoming = prepare(facts)
         best: dict[str, tuple[Score, Candidate]] = {}
         seen: set[tuple[str, str]] = set()
+        own, at_least, lower = facts.state, self._scorer.at_least, self.thresholds.lower
         for c in candidates:
-            who = (c.facts.state, c.facts.state_student_id)
-            if c.facts.state == facts.state or who in seen:
+            f = c.facts
+            if f.state == own:
+                continue
+            who = (f.state, f.state_student_id)
+            if who in seen:
                 continue
             seen.add(who)
             # A candidate below the lower threshold changes no decision: it is given up on as soon
             # as that is certain (``Bounded``), and only the others are scored to the end.
-            s = self._scorer.at_least(incoming, prepare(c.facts), self.thresholds.lower)
+            s = at_least(incoming, prepare(f), lower)
             if s is not None and (c.msix_id not in best or s.total > best[c.msix_id][0].total):
                 best[c.msix_id] = (s, c)
         ranked = sorted(best.values(), key=lambda sc: (-sc[0].total, sc[1].msix_id))
