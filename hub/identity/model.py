@@ -254,7 +254,9 @@ class Bounded:
         high = [max(top.values()) for top in self.top]
         low = [min(f.weights.values()) - (tf.CAP if any(k in tables for k in f.tf.values()) else 0.0) for f in fields]
         own = [names.index(n) for n in ("birth date", "first name") if n in names]
-        rest = sorted((i for i in range(len(fields)) if i not in own), key=lambda i: (names[i] not in CHEAP, low[i] - high[i]))
+        rest = sorted(
+            (i for i in range(len(fields)) if i not in own), key=lambda i: (names[i] not in CHEAP, low[i] - high[i])
+        )
         self.order = (*own, *rest)
         self.family = tuple(f.name in FAMILY_FIELDS for f in fields)
         # After the k-th field (in ``order``): the most the fields after it can still add, and the
