@@ -30,12 +30,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+import structlog
 from psycopg import errors, sql
 
 from hub.config import Settings
 from hub.errors import InfraError
 from hub.store.db import WEB_ROLE
 from infra.local import pg_secrets, process
+
+log = structlog.get_logger(__name__)
 
 NAME = "postgres"
 SUPERUSER = "postgres"  # the cluster's bootstrap superuser, whoever runs it
@@ -281,6 +284,8 @@ def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
                 f"PostgreSQL runs as the '{user}' user, which cannot enter {blocked} ({mode}): "
                 f"move the cluster's data folder {p.data} where it can, or `chmod o+x {blocked}`"
             )
+    if _orphaned(settings, p):
+        _set_aside(p, user)
     if not p.initialised:
         _initdb(settings, p, user)
     _write(p.data / "msix.conf", render_conf(server_config(settings)), user)
@@ -288,6 +293,35 @@ def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
         _write(p.data / "pg_hba.conf", PG_HBA, user)
     # Else a cluster made before passwords (every login trusted): it starts as it was once more,
     # and ``_bootstrap`` gives every role its password, then closes it (``_secure``).
+
+
+def _orphaned(settings: Settings, p: PostgresPaths) -> bool:
+    """A cluster under ``DATA_ROOT`` that outlived its MSIX_HOME: a clone deleted and made again at
+    the same path finds it, but its passwords went with the old home's credentials, and its
+    pg_hba.conf takes nothing but those (no ``trust`` line: not a cluster from before passwords,
+    which ``_bootstrap`` still adopts). Nobody could log in to it; without this it started and
+    refused every login until the start timed out."""
+    if p.data.parent.parent != DATA_ROOT or not p.initialised:
+        return False
+    if SUPERUSER in pg_secrets.read(pg_secrets.passfile(settings.home)):
+        return False
+    hba = p.data / "pg_hba.conf"
+    lines = hba.read_text().splitlines() if hba.exists() else []
+    return not any(line.split()[-1:] == ["trust"] for line in lines if not line.lstrip().startswith("#"))
+
+
+def _set_aside(p: PostgresPaths, user: str | None) -> None:
+    """Keeps the orphaned cluster's folder under another name (its data is not ours to delete: root
+    can still reach it) and makes room for a new cluster."""
+    folder = p.data.parent
+    kept = folder.with_name(f"{folder.name}.orphaned-{time.strftime('%Y%m%dT%H%M%S')}")
+    folder.rename(kept)
+    log.warning(
+        "PostgreSQL: the cluster left by an earlier MSIX_HOME at this path has no password in this"
+        f" one; kept it as {kept} (delete it when not needed) and making a new one"
+    )
+    folder.mkdir(mode=0o700)
+    _chown(folder, user)
 
 
 def _superuser(settings: Settings, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
