@@ -125,6 +125,41 @@ def test_a_cluster_already_in_the_home_stays_there(tmp_path: Path, monkeypatch: 
     assert postgres.data_dir(settings(tmp_path)) == inside
 
 
+def test_a_cluster_whose_home_was_deleted_is_kept_aside_for_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A clone deleted and made again at the same path: the cluster under DATA_ROOT is still there,
+    # but its superuser's password went with the old home, and it takes nothing but passwords.
+    monkeypatch.setattr(postgres.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(postgres, "DATA_ROOT", tmp_path / "root")
+    s = settings(tmp_path / "clone" / ".msix")
+    p = postgres.paths(s)
+    p.data.mkdir(parents=True)
+    (p.data / "PG_VERSION").write_text("15\n")
+    (p.data / "pg_hba.conf").write_text(postgres.PG_HBA)
+    assert postgres._orphaned(s, p)
+    postgres._set_aside(p, None)
+    assert not p.initialised and p.data.parent.is_dir()  # room for initdb
+    (kept,) = [d for d in (tmp_path / "root").iterdir() if ".orphaned-" in d.name]
+    assert (kept / "data" / "PG_VERSION").exists()  # the old data is kept, not deleted
+
+
+def test_a_cluster_with_its_password_or_from_before_passwords_is_adopted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(postgres, "DATA_ROOT", tmp_path / "root")
+    s = settings(tmp_path / "clone" / ".msix")
+    p = postgres.paths(s)
+    p.data.mkdir(parents=True)
+    (p.data / "PG_VERSION").write_text("15\n")
+    (p.data / "pg_hba.conf").write_text("# old\nhost all all 127.0.0.1/32 trust\n")
+    assert not postgres._orphaned(s, p)  # from before passwords: ``_bootstrap`` gives them
+    (p.data / "pg_hba.conf").write_text(postgres.PG_HBA)
+    pg_secrets.ensure(pg_secrets.passfile(s.home), [postgres.SUPERUSER])
+    assert not postgres._orphaned(s, p)  # this home's own cluster
+
+
 def test_conf_values_are_quoted_safely() -> None:
     text = postgres.render_conf([("application_name", "it's", "a test")])
     assert "application_name = 'it''s'" in text
