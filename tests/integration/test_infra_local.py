@@ -253,3 +253,22 @@ def test_the_broker_switches_to_tls_and_clients_verify_its_certificate(settings:
     plain.pop("ssl.ca.location")
     with pytest.raises(KafkaException):
         AdminClient(plain).list_topics(timeout=5)
+
+
+def test_a_cluster_whose_passwords_went_with_its_home_is_kept_aside_and_a_new_one_made(settings: Settings) -> None:
+    # As a clone deleted and made again at the same path finds it: as root the cluster lives under
+    # /var/lib/msix, outside the home, and outlives it; the home's password file does not.
+    data = postgres.data_dir(settings)
+    if data.parent.parent != postgres.DATA_ROOT:
+        pytest.skip("not root: the cluster lives in the home and goes with it")
+    infra.local.down(settings)
+    pg_secrets.passfile(settings.home).unlink()
+    try:
+        infra.local.up(settings)  # before: 60 s of refused logins, then "did not answer"
+        with psycopg.connect(settings.database.libpq_url) as conn:  # the new cluster, the new passwords
+            assert conn.execute("SELECT current_user").fetchone() == ("msix",)
+    finally:
+        kept = [d for d in postgres.DATA_ROOT.iterdir() if d.name.startswith(f"{data.parent.name}.orphaned-")]
+        for folder in kept:
+            shutil.rmtree(folder)
+    assert len(kept) == 1 and (kept[0] / "data" / "PG_VERSION").exists()  # kept, not deleted, until here
