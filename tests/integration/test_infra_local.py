@@ -269,6 +269,7 @@ def test_a_cluster_whose_passwords_went_with_its_home_is_kept_aside_and_a_new_on
             assert conn.execute("SELECT current_user").fetchone() == ("msix",)
     finally:
         kept = [d for d in postgres.DATA_ROOT.iterdir() if d.name.startswith(f"{data.parent.name}.orphaned-")]
+        old_data = [(folder / "data" / "PG_VERSION").exists() for folder in kept]
         for folder in kept:
             shutil.rmtree(folder)
-    assert len(kept) == 1 and (kept[0] / "data" / "PG_VERSION").exists()  # kept, not deleted, until here
+    assert old_data == [True]  # the old cluster kept whole, not deleted (until this test's cleanup)
