@@ -125,11 +125,10 @@ def test_a_cluster_already_in_the_home_stays_there(tmp_path: Path, monkeypatch: 
     assert postgres.data_dir(settings(tmp_path)) == inside
 
 
-def test_a_cluster_whose_home_was_deleted_is_kept_aside_for_a_new_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A clone deleted and made again at the same path: the cluster under DATA_ROOT is still there,
-    # but its superuser's password went with the old home, and it takes nothing but passwords.
+@pytest.fixture
+def outside_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, postgres.PostgresPaths]:
+    """As root: a clone's home, and an initialised cluster for it under a DATA_ROOT of the test's
+    own, with our SCRAM-only pg_hba.conf; the home has no passwords yet."""
     monkeypatch.setattr(postgres.os, "geteuid", lambda: 0)
     monkeypatch.setattr(postgres, "DATA_ROOT", tmp_path / "root")
     s = settings(tmp_path / "clone" / ".msix")
@@ -137,27 +136,31 @@ def test_a_cluster_whose_home_was_deleted_is_kept_aside_for_a_new_one(
     p.data.mkdir(parents=True)
     (p.data / "PG_VERSION").write_text("15\n")
     (p.data / "pg_hba.conf").write_text(postgres.PG_HBA)
+    return s, p
+
+
+def test_a_cluster_whose_home_was_deleted_is_kept_aside_for_a_new_one(
+    outside_cluster: tuple[Settings, postgres.PostgresPaths],
+) -> None:
+    # A clone deleted and made again at the same path: the cluster under DATA_ROOT is still there,
+    # but its superuser's password went with the old home, and it takes nothing but passwords.
+    s, p = outside_cluster
     assert postgres._orphaned(s, p)
     postgres._set_aside(p, None)
     assert not p.initialised and p.data.parent.is_dir()  # room for initdb
-    (kept,) = [d for d in (tmp_path / "root").iterdir() if ".orphaned-" in d.name]
+    (kept,) = [d for d in postgres.DATA_ROOT.iterdir() if ".orphaned-" in d.name]
     assert (kept / "data" / "PG_VERSION").exists()  # the old data is kept, not deleted
 
 
 def test_a_cluster_with_its_password_or_from_before_passwords_is_adopted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    outside_cluster: tuple[Settings, postgres.PostgresPaths],
 ) -> None:
-    monkeypatch.setattr(postgres.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(postgres, "DATA_ROOT", tmp_path / "root")
-    s = settings(tmp_path / "clone" / ".msix")
-    p = postgres.paths(s)
-    p.data.mkdir(parents=True)
-    (p.data / "PG_VERSION").write_text("15\n")
-    (p.data / "pg_hba.conf").write_text("# old\nhost all all 127.0.0.1/32 trust\n")
-    assert not postgres._orphaned(s, p)  # from before passwords: ``_bootstrap`` gives them
-    (p.data / "pg_hba.conf").write_text(postgres.PG_HBA)
+    s, p = outside_cluster
     pg_secrets.ensure(pg_secrets.passfile(s.home), [postgres.SUPERUSER])
     assert not postgres._orphaned(s, p)  # this home's own cluster
+    pg_secrets.passfile(s.home).unlink()
+    (p.data / "pg_hba.conf").write_text("# old\nhost all all 127.0.0.1/32 trust\n")
+    assert not postgres._orphaned(s, p)  # from before passwords: ``_bootstrap`` gives them
 
 
 def test_conf_values_are_quoted_safely() -> None:
