@@ -285,7 +285,7 @@ def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
                 f"move the cluster's data folder {p.data} where it can, or `chmod o+x {blocked}`"
             )
     if _orphaned(settings, p):
-        _set_aside(p, user)
+        _set_aside(p)
     if not p.initialised:
         _initdb(settings, p, user)
     _write(p.data / "msix.conf", render_conf(server_config(settings)), user)
@@ -296,32 +296,29 @@ def _prepare(settings: Settings, p: PostgresPaths, user: str | None) -> None:
 
 
 def _orphaned(settings: Settings, p: PostgresPaths) -> bool:
-    """A cluster under ``DATA_ROOT`` that outlived its MSIX_HOME: a clone deleted and made again at
-    the same path finds it, but its passwords went with the old home's credentials, and its
-    pg_hba.conf takes nothing but those (no ``trust`` line: not a cluster from before passwords,
-    which ``_bootstrap`` still adopts). Nobody could log in to it; without this it started and
-    refused every login until the start timed out."""
-    if p.data.parent.parent != DATA_ROOT or not p.initialised:
-        return False
-    if SUPERUSER in pg_secrets.read(pg_secrets.passfile(settings.home)):
+    """A cluster whose passwords are gone from this MSIX_HOME: as root it lives under ``DATA_ROOT``
+    and outlives its home, so a clone deleted and made again at the same path finds it; anywhere, a
+    home whose credentials were removed. Its pg_hba.conf takes nothing but those passwords (no
+    ``trust`` line: not a cluster from before passwords, which ``_bootstrap`` still adopts), so
+    nobody could log in to it; without this it started and refused every login until the start
+    timed out."""
+    if not p.initialised or SUPERUSER in pg_secrets.read(pg_secrets.passfile(settings.home)):
         return False
     hba = p.data / "pg_hba.conf"
     lines = hba.read_text().splitlines() if hba.exists() else []
     return not any(line.split()[-1:] == ["trust"] for line in lines if not line.lstrip().startswith("#"))
 
 
-def _set_aside(p: PostgresPaths, user: str | None) -> None:
-    """Keeps the orphaned cluster's folder under another name (its data is not ours to delete: root
-    can still reach it) and makes room for a new cluster."""
-    folder = p.data.parent
-    kept = folder.with_name(f"{folder.name}.orphaned-{time.strftime('%Y%m%dT%H%M%S')}")
-    folder.rename(kept)
+def _set_aside(p: PostgresPaths) -> None:
+    """Keeps the orphaned cluster beside the new one's folder, as ``data.orphaned-<time>`` (its data
+    is not ours to delete; ``msix infra down --wipe`` deletes it with the rest); ``_initdb`` then
+    makes a new cluster."""
+    kept = p.data.with_name(f"{p.data.name}.orphaned-{time.strftime('%Y%m%dT%H%M%S')}")
+    p.data.rename(kept)
     log.warning(
-        "PostgreSQL: the cluster left by an earlier MSIX_HOME at this path has no password in this"
-        f" one; kept it as {kept} (delete it when not needed) and making a new one"
+        "PostgreSQL: the cluster here has no password in this MSIX_HOME (a home deleted and made"
+        f" again at the same path?); kept it as {kept} (delete it when not needed) and making a new one"
     )
-    folder.mkdir(mode=0o700)
-    _chown(folder, user)
 
 
 def _superuser(settings: Settings, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:

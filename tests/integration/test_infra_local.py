@@ -259,8 +259,6 @@ def test_a_cluster_whose_passwords_went_with_its_home_is_kept_aside_and_a_new_on
     # As a clone deleted and made again at the same path finds it: as root the cluster lives under
     # /var/lib/msix, outside the home, and outlives it; the home's password file does not.
     data = postgres.data_dir(settings)
-    if data.parent.parent != postgres.DATA_ROOT:
-        pytest.skip("not root: the cluster lives in the home and goes with it")
     infra.local.down(settings)
     pg_secrets.passfile(settings.home).unlink()
     try:
@@ -268,8 +266,8 @@ def test_a_cluster_whose_passwords_went_with_its_home_is_kept_aside_and_a_new_on
         with psycopg.connect(settings.database.libpq_url) as conn:  # the new cluster, the new passwords
             assert conn.execute("SELECT current_user").fetchone() == ("msix",)
     finally:
-        kept = [d for d in postgres.DATA_ROOT.iterdir() if d.name.startswith(f"{data.parent.name}.orphaned-")]
-        old_data = [(folder / "data" / "PG_VERSION").exists() for folder in kept]
+        kept = [d for d in data.parent.iterdir() if d.name.startswith(f"{data.name}.orphaned-")]
+        old_data = [(folder / "PG_VERSION").exists() for folder in kept]
         for folder in kept:
             shutil.rmtree(folder)
     assert old_data == [True]  # the old cluster kept whole, not deleted (until this test's cleanup)

@@ -146,10 +146,10 @@ def test_a_cluster_whose_home_was_deleted_is_kept_aside_for_a_new_one(
     # but its superuser's password went with the old home, and it takes nothing but passwords.
     s, p = outside_cluster
     assert postgres._orphaned(s, p)
-    postgres._set_aside(p, None)
-    assert not p.initialised and p.data.parent.is_dir()  # room for initdb
-    (kept,) = [d for d in postgres.DATA_ROOT.iterdir() if ".orphaned-" in d.name]
-    assert (kept / "data" / "PG_VERSION").exists()  # the old data is kept, not deleted
+    postgres._set_aside(p)
+    assert not p.initialised and not p.data.exists()  # room for initdb
+    (kept,) = [d for d in p.data.parent.iterdir() if d.name.startswith("data.orphaned-")]
+    assert (kept / "PG_VERSION").exists()  # the old data is kept, not deleted
 
 
 def test_a_cluster_with_its_password_or_from_before_passwords_is_adopted(
