@@ -46,6 +46,7 @@ from connectors.mde.reader import open_submission
 from connectors.publish import publish_mde
 from consumers import idle
 from consumers.latency import LatencyHistogram
+from hub.bench.machine import CpuReading, CpuSpent
 from hub.config import KafkaSettings, Settings
 from hub.errors import InfraError
 from hub.store import db
@@ -70,6 +71,15 @@ class PipelineFigures:
     merge_worker_cpu_s: float
     """The workers' CPU time (user and system, librdkafka's threads included), which depends much
     less than the clock on what else the machine runs; PostgreSQL's is not in it."""
+    merge_database_cpu_s: float | None
+    """PostgreSQL's CPU time during the merge (every backend's and background process's), or
+    ``None`` when the server is not one ``msix infra`` runs (``hub.bench.machine``)."""
+    merge_broker_cpu_s: float | None
+    """The Kafka brokers' CPU time during the merge, or ``None`` likewise."""
+    merge_machine_busy_s: float
+    """Every core's busy time during the merge, whatever ran: what the merge's rate was bound by."""
+    merge_machine_core_s: float
+    """The merge's wall time times the machine's cores: ``merge_machine_busy_s`` of it was used."""
     worker_peak_rss_mb: float
     workers: int
     latency_p50_ms: float | None
@@ -115,7 +125,7 @@ def run(
         report("publishing")
         published, publish_s = _publish_all(settings.kafka, iter(load))
         report(f"published {published:,} rows in {publish_s:.1f} s; merging")
-        merge_s, cpu_s, rss_mb, merge_logs = _merge(settings, work, workers, profile)
+        merge_s, cpu_s, rss_mb, merge_logs, machine = _merge(settings, work, workers, profile)
         applied = sum(_applied(text) for text in merge_logs)
         merge_rate = applied / merge_s
 
@@ -142,6 +152,10 @@ def run(
             merge_events_per_s=merge_rate,
             merge_seconds=merge_s,
             merge_worker_cpu_s=cpu_s,
+            merge_database_cpu_s=machine.database,
+            merge_broker_cpu_s=machine.brokers,
+            merge_machine_busy_s=machine.busy,
+            merge_machine_core_s=machine.available,
             worker_peak_rss_mb=rss_mb,
             workers=workers,
             latency_p50_ms=p50,
@@ -285,11 +299,15 @@ class _Worker:
         return text
 
 
-def _merge(settings: Settings, work: Path, count: int, profile: Path | None) -> tuple[float, float, float, list[str]]:
-    """Seconds, the workers' CPU seconds, the largest worker's peak RSS in MB, and their logs."""
+def _merge(
+    settings: Settings, work: Path, count: int, profile: Path | None
+) -> tuple[float, float, float, list[str], CpuSpent]:
+    """Seconds, the workers' CPU seconds, the largest worker's peak RSS in MB, their logs, and
+    the CPU the database, the brokers and the whole machine spent meanwhile."""
     from hub.bench.profile import Profiler
 
     profiler = Profiler.start(profile, settings) if profile is not None else None
+    before = CpuReading.take(settings)
     started = time.perf_counter()
     workers = [_Worker.start(settings, work / f"merge-{n}.log", "--until-idle") for n in range(count)]
     procs = [psutil.Process(w.proc.pid) for w in workers]
@@ -306,10 +324,11 @@ def _merge(settings: Settings, work: Path, count: int, profile: Path | None) -> 
                 cpu[n] = times.user + times.system
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
+    machine = CpuReading.take(settings).since(before, elapsed)
     logs = [worker.finish() for worker in workers]
     if profiler is not None:
         profiler.finish(logs)
-    return elapsed, sum(cpu), peak / 2**20, logs
+    return elapsed, sum(cpu), peak / 2**20, logs, machine
 
 
 def _applied(log: str) -> int:

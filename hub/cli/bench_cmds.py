@@ -19,6 +19,7 @@ from hub.store import db
 
 if TYPE_CHECKING:
     from hub.bench.api import Latency
+    from hub.bench.pipeline import PipelineFigures
 
 bench_app = typer.Typer(help="Benchmarks (figures go in the README).", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)
@@ -90,6 +91,12 @@ def pipeline(
     applied = figures.merge_events_per_s * figures.merge_seconds
     per_cpu = applied / figures.merge_worker_cpu_s if figures.merge_worker_cpu_s else 0.0
     table.add_row("merge per worker CPU-second", f"{per_cpu:,.0f} events/s")
+    table.add_row("CPU during the merge: workers / PostgreSQL / Kafka", _cpu_split(figures))
+    table.add_row(
+        "machine busy during the merge",
+        f"{figures.merge_machine_busy_s:,.1f} of {figures.merge_machine_core_s:,.1f} core-s"
+        f" ({figures.merge_machine_busy_s / max(figures.merge_machine_core_s, 1e-9):.0%})",
+    )
     table.add_row("raw COPY of the same records (ceiling)", f"{figures.copy_rows_per_s:,.0f} rows/s")
     table.add_row(
         f"latency p50 / p99 ({figures.latency_events:,} events paced)",
@@ -98,6 +105,12 @@ def pipeline(
     table.add_row("worker peak RSS (largest worker)", f"{figures.worker_peak_rss_mb:,.0f} MB")
     Console().print(table)
     print(json.dumps(figures.as_dict()))
+
+
+def _cpu_split(figures: PipelineFigures) -> str:
+    """Core-seconds of each; a server ``msix infra`` does not run is not measured ("?")."""
+    parts = (figures.merge_worker_cpu_s, figures.merge_database_cpu_s, figures.merge_broker_cpu_s)
+    return " / ".join("?" if seconds is None else f"{seconds:,.1f}" for seconds in parts) + " core-s"
 
 
 @bench_app.command("faults")
