@@ -22,7 +22,7 @@ UV_PYTHON := --python python3
 # `make lock` fails setup, and so CI, at once.
 #
 # Bytecode compiled once here, the dependencies' and the project's own: where PYTHONDONTWRITEBYTECODE
-# is set (as on CI), Python would otherwise compile every module in memory at every start: 1.7 s of
+# is set (as on CI), Python would otherwise compile every module in memory at every start: 1.4 s of
 # CPU for each `msix worker` (2.0 s -> 0.3 s for `msix worker --help`), for each command a user
 # runs and each process a test starts. A source edited later is recompiled in memory, as before.
 setup: $(UV)
