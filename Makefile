@@ -28,7 +28,7 @@ UV_PYTHON := --python python3
 setup: $(UV)
 	@bash infra/setup.sh
 	@$(UV) sync --locked --all-extras --compile-bytecode $(UV_PYTHON) -q
-	@$(PY) -m compileall -q hub connectors consumers producers infra > /dev/null
+	@$(PY) -m compileall -q hub connectors schemas consumers producers infra > /dev/null
 
 $(UV): infra/uv-requirements.txt
 	@python3 -m venv --clear $(UV_HOME) || { echo "setup: python3 -m venv failed; as root: apt-get install -y python3-venv" >&2; exit 1; }
