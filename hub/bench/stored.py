@@ -164,8 +164,8 @@ class Chunk:
 
     def add(self, msix_id: str, facts: IdentityFacts, blocking: list[str], records: list[RecordRow]) -> None:
         self.children.append((msix_id,))
-        first = blocking[0] if blocking else None  # the worker keeps the first key on the identity too
-        self.identities.append((facts.state, facts.state_student_id, msix_id, *fact_values(facts), first))
+        # The identity keeps the keys of its blocking rows, as the worker writes it.
+        self.identities.append((facts.state, facts.state_student_id, msix_id, *fact_values(facts), blocking))
         self.blocks.extend((k, facts.state, facts.state_student_id) for k in blocking)
         self.records.extend(records)
 
@@ -251,7 +251,7 @@ def _drop_indexes(cur: psycopg.Cursor, table: str) -> list[str]:
 
 def _flush(cur: psycopg.Cursor, chunk: Chunk) -> tuple[int, int, int]:
     """COPY one round; returns (children, blocking rows, records) copied."""
-    identity_cols = ", ".join(("state", "state_student_id", "msix_id", *FACT_COLUMNS, "blocking_key"))
+    identity_cols = ", ".join(("state", "state_student_id", "msix_id", *FACT_COLUMNS, "block_keys"))
     record_cols = "state, state_student_id, family, record_key, fields, source_ts, event_id"
     _copy(cur, "COPY child (msix_id) FROM STDIN", chunk.children)
     _copy(cur, f"COPY state_identity ({identity_cols}) FROM STDIN", chunk.identities)

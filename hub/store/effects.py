@@ -5,14 +5,14 @@ or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
 
 from hub.domain.apply import RecordId
-from hub.domain.identity import FACT_COLUMNS, IdentityFacts, Matcher, fact_values
-from hub.domain.linking import IdentityChange, Links
+from hub.domain.identity import FACT_COLUMNS, IdentityFacts, fact_values
+from hub.domain.linking import IdentityChange, Links, StudentKey
 from hub.domain.merge import Stored
 from hub.domain.moves import Notice
 from hub.domain.records import to_json
@@ -110,7 +110,9 @@ def _copy_upsert(
     return cur.rowcount
 
 
-def write_identities(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> None:
+def write_identities(cur: psycopg.Cursor, links: Links, blocking: Mapping[StudentKey, list[str]]) -> None:
+    """The batch's new children and its identities' facts, each with the blocking keys its rows of
+    ``identity_block`` now carry (``blocking``, for the identities reported in the batch)."""
     if links.new_children:
         with cur.copy("COPY child (msix_id) FROM STDIN") as copy:
             for msix_id in links.new_children:
@@ -121,18 +123,16 @@ def write_identities(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> Non
     empty = IdentityFacts("", "", "", "", "", None, "", False)
 
     def row(key: tuple[str, str]) -> tuple[Any, ...]:
-        f = links.facts.get(key, empty)
-        blocking = matcher.blocking_keys(f) if key in links.facts else []
-        return (*key, links.by_student[key], *fact_values(f), blocking[0] if blocking else None)
+        return (*key, links.by_student[key], *fact_values(links.facts.get(key, empty)), blocking.get(key, []))
 
-    facts_cols = (*FACT_COLUMNS, "blocking_key")
+    facts_cols = (*FACT_COLUMNS, "block_keys")
     _copy_upsert(
         cur,
         "state_identity",
         ("state", "state_student_id", "msix_id", *facts_cols),
         (row(k) for k in keys),
         "state, state_student_id",
-        # A known student keeps its child; only the facts it is matched on are refreshed.
+        # A known student keeps its child; only the facts it is matched on (and their keys) are refreshed.
         "UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in facts_cols),
     )
 

@@ -5,7 +5,7 @@ Every function runs in the caller's transaction (the merge worker's batch transa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 
@@ -81,31 +81,65 @@ def candidates(
     return found
 
 
-def write_blocks(cur: psycopg.Cursor, links: Links, matcher: Matcher) -> None:
-    """The blocking rows of every identity reported in the batch: an update may change its keys."""
-    # A new identity has no rows yet: only an update can leave stale keys.
-    _write_blocks(cur, links.facts, links.facts.keys() - links.new_keys, matcher)
-
-
-def _write_blocks(
-    cur: psycopg.Cursor, facts: Mapping[StudentKey, IdentityFacts], updated: AbstractSet[StudentKey], matcher: Matcher
+def write_blocks(
+    cur: psycopg.Cursor, blocking: Mapping[StudentKey, list[str]], updated: AbstractSet[StudentKey]
 ) -> None:
-    if not facts:
+    """The blocking rows of every identity reported in the batch (``blocking``: its keys now).
+    ``updated``: those stored before, whose keys may have changed; they are locked here (as the
+    facts' upsert would: ``reindex_chunk`` waits for them) and only the rows of keys they lost go,
+    and only those of keys they gained are written. Runs before ``effects.write_identities``, which
+    records the new keys on each identity."""
+    _rewrite_blocks(cur, blocking, _stored_keys(cur, updated) if updated else {})
+
+
+def _rewrite_blocks(
+    cur: psycopg.Cursor, blocking: Mapping[StudentKey, list[str]], stored: Mapping[StudentKey, list[str]]
+) -> None:
+    """Each identity's rows go from the keys ``stored`` (none for a new identity) to ``blocking``."""
+    stale = [(k, *student) for student, old in stored.items() for k in set(old).difference(blocking[student])]
+    _delete_blocks(cur, stale)
+    rows = (
+        (key, *student)
+        for student, keys in blocking.items()
+        for key in (set(keys).difference(stored[student]) if student in stored else keys)
+    )
+    _insert_blocks(cur, rows)
+
+
+def _stored_keys(cur: psycopg.Cursor, students: AbstractSet[StudentKey]) -> dict[StudentKey, list[str]]:
+    """The keys each identity's blocking rows carry, the identity locked until the transaction ends.
+    The students travel as two arrays: the planner then expects few rows and probes the primary
+    key (from a temp table it knows nothing of, it chose a hash join over the whole table)."""
+    ordered = sorted(students)
+    cur.execute(
+        """SELECT si.state, si.state_student_id, si.block_keys
+             FROM unnest(%s::text[], %s::text[]) AS u(state, ssid)
+             JOIN state_identity si ON si.state = u.state AND si.state_student_id = u.ssid
+            ORDER BY si.state, si.state_student_id FOR NO KEY UPDATE OF si""",
+        ([s for s, _ in ordered], [i for _, i in ordered]),
+    )
+    return {(state, ssid): keys for state, ssid, keys in cur}
+
+
+def _delete_blocks(cur: psycopg.Cursor, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Delete blocking rows by primary key (the table has no other index)."""
+    if not rows:
         return
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_stale_block (LIKE identity_block) ON COMMIT DELETE ROWS")
+    with cur.copy("COPY batch_stale_block (block_key, state, state_student_id) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(
+        """DELETE FROM identity_block b USING batch_stale_block s
+            WHERE b.block_key = s.block_key AND b.state = s.state AND b.state_student_id = s.state_student_id"""
+    )
+
+
+def _insert_blocks(cur: psycopg.Cursor, rows: Iterable[tuple[str, str, str]]) -> None:
     cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_identity_block (LIKE identity_block) ON COMMIT DELETE ROWS")
     with cur.copy("COPY batch_identity_block (block_key, state, state_student_id) FROM STDIN") as copy:
-        for (state, ssid), f in facts.items():
-            for key in matcher.blocking_keys(f):
-                copy.write_row((key, state, ssid))
-    if updated:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_updated (state text, ssid text) ON COMMIT DELETE ROWS")
-        with cur.copy("COPY batch_updated FROM STDIN") as copy:
-            for student in updated:
-                copy.write_row(student)
-        cur.execute(
-            """DELETE FROM identity_block b USING batch_updated u
-                WHERE b.state = u.state AND b.state_student_id = u.ssid"""
-        )
+        for row in rows:
+            copy.write_row(row)
     # No DISTINCT: DO NOTHING also skips a row repeated within the statement, and the sort cost
     # more than the repeats it saved (each identity's keys are distinct already). Measured on
     # `msix bench pipeline --events 1000000 --workers 2`: this statement took 15.3-15.6 s for 1.7
@@ -113,10 +147,10 @@ def _write_blocks(
     cur.execute("""INSERT INTO identity_block SELECT * FROM batch_identity_block ON CONFLICT DO NOTHING""")
 
 
-_CHUNK = f"""SELECT si.state, si.state_student_id, {_FACTS} FROM state_identity si
+_CHUNK = f"""SELECT si.state, si.state_student_id, si.block_keys, {_FACTS} FROM state_identity si
               WHERE (si.state, si.state_student_id) > (%s, %s)
               ORDER BY si.state, si.state_student_id LIMIT %s
-                FOR SHARE"""
+                FOR NO KEY UPDATE"""
 
 
 def reindex_chunk(cur: psycopg.Cursor, matcher: Matcher, after: StudentKey, size: int) -> tuple[int, StudentKey] | None:
@@ -125,18 +159,35 @@ def reindex_chunk(cur: psycopg.Cursor, matcher: Matcher, after: StudentKey, size
     the end.
 
     For keys that changed with the code (a new kind of key): identities stored before would be
-    found only through their old keys until a state reports them again. The identities are share-
-    locked first, so a worker cannot change one's facts between the read and the write; a worker
-    that already holds one (its batch is updating it) writes its keys itself, and this chunk gives
-    up its locks within ``lock_timeout`` (the caller retries it) rather than keep the worker waiting.
+    found only through their old keys until a state reports them again. The identities are locked
+    first, so a worker cannot change one's facts between the read and the write; a worker that
+    already holds one (its batch is updating it) writes its keys itself, and this chunk gives up its
+    locks within ``lock_timeout`` (the caller retries it) rather than keep the worker waiting.
     """
     cur.execute("SET LOCAL lock_timeout = '500ms'")
     cur.execute(_CHUNK, (*after, size))
     rows = cur.fetchall()
     if not rows:
         return None
-    facts = {(state, ssid): IdentityFacts(state, ssid, *values) for state, ssid, *values in rows}
-    _write_blocks(cur, facts, facts.keys(), matcher)
+    stored: dict[StudentKey, list[str]] = {}
+    blocking: dict[StudentKey, list[str]] = {}
+    for state, ssid, keys, *values in rows:
+        stored[(state, ssid)] = keys
+        blocking[(state, ssid)] = matcher.blocking_keys(IdentityFacts(state, ssid, *values))
+    _rewrite_blocks(cur, blocking, stored)
+    changed = [(*student, keys) for student, keys in blocking.items() if set(keys) != set(stored[student])]
+    if changed:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS batch_block_keys (state text, ssid text, keys text[])"
+            " ON COMMIT DELETE ROWS"
+        )
+        with cur.copy("COPY batch_block_keys FROM STDIN") as copy:
+            for row in changed:
+                copy.write_row(row)
+        cur.execute(
+            """UPDATE state_identity si SET block_keys = k.keys FROM batch_block_keys k
+                WHERE si.state = k.state AND si.state_student_id = k.ssid"""
+        )
     return len(rows), (rows[-1][0], rows[-1][1])  # the database's order (its collation), not Python's
 
 

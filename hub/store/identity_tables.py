@@ -21,7 +21,6 @@ identity_block = Table(
     Column("block_key", Text, primary_key=True),
     Column("state", Text, primary_key=True),
     Column("state_student_id", Text, primary_key=True),
-    Index("identity_block_student", "state", "state_student_id"),
 )
 
 child_alias = Table(

@@ -20,11 +20,19 @@ def _stored(fields: dict[str, Any] | None, source_ts: datetime, event_id: uuid.U
 
 
 def known_students(cur: psycopg.Cursor, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    _load_keys(cur, "batch_student", "state text, ssid text", keys)
+    # The keys travel as two arrays, not through a temp table: the planner expects few rows from
+    # unnest and probes the primary key; of a temp table it knows nothing, and it hashed the whole
+    # of state_identity instead (20 ms against 1.3 ms for 200 students among 70,000; in a
+    # 500,000-event run this query took 4 s of the database's time).
+    states, ssids = [], []
+    for state, ssid in keys:
+        states.append(state)
+        ssids.append(ssid)
     cur.execute(
         """SELECT si.state, si.state_student_id, si.msix_id
-             FROM state_identity si
-             JOIN batch_student k ON si.state = k.state AND si.state_student_id = k.ssid"""
+             FROM unnest(%s::text[], %s::text[]) AS k(state, ssid)
+             JOIN state_identity si ON si.state = k.state AND si.state_student_id = k.ssid""",
+        (states, ssids),
     )
     return {(st, ssid): msix for st, ssid, msix in cur}
 
@@ -76,11 +84,3 @@ def children(cur: psycopg.Cursor, msix_ids: Sequence[str]) -> dict[str, ChildVie
     for row in cur:
         views[row[1]].notices.append(Notice(*row))
     return views
-
-
-def _load_keys(cur: psycopg.Cursor, table: str, columns: str, rows: Iterable[tuple[str, ...]]) -> None:
-    """Put a batch's keys in a temp table to join on: COPY is several times cheaper than array parameters."""
-    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns}) ON COMMIT DELETE ROWS")
-    with cur.copy(f"COPY {table} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)

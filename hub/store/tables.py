@@ -8,6 +8,7 @@ merging or splitting children re-points one row instead of rewriting every recor
 from __future__ import annotations
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Boolean,
     Column,
@@ -55,10 +56,11 @@ state_identity = Table(
     Column("parent1_last_name", Text, nullable=False, server_default=""),
     Column("parent2_first_name", Text, nullable=False, server_default=""),
     Column("parent2_last_name", Text, nullable=False, server_default=""),
-    Column("blocking_key", Text),
+    # The blocking keys this identity's rows of ``identity_block`` were written with: an update
+    # deletes exactly the stale ones by primary key (migration 0013).
+    Column("block_keys", ARRAY(Text), nullable=False, server_default="{}"),
     Column("linked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("state_identity_msix_id", "msix_id"),
-    Index("state_identity_blocking_key", "blocking_key"),
 )
 
 record = Table(

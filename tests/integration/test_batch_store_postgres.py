@@ -15,7 +15,7 @@ import pytest
 
 from consumers.merge_batch import process_splitting
 from hub.config import Settings
-from hub.domain.identity import ExactMatcher
+from hub.domain.identity import ExactMatcher, facts_from_fields
 from hub.domain.records import Event
 from hub.identity.matcher import ProbabilisticMatcher
 from hub.store.batch.port import HeldRow, IdAllocator, OutboxRow
@@ -134,3 +134,70 @@ def test_the_stores_size_is_the_planners_estimate_once_analyzed_and_follows_grow
                 copy.write_row((msix_id,))
         with store.unit() as unit:
             assert 18_000 <= unit.stored_children() <= 22_000
+
+
+def _blocks_of(conn: psycopg.Connection, state: str, ssid: str) -> dict[str, int]:
+    """An identity's blocking rows: each key with the transaction that wrote its row."""
+    rows = conn.execute(
+        "SELECT block_key, xmin::text::bigint FROM identity_block WHERE state = %s AND state_student_id = %s",
+        (state, ssid),
+    ).fetchall()
+    return dict(rows)
+
+
+def test_an_update_deletes_only_the_keys_an_identity_lost_and_writes_only_those_it_gained(database_url: str) -> None:
+    """The identity records the keys its rows were written with; an update moves the rows from
+    those to the new ones by primary key and leaves the rows of the keys it kept as they were."""
+    matcher = ProbabilisticMatcher()
+    first = student("TX", "T1")
+    renamed = student("TX", "T1", ts=T2, action="U", first_name="Pedro")
+    where = [(Topics().records("TX"), 0, 0)]
+    with psycopg.connect(database_url, autocommit=False) as conn:
+        store = PostgresBatchStore(conn)
+        process_splitting(store, [first], where, "g", Topics(), matcher, IdAllocator(), T2)
+        before = _blocks_of(conn, "TX", "T1")
+        process_splitting(store, [renamed], [(where[0][0], 0, 1)], "g", Topics(), matcher, IdAllocator(), T2)
+        after = _blocks_of(conn, "TX", "T1")
+        (stored,) = conn.execute("SELECT block_keys FROM state_identity WHERE state_student_id = 'T1'").fetchone()
+        conn.rollback()
+    old_keys = set(matcher.blocking_keys(facts_from_fields("TX", "T1", first.fields)))
+    new_keys = set(matcher.blocking_keys(facts_from_fields("TX", "T1", renamed.fields)))
+    assert old_keys - new_keys and new_keys - old_keys and old_keys & new_keys  # the name moves some keys only
+    assert set(before) == old_keys
+    assert set(after) == new_keys == set(stored)
+    assert all(after[k] == before[k] for k in old_keys & new_keys)  # kept rows not written again
+    gained_by = {after[k] for k in new_keys - old_keys}
+    assert len(gained_by) == 1 and gained_by.isdisjoint(before.values())  # written by the update
+
+
+def test_the_migration_gives_each_stored_identity_the_keys_of_its_blocking_rows(stack: Settings) -> None:
+    """A store from before migration 0013 keeps its blocking rows, and each identity learns them."""
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+
+    name = f"msix_migrate_{uuid.uuid4().hex[:10]}"
+    postgres.ensure_database(stack, name)
+    try:
+        settings = stack.database.with_database(name)
+        cfg = Config()
+        cfg.set_main_option("script_location", str(resources.files("hub.store") / "migrations"))
+        cfg.set_main_option("sqlalchemy.url", settings.url)
+        command.upgrade(cfg, "0012_identity_lock_version")
+        with psycopg.connect(settings.libpq_url) as conn:
+            conn.execute("INSERT INTO child (msix_id) VALUES ('000000000001'), ('000000000002')")
+            conn.execute(
+                """INSERT INTO state_identity (state, state_student_id, msix_id, blocking_key)
+                   VALUES ('TX', 'T1', '000000000001', 'B|1'), ('MI', 'M1', '000000000002', NULL)"""
+            )
+            conn.execute("INSERT INTO identity_block VALUES ('B|1', 'TX', 'T1'), ('A|1', 'TX', 'T1')")
+        command.upgrade(cfg, "head")
+        with psycopg.connect(settings.libpq_url) as conn:
+            keys = dict(conn.execute("SELECT state_student_id, block_keys FROM state_identity").fetchall())
+            found = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'identity_block'")
+            indexes = {r[0] for r in found}
+        assert keys == {"T1": ["A|1", "B|1"], "M1": []}
+        assert indexes == {"identity_block_pkey"}
+    finally:
+        postgres.drop_database(stack, name)

@@ -26,19 +26,24 @@ def _store(conn: psycopg.Connection, identities: list[IdentityFacts]) -> None:
         for n, f in enumerate(identities, start=1):
             msix = from_serial(20_000_000_000 + n)
             cur.execute("INSERT INTO child (msix_id) VALUES (%s)", (msix,))
-            cur.execute(
-                f"INSERT INTO state_identity ({COLS}) VALUES ({marks})",
-                (f.state, f.state_student_id, msix, *fact_values(f)),
-            )
             # As an older version left them: one key of another kind, none of today's.
-            cur.execute("INSERT INTO identity_block VALUES (%s, %s, %s)", (f"OLD|{n % 7}", f.state, f.state_student_id))
+            old = f"OLD|{n % 7}"
+            cur.execute(
+                f"INSERT INTO state_identity ({COLS}, block_keys) VALUES ({marks}, %s)",
+                (f.state, f.state_student_id, msix, *fact_values(f), [old]),
+            )
+            cur.execute("INSERT INTO identity_block VALUES (%s, %s, %s)", (old, f.state, f.state_student_id))
     conn.commit()
 
 
 def _blocks(conn: psycopg.Connection) -> set[tuple[str, str, str]]:
+    """The blocking rows, checked against the keys each identity records for them."""
     with conn.cursor() as cur:
         cur.execute("SELECT block_key, state, state_student_id FROM identity_block")
-        return set(cur.fetchall())
+        rows = set(cur.fetchall())
+        cur.execute("SELECT unnest(block_keys), state, state_student_id FROM state_identity")
+        assert set(cur.fetchall()) == rows
+        return rows
 
 
 def _expected(identities: list[IdentityFacts]) -> set[tuple[str, str, str]]:

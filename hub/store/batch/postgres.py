@@ -73,8 +73,10 @@ class PostgresUnit:
         return effects.draw_serials(self._cur, count)
 
     def write_identities(self, links: Links, matcher: Matcher, now: datetime) -> None:
-        effects.write_identities(self._cur, links, matcher)
-        identity_match.write_blocks(self._cur, links, matcher)
+        blocking = {student: matcher.blocking_keys(f) for student, f in links.facts.items()}
+        # The blocks first: they lock the updated identities and read the keys they were stored with.
+        identity_match.write_blocks(self._cur, blocking, links.facts.keys() - links.new_keys)
+        effects.write_identities(self._cur, links, blocking)
         identity_match.open_worklist(self._cur, links, now)
 
     def snapshot_children(self, msix_ids: Sequence[str]) -> dict[str, ChildView]:
