@@ -81,35 +81,14 @@ def candidates(
     return found
 
 
-def write_blocks(
-    cur: psycopg.Cursor, blocking: Mapping[StudentKey, list[str]], updated: AbstractSet[StudentKey]
-) -> None:
-    """The blocking rows of every identity reported in the batch (``blocking``: its keys now).
-    ``updated``: those stored before, whose keys may have changed; they are locked here (as the
-    facts' upsert would: ``reindex_chunk`` waits for them) and only the rows of keys they lost go,
-    and only those of keys they gained are written. Runs before ``effects.write_identities``, which
-    records the new keys on each identity."""
-    _rewrite_blocks(cur, blocking, _stored_keys(cur, updated) if updated else {})
-
-
-def _rewrite_blocks(
-    cur: psycopg.Cursor, blocking: Mapping[StudentKey, list[str]], stored: Mapping[StudentKey, list[str]]
-) -> None:
-    """Each identity's rows go from the keys ``stored`` (none for a new identity) to ``blocking``."""
-    stale = [(k, *student) for student, old in stored.items() for k in set(old).difference(blocking[student])]
-    _delete_blocks(cur, stale)
-    rows = (
-        (key, *student)
-        for student, keys in blocking.items()
-        for key in (set(keys).difference(stored[student]) if student in stored else keys)
-    )
-    _insert_blocks(cur, rows)
-
-
-def _stored_keys(cur: psycopg.Cursor, students: AbstractSet[StudentKey]) -> dict[StudentKey, list[str]]:
-    """The keys each identity's blocking rows carry, the identity locked until the transaction ends.
-    The students travel as two arrays: the planner then expects few rows and probes the primary
-    key (from a temp table it knows nothing of, it chose a hash join over the whole table)."""
+def stored_keys(cur: psycopg.Cursor, students: AbstractSet[StudentKey]) -> dict[StudentKey, list[str]]:
+    """The keys each identity's blocking rows carry (the identities the batch updates), the identity
+    locked until the transaction ends, as the facts' upsert that follows would lock it
+    (``reindex_chunk`` waits for it). The students travel as two arrays: the planner then expects
+    few rows and probes the primary key (from a temp table it knows nothing of, it chose a hash join
+    over the whole table)."""
+    if not students:
+        return {}
     ordered = sorted(students)
     cur.execute(
         """SELECT si.state, si.state_student_id, si.block_keys
@@ -121,17 +100,32 @@ def _stored_keys(cur: psycopg.Cursor, students: AbstractSet[StudentKey]) -> dict
     return {(state, ssid): keys for state, ssid, keys in cur}
 
 
+def write_blocks(
+    cur: psycopg.Cursor, blocking: Mapping[StudentKey, list[str]], stored: Mapping[StudentKey, list[str]]
+) -> None:
+    """The blocking rows of every identity reported in the batch (``blocking``: its keys now), from
+    the keys ``stored`` with it before (``stored_keys``; none for a new identity): only the rows of
+    keys it lost are deleted, and only those of keys it gained are written."""
+    stale = [(k, *student) for student, old in stored.items() for k in set(old).difference(blocking[student])]
+    _delete_blocks(cur, stale)
+    rows = (
+        (key, *student)
+        for student, keys in blocking.items()
+        for key in (set(keys).difference(stored[student]) if student in stored else keys)
+    )
+    _insert_blocks(cur, rows)
+
+
 def _delete_blocks(cur: psycopg.Cursor, rows: Sequence[tuple[str, str, str]]) -> None:
-    """Delete blocking rows by primary key (the table has no other index)."""
+    """Delete blocking rows by primary key (the table has no other index). The few rows of a batch
+    travel as arrays, so that the planner probes the key for each rather than scan the table."""
     if not rows:
         return
-    cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_stale_block (LIKE identity_block) ON COMMIT DELETE ROWS")
-    with cur.copy("COPY batch_stale_block (block_key, state, state_student_id) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    keys, states, ssids = (list(column) for column in zip(*rows, strict=True))
     cur.execute(
-        """DELETE FROM identity_block b USING batch_stale_block s
-            WHERE b.block_key = s.block_key AND b.state = s.state AND b.state_student_id = s.state_student_id"""
+        """DELETE FROM identity_block b USING unnest(%s::text[], %s::text[], %s::text[]) AS s(k, state, ssid)
+            WHERE b.block_key = s.k AND b.state = s.state AND b.state_student_id = s.ssid""",
+        (keys, states, ssids),
     )
 
 
@@ -174,7 +168,7 @@ def reindex_chunk(cur: psycopg.Cursor, matcher: Matcher, after: StudentKey, size
     for state, ssid, keys, *values in rows:
         stored[(state, ssid)] = keys
         blocking[(state, ssid)] = matcher.blocking_keys(IdentityFacts(state, ssid, *values))
-    _rewrite_blocks(cur, blocking, stored)
+    write_blocks(cur, blocking, stored)
     changed = [(*student, keys) for student, keys in blocking.items() if set(keys) != set(stored[student])]
     if changed:
         cur.execute(

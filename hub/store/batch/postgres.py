@@ -74,9 +74,10 @@ class PostgresUnit:
 
     def write_identities(self, links: Links, matcher: Matcher, now: datetime) -> None:
         blocking = {student: matcher.blocking_keys(f) for student, f in links.facts.items()}
-        # The blocks first: they lock the updated identities and read the keys they were stored with.
-        identity_match.write_blocks(self._cur, blocking, links.facts.keys() - links.new_keys)
+        # Read (and lock) the keys the updated identities' rows carry before the upsert replaces them.
+        stored = identity_match.stored_keys(self._cur, links.facts.keys() - links.new_keys)
         effects.write_identities(self._cur, links, blocking)
+        identity_match.write_blocks(self._cur, blocking, stored)
         identity_match.open_worklist(self._cur, links, now)
 
     def snapshot_children(self, msix_ids: Sequence[str]) -> dict[str, ChildView]:
