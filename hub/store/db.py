@@ -38,8 +38,8 @@ def connect(settings: DatabaseSettings) -> psycopg.Connection:
         raise InfraError(f"cannot reach PostgreSQL at port {settings.port}: is `msix infra up` running?") from exc
 
 
-def migrate(settings: DatabaseSettings) -> None:
-    """Apply every Alembic migration not yet applied (idempotent)."""
+def migrate(settings: DatabaseSettings, revision: str = "head") -> None:
+    """Apply every Alembic migration not yet applied, up to ``revision`` (idempotent)."""
     from alembic import command  # imported here: half a second that only `infra up` needs
     from alembic.config import Config
 
@@ -47,6 +47,6 @@ def migrate(settings: DatabaseSettings) -> None:
     cfg.set_main_option("script_location", str(resources.files("hub.store") / "migrations"))
     cfg.set_main_option("sqlalchemy.url", settings.url)
     try:
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
     except Exception as exc:
         raise InfraError(f"database migration failed: {exc}") from exc

@@ -15,6 +15,7 @@ import psycopg
 from hub.domain.identity import FACT_COLUMNS, Candidate, IdentityFacts, Matcher
 from hub.domain.linking import Links, StudentKey
 from hub.identity.features import CROWDED, PER_KEY
+from hub.store.snapshot import as_columns
 
 _FACTS = ", ".join(f"si.{c}" for c in FACT_COLUMNS)
 
@@ -89,13 +90,12 @@ def stored_keys(cur: psycopg.Cursor, students: AbstractSet[StudentKey]) -> dict[
     over the whole table)."""
     if not students:
         return {}
-    ordered = sorted(students)
     cur.execute(
         """SELECT si.state, si.state_student_id, si.block_keys
              FROM unnest(%s::text[], %s::text[]) AS u(state, ssid)
              JOIN state_identity si ON si.state = u.state AND si.state_student_id = u.ssid
             ORDER BY si.state, si.state_student_id FOR NO KEY UPDATE OF si""",
-        ([s for s, _ in ordered], [i for _, i in ordered]),
+        as_columns(students, 2),
     )
     return {(state, ssid): keys for state, ssid, keys in cur}
 
@@ -121,11 +121,10 @@ def _delete_blocks(cur: psycopg.Cursor, rows: Sequence[tuple[str, str, str]]) ->
     travel as arrays, so that the planner probes the key for each rather than scan the table."""
     if not rows:
         return
-    keys, states, ssids = (list(column) for column in zip(*rows, strict=True))
     cur.execute(
         """DELETE FROM identity_block b USING unnest(%s::text[], %s::text[], %s::text[]) AS s(k, state, ssid)
             WHERE b.block_key = s.k AND b.state = s.state AND b.state_student_id = s.ssid""",
-        (keys, states, ssids),
+        as_columns(rows, 3),
     )
 
 

@@ -19,20 +19,26 @@ def _stored(fields: dict[str, Any] | None, source_ts: datetime, event_id: uuid.U
     return Stored(None if fields is None else fields_from_json(fields), source_ts, event_id.hex)
 
 
+def as_columns(rows: Iterable[Sequence[str]], width: int) -> list[list[str]]:
+    """Rows as ``width`` column lists: the arrays a statement unnests back into rows, in one
+    parameter each (one round trip, and the planner expects few rows and probes an index)."""
+    columns: list[list[str]] = [[] for _ in range(width)]
+    for row in rows:
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    return columns
+
+
 def known_students(cur: psycopg.Cursor, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     # The keys travel as two arrays, not through a temp table filled by COPY: one round trip, and
     # the planner, which expects few rows from the unnest, probes the primary key. Measured in a
     # 500,000-event run: 18 ms a call through the temp table (a table it has no statistics of, joined
     # to a state_identity growing faster than its own), 1.6 ms so; 4 s of the database's time → 0.4 s.
-    states, ssids = [], []
-    for state, ssid in keys:
-        states.append(state)
-        ssids.append(ssid)
     cur.execute(
         """SELECT si.state, si.state_student_id, si.msix_id
              FROM unnest(%s::text[], %s::text[]) AS k(state, ssid)
              JOIN state_identity si ON si.state = k.state AND si.state_student_id = k.ssid""",
-        (states, ssids),
+        as_columns(keys, 2),
     )
     return {(st, ssid): msix for st, ssid, msix in cur}
 

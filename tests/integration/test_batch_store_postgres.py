@@ -18,6 +18,7 @@ from hub.config import Settings
 from hub.domain.identity import ExactMatcher, facts_from_fields
 from hub.domain.records import Event
 from hub.identity.matcher import ProbabilisticMatcher
+from hub.store import db
 from hub.store.batch.port import HeldRow, IdAllocator, OutboxRow
 from hub.store.batch.postgres import PostgresBatchStore
 from infra.local import postgres
@@ -172,19 +173,11 @@ def test_an_update_deletes_only_the_keys_an_identity_lost_and_writes_only_those_
 
 def test_the_migration_gives_each_stored_identity_the_keys_of_its_blocking_rows(stack: Settings) -> None:
     """A store from before migration 0013 keeps its blocking rows, and each identity learns them."""
-    from importlib import resources
-
-    from alembic import command
-    from alembic.config import Config
-
     name = f"msix_migrate_{uuid.uuid4().hex[:10]}"
     postgres.ensure_database(stack, name)
     try:
         settings = stack.database.with_database(name)
-        cfg = Config()
-        cfg.set_main_option("script_location", str(resources.files("hub.store") / "migrations"))
-        cfg.set_main_option("sqlalchemy.url", settings.url)
-        command.upgrade(cfg, "0012_identity_lock_version")
+        db.migrate(settings, "0012_identity_lock_version")
         with psycopg.connect(settings.libpq_url) as conn:
             conn.execute("INSERT INTO child (msix_id) VALUES ('000000000001'), ('000000000002')")
             conn.execute(
@@ -192,7 +185,7 @@ def test_the_migration_gives_each_stored_identity_the_keys_of_its_blocking_rows(
                    VALUES ('TX', 'T1', '000000000001', 'B|1'), ('MI', 'M1', '000000000002', NULL)"""
             )
             conn.execute("INSERT INTO identity_block VALUES ('B|1', 'TX', 'T1'), ('A|1', 'TX', 'T1')")
-        command.upgrade(cfg, "head")
+        db.migrate(settings)
         with psycopg.connect(settings.libpq_url) as conn:
             keys = dict(conn.execute("SELECT state_student_id, block_keys FROM state_identity").fetchall())
             found = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'identity_block'")
