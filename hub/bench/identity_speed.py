@@ -11,7 +11,6 @@ runs in its own transaction, as a worker's batch of one would.
 
 from __future__ import annotations
 
-import gc
 import random
 import statistics
 import time
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass
 
 import psycopg
 
+from consumers import memory
 from hub.bench.stolen import cpu_ticks, stolen_percent
 from hub.bench.stored import children as _stored
 from hub.bench.stored import load, reports
@@ -154,8 +154,7 @@ def _time(
 ) -> tuple[list[float], list[int], list[MatchDecision]]:
     prepare.cache_clear()  # nothing computed during the load is reused: each look-up starts cold
     keys.cache_clear()
-    gc.collect()  # as the worker does before its first batch (``consumers.merge_worker``)
-    gc.freeze()
+    memory.settle_heap()  # as the worker does before its first batch (``consumers.merge_worker``)
     times: list[float] = []
     candidates: list[int] = []
     decided: list[MatchDecision] = []
