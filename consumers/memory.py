@@ -11,9 +11,9 @@ Python's cyclic collector looks at its young generation each time 700 more conta
 (dicts, tuples, dataclasses) were made than freed. A batch of 5,000 events makes hundreds of
 thousands that live until its transaction ends, so at 700 the collector walked each of them
 several times, moved them to the older generations, and walked them there again: about 3,000
-collections a worker in a 300,000-event run, 2.1-3.3 s of its 12.6-19 s of CPU (measured with
-``gc.callbacks``). Nearly everything a batch makes is freed by its reference count, not by the
-collector; the collector is only for the rare cycle. See ``settle_heap``.
+collections a worker in a 300,000-event run, 2.3-2.9 s of the collecting thread's CPU out of the
+worker's 12-18 s. Nearly everything a batch makes is freed by its reference count, not by the
+collector, which is there for the rare cycle. See ``settle_heap``.
 """
 
 from __future__ import annotations
@@ -26,13 +26,12 @@ import sys
 M_ARENA_MAX = -8  # glibc's malloc.h
 ARENAS = 2
 
-# The young generation's threshold (CPython's default: 700). `msix bench pipeline --events 300000
-# --workers 2`, one run each, the collector's own CPU time read with ``gc.callbacks``, a worker:
-# 700: 2.1-3.3 s in 2,600-3,500 collections; 20,000: 1.1-1.2 s in 60-70; 50,000: 0.5-0.7 s in 10-16;
-# 100,000: 0.3 s in 4. The workers' CPU for the run: 29.7-36.0 s (two runs), 30.7, 25.7, 26.2 s.
-# The largest worker's peak RSS was 198-202 MB at each: what waits longer for the collector is a
-# few cycles, not the batch. 50,000 takes most of the gain, and a young collection walks at most
-# 50,000 objects (a few milliseconds) in the middle of a batch.
+# The young generation's threshold (CPython's default: 700). Measured with ``gc.callbacks`` timing
+# each collection in the collecting thread's CPU time, `msix bench pipeline --events 300000
+# --workers 2`, a worker of about 150,000 events: at 700, 2.3-2.9 s in 2,700-3,300 collections (22-27
+# of them full); at 50,000, 0.5-0.6 s in 13-14 (one full), a young collection walking at most 50,000
+# objects, a few milliseconds, in the middle of a batch. The largest worker's peak RSS was 198-212 MB
+# either way: what waits longer for the collector is a few cycles, not the batch.
 YOUNG = 50_000
 
 
