@@ -29,9 +29,10 @@ ARENAS = 2
 # The young generation's threshold (CPython's default: 700). Measured with ``gc.callbacks`` timing
 # each collection in the collecting thread's CPU time, `msix bench pipeline --events 300000
 # --workers 2`, a worker of about 150,000 events: at 700, 2.3-2.9 s in 2,700-3,300 collections (22-27
-# of them full); at 50,000, 0.5-0.6 s in 13-14 (one full), a young collection walking at most 50,000
-# objects, a few milliseconds, in the middle of a batch. The largest worker's peak RSS was 198-212 MB
-# either way: what waits longer for the collector is a few cycles, not the batch.
+# of them full, 55 ms each); at 50,000, 0.5-0.6 s in 13-14 (one full): a young collection of a
+# batch's 50,000 live objects takes 30-35 ms, where it lands in the batch. The largest worker's
+# peak RSS was 198-212 MB either way: what waits longer for the collector is a few cycles, not the
+# batch.
 YOUNG = 50_000
 
 
