@@ -10,9 +10,8 @@ wins; on a C library without ``mallopt`` (musl) nothing changes.
 Python's cyclic collector looks at its young generation each time 700 more container objects
 (dicts, tuples, dataclasses) were made than freed. A batch of 5,000 events makes hundreds of
 thousands that live until its transaction ends, so at 700 the collector walked each of them
-several times, moved them to the older generations, and walked them there again: about 3,000
-collections a worker in a 300,000-event run, 2.3-2.9 s of the collecting thread's CPU out of the
-worker's 12-18 s. Nearly everything a batch makes is freed by its reference count, not by the
+several times, moved them to the older generations, and walked them there again (``YOUNG`` gives
+what that cost). Nearly everything a batch makes is freed by its reference count, not by the
 collector, which is there for the rare cycle. See ``settle_heap``.
 """
 
@@ -28,11 +27,11 @@ ARENAS = 2
 
 # The young generation's threshold (CPython's default: 700). Measured with ``gc.callbacks`` timing
 # each collection in the collecting thread's CPU time, `msix bench pipeline --events 300000
-# --workers 2`, a worker of about 150,000 events: at 700, 2.3-2.9 s in 2,700-3,300 collections (22-27
-# of them full, 55 ms each); at 50,000, 0.5-0.6 s in 13-14 (one full): a young collection of a
-# batch's 50,000 live objects takes 30-35 ms, where it lands in the batch. The largest worker's
-# peak RSS was 198-212 MB either way: what waits longer for the collector is a few cycles, not the
-# batch.
+# --workers 2`, a worker of about 150,000 events: at 700, 2.3-2.9 s of its 12-18 s of CPU, in
+# 2,700-3,300 collections (22-27 of them full, 55 ms each); at 50,000, 0.5-0.6 s in 13-14 (one
+# full): a young collection of a batch's 50,000 live objects takes 30-35 ms, where it lands in the
+# batch. The largest worker's peak RSS was 198-212 MB either way: what waits longer for the
+# collector is a few cycles, not the batch.
 YOUNG = 50_000
 
 

@@ -138,7 +138,7 @@ class MergeWorker:
         # What the process holds by now (modules, settings, clients) lives as long as it does: out
         # of the collector's sight, a full collection walks only what batches keep. A full walk of
         # the imports and the matcher's caches took 50-240 ms here, dozens of look-ups' time, in
-        # the middle of a batch. And the collector runs every 50,000 objects, not 700 (`memory`).
+        # the middle of a batch. And the young generation is collected less often (``memory.YOUNG``).
         memory.settle_heap()
         try:
             while not stop.is_set():

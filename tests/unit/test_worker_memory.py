@@ -24,6 +24,8 @@ def test_the_operators_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_heap_is_settled_before_the_first_batch() -> None:
     before = gc.get_threshold()
+    gc.unfreeze()  # whatever an earlier test froze: the freeze counted below is settle_heap's own
+    assert gc.get_freeze_count() == 0
     try:
         memory.settle_heap(young=12_345)
         assert gc.get_threshold() == (12_345, *before[1:])
