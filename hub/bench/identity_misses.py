@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hub.domain.identity import MatchDecision
+from connectors.mde.rows import StudentRow
+from hub.domain.identity import IdentityFacts, MatchDecision
 
 CAUSES = ("blocking", "below lower", "worklist", "rule", "ambiguous", "wrong child")
 
@@ -33,6 +34,13 @@ def cause(decision: MatchDecision, truth_was_candidate: bool) -> str:
     if "differ" in why:
         return "rule"
     return "worklist"
+
+
+def accepted(facts: IdentityFacts) -> bool:
+    """Whether the MDE connector would take this identity: the fields it requires for an insert
+    (``StudentRow.REQUIRED``) all present. A missing sex is sent as ``X`` by the pipeline benchmark,
+    so only the names and the birth date count here."""
+    return all(getattr(facts, name) for name in StudentRow.REQUIRED if name != "sex")
 
 
 def shares(missed: Counter[str], true_matches: int) -> dict[str, float]:

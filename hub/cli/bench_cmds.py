@@ -271,11 +271,20 @@ def identity(
         results = identity_sets.in_memory(settings(), sets, _say, splink)
     for name, rows in results.items():
         table = Table(
-            "method", "precision", "recall", "F1", "worklist", "missed: blocking/lower/worklist/rule", title=name
+            "method",
+            "precision",
+            "recall",
+            "F1",
+            "worklist",
+            "missed: blocking (of accepted records)/lower/worklist/rule",
+            title=name,
         )
         for r in rows:
             missed = r.get("missed") or {}
             split = "/".join(f"{missed.get(c, 0):.2%}" for c in ("blocking", "below lower", "worklist", "rule"))
+            if "blocking_of_accepted" in r:
+                head, _, tail = split.partition("/")
+                split = f"{head} ({r['blocking_of_accepted']:.2%})/{tail}"
             share = r.get("worklist_share")
             table.add_row(
                 r["method"],
