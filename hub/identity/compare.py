@@ -67,11 +67,19 @@ def first_name(a: Features, b: Features) -> str:
 
 
 def names_crossed(a: Features, b: Features) -> bool:
-    """One state's given name is the other's surname, and the other name is not the same: a clerk
-    moved one name to the other field and wrote another (or none) in its place."""
+    """One state's given name is the other's surname (the same, or a typo of it), and the other name
+    is not the same: a clerk moved one name to the other field and wrote another (or none) in its
+    place, mistyping as clerks do (WEBBO / WEBB, MASNO / MASON, NE VILLE / NEVILLE)."""
     if not (a.first and b.first and a.surnames and b.surnames):
         return False
-    return a.first_words[0] in b.surnames or b.first_words[0] in a.surnames
+    return _given_among(a, b.surnames) or _given_among(b, a.surnames)
+
+
+def _given_among(a: Features, surnames: tuple[str, ...]) -> bool:
+    """The given name's first word, or the whole given name run together, among ``surnames``."""
+    if _among(a.first_words[0], surnames):
+        return True
+    return len(a.first_words) > 1 and _among(a.first.replace(" ", ""), surnames)
 
 
 def _nickname_word(wa: tuple[str, ...], wb: tuple[str, ...]) -> bool:

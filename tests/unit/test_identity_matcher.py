@@ -55,6 +55,9 @@ def level(field, **over):
         ({"first_name": ""}, "missing"),
         ({"first_name": "Ramírez", "last_name_1": "José", "last_name_2": "", "middle_name": ""}, "swapped"),
         ({"first_name": "López"}, "crossed"),  # a surname of the other written as the given name
+        ({"first_name": "Lopes"}, "crossed"),  # and mistyped (FEBRL's WEBBO / WEBB)
+        ({"first_name": "Ra Mírez", "middle_name": ""}, "crossed"),  # split in two (NE VILLE / NEVILLE)
+        ({"first_name": "Lupita", "middle_name": ""}, "disagree"),  # a name of its own
     ],
 )
 def test_first_name(over, expect):
