@@ -155,7 +155,7 @@ def blocking_keys(
     city: str = "",
     initials: tuple[str, str] = ("", ""),
 ) -> tuple[str, ...]:
-    """See ``matcher``: D, F, M, P, Q, R, S, V, W and X keys. ``city``: the birth city's first
+    """See ``matcher``: D, F, M, P, Q, R, S, T, V, W and X keys. ``city``: the birth city's first
     letters (``city_prefix``); ``initials``: the first name's and the first surname's first two."""
     keys: list[str] = []
     first = facts.first_name
@@ -202,4 +202,10 @@ def blocking_keys(
             keys.append(f"Q|{city}|{surname_two}")
         if first_two:
             keys.append(f"R|{city}|{first_two}")
+        if first_two and surname_two:
+            # Both names' first letters, in either order: given name and surname exchanged, each
+            # mistyped past its first letters and the date replaced (FEBRL 3's CAMPBLEL JOSHUA /
+            # JOSHUA CAMPBELL), where Q meets R's letters and X's codes differ. Unexchanged, it
+            # finds no one Q and R do not.
+            keys.append(f"T|{city}|{'|'.join(sorted(initials))}")
     return tuple(dict.fromkeys(keys))

@@ -337,6 +337,8 @@ def test_blocking_keys_survive_each_defect():
         {"birth_date": date(2012, 8, 19), "first_name": "Pedro", "birth_city": "Apatzingam"},
         # Another date and surname, the city mistyped.
         {"birth_date": date(2012, 8, 19), "last_name_1": "Soto", "last_name_2": "", "birth_city": "Apatzingam"},
+        # Given name and surname exchanged, each mistyped past its first letters, another date.
+        {"birth_date": date(2012, 8, 19), "first_name": "Ramínez", "last_name_1": "Jote", "last_name_2": ""},
     ):
         assert base & set(m.blocking_keys(features("MI", "M1", **over).facts)), over
 
