@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import pytest
 
-from hub.bench.identity_accuracy import synthetic
+from hub.bench.identity_accuracy import febrl3, synthetic
 from hub.domain.identity import facts_from_fields
 from hub.errors import UserInputError
 from hub.identity import tf
@@ -175,3 +175,10 @@ def test_a_decision_explained_field_by_field_with_its_model_version():
     assert first.level == "exact" and first.agreed and first.tf is not None and first.tf < 0
     assert next(f for f in why.fields if f.field == "birth date").tf is None
     assert {f.field for f in why.fields} >= {"first name", "surnames", "birth date", "parents"}
+
+
+def test_every_surname_the_same_never_weighs_less_than_one_in_common():
+    """FEBRL 3 has few two-word surnames (MAC KINDER): EM alone put "both" at 5.2 bits, under "one"'s 7.6."""
+    stored, incoming = febrl3()
+    surnames = next(f for f in train([r.facts for r in (*stored, *incoming)]).fields if f.name == "surnames")
+    assert surnames.weights["both"] >= surnames.weights["one"] > 0
