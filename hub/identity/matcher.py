@@ -20,6 +20,9 @@ noise model leaves at least one key intact:
 - ``Q`` and ``R`` the birth city's first four letters with the first surname's, or the first
   name's, first two letters, no date: a date and a name both mistyped or replaced, and the city
   mistyped past its fourth letter.
+- ``T`` the birth city's first four letters with both names' first two in either order, no date:
+  given name and surname exchanged, each mistyped past its first letters, and the date replaced
+  (``Q`` meets ``R``'s letters then, and ``X``'s codes differ).
   (One ``X`` key per surname instead found fewer children on the training seed: crowded blocks.)
   (An ``E`` key, the exact first name with the birth date, found no child that ``F`` did not: every
   decision the same in the accuracy sets and at 1,000,000 children without it, one key fewer.)
